@@ -1,0 +1,77 @@
+import helmet from '@fastify/helmet';
+import Fastify, { type FastifyInstance } from 'fastify';
+import type { DestinationStream } from 'pino';
+import { createId } from '../crypto/token.js';
+import { BlindvaultError } from '../protocol/errors.js';
+import type { BlobStore } from '../store/blob-store.js';
+import type { MetadataStore } from '../store/metadata-store.js';
+import type { Config } from './config.js';
+import { renderBlindvaultError } from './errors.js';
+import { filesPlugin } from './files/plugin.js';
+import { createFilesService, type FilesService } from './files/service.js';
+import { healthPlugin } from './health/plugin.js';
+import { loggerOptions, pathOnly } from './logging.js';
+
+export interface AppDeps {
+  config: Config;
+  metadata: MetadataStore;
+  blobs: BlobStore;
+  clock?: () => Date;
+  /** Where log lines go (tests read them); stdout otherwise. */
+  logDestination?: DestinationStream;
+}
+
+export interface App {
+  app: FastifyInstance;
+  files: FilesService;
+}
+
+/** Assembles the server from its dependencies. Never listens: main.ts does, tests inject. */
+export async function buildApp(deps: AppDeps): Promise<App> {
+  const { config, metadata, blobs } = deps;
+  const app = Fastify({
+    logger: loggerOptions(config.logLevel, deps.logDestination),
+    disableRequestLogging: true,
+    genReqId: () => createId(),
+    requestIdHeader: false,
+    trustProxy: config.trustProxy,
+    bodyLimit: 64 * 1024,
+    // Idle sockets are closed; a slow upload that keeps sending is not cut off by a total timeout.
+    connectionTimeout: 120_000,
+    requestTimeout: 0,
+    exposeHeadRoutes: false,
+    return503OnClosing: true,
+    ajv: { customOptions: { removeAdditional: true, coerceTypes: false, allErrors: false } },
+  });
+
+  const files = createFilesService({
+    metadata,
+    blobs,
+    config,
+    ...(deps.clock ? { clock: deps.clock } : {}),
+    onCleanupError: (error) => app.log.error({ err: error }, 'cleanup after a failed upload failed'),
+  });
+
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+  });
+  // One line per request, without query strings, headers or bodies (they carry tokens and IVs).
+  app.addHook('onResponse', async (request, reply) => {
+    request.log.info(
+      { method: request.method, path: pathOnly(request.url), statusCode: reply.statusCode, ms: Math.round(reply.elapsedTime) },
+      'request',
+    );
+  });
+
+  await app.register(helmet, {
+    referrerPolicy: { policy: 'no-referrer' },
+    contentSecurityPolicy: { directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"], formAction: ["'self'"] } },
+    crossOriginResourcePolicy: { policy: 'cross-origin' },
+  });
+  app.setErrorHandler(renderBlindvaultError);
+  app.setNotFoundHandler((request, reply) => renderBlindvaultError(new BlindvaultError('NOT_FOUND'), request, reply));
+
+  await app.register(healthPlugin, { metadata, blobs });
+  await app.register(filesPlugin, { service: files, publicUrl: config.publicUrl, maxUploadBytes: config.maxUploadBytes });
+  return { app, files };
+}

@@ -1,0 +1,171 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { Type, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { Secret } from '../../crypto/secret.js';
+import { TOKEN_PATTERN } from '../../crypto/token.js';
+import { BlindvaultError } from '../../protocol/errors.js';
+import {
+  E2E_HEADERS,
+  ErrorResponseSchema,
+  FileInfoResponseSchema,
+  FileParamsSchema,
+  ManageQuerySchema,
+  UpdateFileRequestSchema,
+  UploadResponseSchema,
+  formatE2eBytes,
+  type FileInfoResponse,
+} from '../../protocol/files.js';
+import type { FileRecord } from '../../store/metadata-store.js';
+import { renderManagePage } from './manage-page.js';
+import { uploadParts } from './multipart.js';
+import type { Download, FilesService } from './service.js';
+
+export interface FilesRoutesOptions {
+  service: FilesService;
+  publicUrl: string | undefined;
+  maxUploadBytes: number;
+}
+
+const ERRORS = { '4xx': ErrorResponseSchema, '5xx': ErrorResponseSchema };
+const RangeHeadersSchema = Type.Object({ range: Type.Optional(Type.String()), 'if-range': Type.Optional(Type.String()) });
+const OwnerHeadersSchema = Type.Object({ authorization: Type.Optional(Type.String()) });
+const OWNER_TOKEN = new RegExp(TOKEN_PATTERN);
+// Room for the multipart framing and the small fields around the file.
+const MULTIPART_OVERHEAD_BYTES = 64 * 1024;
+
+export async function filesRoutes(app: FastifyInstance, options: FilesRoutesOptions): Promise<void> {
+  const { service } = options;
+  const routes = app.withTypeProvider<TypeBoxTypeProvider>();
+  const baseUrl = (request: FastifyRequest) => options.publicUrl ?? `${request.protocol}://${request.host}`;
+  const downloadUrl = (request: FastifyRequest, id: string) => `${baseUrl(request)}/f/${id}/encrypted`;
+  const info = (request: FastifyRequest, record: FileRecord): FileInfoResponse => ({
+    id: record.id,
+    download_url: downloadUrl(request, record.id),
+    size_bytes: record.sizeBytes ?? 0,
+    created_at: record.createdAt.toISOString(),
+    expires_at: (record.expiresAt ?? record.createdAt).toISOString(),
+    downloads: record.downloads,
+    max_downloads: record.maxDownloads,
+    e2e: true,
+  });
+
+  routes.post(
+    '/upload',
+    { schema: { consumes: ['multipart/form-data'], response: { 200: UploadResponseSchema, ...ERRORS } } },
+    async (request, reply) => {
+      const declared = Number(request.headers['content-length']);
+      if (declared > options.maxUploadBytes + MULTIPART_OVERHEAD_BYTES) throw new BlindvaultError('PAYLOAD_TOO_LARGE');
+      if (!request.isMultipart()) throw new BlindvaultError('UNSUPPORTED_MEDIA_TYPE');
+      const { record, ownerToken } = await service.upload(uploadParts(request));
+      const token = ownerToken.reveal();
+      return reply.code(200).send({
+        id: record.id,
+        download_url: downloadUrl(request, record.id),
+        redirect: `/f/${record.id}/manage?token=${token}`,
+        owner_token: token,
+        size_bytes: record.sizeBytes ?? 0,
+        created_at: record.createdAt.toISOString(),
+        expires_at: (record.expiresAt ?? record.createdAt).toISOString(),
+        max_downloads: record.maxDownloads,
+        e2e: true as const,
+      });
+    },
+  );
+
+  const setDownloadHeaders = (reply: FastifyReply, record: FileRecord, etag: string) => {
+    if (!record.salt || !record.iv) throw new Error(`file ${record.id} is ready without salt or IV`);
+    return reply
+      .header('content-type', 'application/octet-stream')
+      .header('accept-ranges', 'bytes')
+      .header('etag', etag)
+      .header('cache-control', 'no-store')
+      .header(E2E_HEADERS.salt, formatE2eBytes(record.salt))
+      .header(E2E_HEADERS.iv, formatE2eBytes(record.iv))
+      .header('access-control-expose-headers', 'X-E2E-Salt, X-E2E-IV, ETag, Content-Range, Content-Length');
+  };
+
+  routes.get(
+    '/f/:id/encrypted',
+    { schema: { params: FileParamsSchema, headers: RangeHeadersSchema, response: { ...ERRORS } } },
+    async (request, reply) => {
+      let download: Download;
+      try {
+        download = await service.download(request.params.id, request.headers.range, request.headers['if-range']);
+      } catch (error) {
+        if (error instanceof BlindvaultError && error.code === 'RANGE_NOT_SATISFIABLE') {
+          reply.header('content-range', `bytes */${String(error.details?.sizeBytes ?? '*')}`);
+        }
+        throw error;
+      }
+      const { record, etag, range, blob } = download;
+      setDownloadHeaders(reply, record, etag);
+      if (range) {
+        reply.code(206).header('content-range', `bytes ${range.start}-${range.end}/${blob.sizeBytes}`);
+        reply.header('content-length', range.end - range.start + 1);
+      } else {
+        reply.code(200).header('content-length', blob.sizeBytes);
+      }
+      // A stream is not a schema'd JSON body: Fastify pipes it and destroys it if the client goes away.
+      return reply.send(blob.stream as never);
+    },
+  );
+
+  routes.head(
+    '/f/:id/encrypted',
+    { schema: { params: FileParamsSchema, response: { ...ERRORS } } },
+    async (request, reply) => {
+      const { record, etag } = await service.inspectDownload(request.params.id);
+      setDownloadHeaders(reply, record, etag).header('content-length', record.sizeBytes ?? 0);
+      return reply.code(200).send(null as never);
+    },
+  );
+
+  const ownerToken = (request: FastifyRequest<{ Querystring: { token?: string } }>): Secret<string> => {
+    const bearer = /^Bearer (\S+)$/.exec(request.headers.authorization ?? '')?.[1];
+    const token = request.query.token ?? bearer;
+    if (token === undefined) throw new BlindvaultError('OWNER_TOKEN_REQUIRED');
+    if (!OWNER_TOKEN.test(token)) throw new BlindvaultError('NOT_FOUND');
+    return new Secret(token);
+  };
+  const manageSchema = { params: FileParamsSchema, querystring: ManageQuerySchema, headers: OwnerHeadersSchema };
+
+  routes.get(
+    '/f/:id/manage',
+    { schema: { ...manageSchema, produces: ['application/json', 'text/html'], response: { 200: FileInfoResponseSchema, ...ERRORS } } },
+    async (request, reply) => {
+      const record = await service.describe(request.params.id, ownerToken(request));
+      reply.header('cache-control', 'no-store');
+      const body = info(request, record);
+      if (wantsHtml(request.headers.accept)) {
+        return reply.type('text/html; charset=utf-8').serializer(String).send(renderManagePage(body) as never);
+      }
+      return reply.send(body);
+    },
+  );
+
+  routes.patch(
+    '/f/:id/manage',
+    { schema: { ...manageSchema, body: UpdateFileRequestSchema, response: { 200: FileInfoResponseSchema, ...ERRORS } } },
+    async (request) => {
+      const { expires_in: expiresInSeconds, max_downloads: maxDownloads } = request.body;
+      const record = await service.update(request.params.id, ownerToken(request), {
+        ...(expiresInSeconds !== undefined ? { expiresInSeconds } : {}),
+        ...(maxDownloads !== undefined ? { maxDownloads } : {}),
+      });
+      return info(request, record);
+    },
+  );
+
+  routes.delete(
+    '/f/:id/manage',
+    { schema: { ...manageSchema, response: { 204: Type.Null(), ...ERRORS } } },
+    async (request, reply) => {
+      await service.remove(request.params.id, ownerToken(request));
+      return reply.code(204).send(null);
+    },
+  );
+}
+
+/** A browser asks for text/html; API clients for application/json (or anything: JSON is the default). */
+function wantsHtml(accept: string | undefined): boolean {
+  return accept !== undefined && accept.includes('text/html') && !accept.includes('application/json');
+}

@@ -1,0 +1,49 @@
+// Entry point: configuration → stores → app → listen. `npm start` runs the compiled form of this file.
+import { openBlobStore, openMetadataStore } from '../store/open-stores.js';
+import { buildApp } from './app.js';
+import { ConfigError, loadConfig, type Config } from './config.js';
+import { startSweeper } from './files/sweeper.js';
+
+async function main(): Promise<void> {
+  let config: Config;
+  try {
+    config = loadConfig(process.env, process.argv.slice(2));
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`blindvault: ${error.message}\n`);
+      process.exit(2);
+    }
+    throw error;
+  }
+  const locations = { dataDir: config.dataDir, databaseUrl: config.databaseUrl, blobStoreUrl: config.blobStoreUrl };
+  const metadata = await openMetadataStore(locations);
+  const blobs = await openBlobStore(locations);
+  const { app, files } = await buildApp({ config, metadata, blobs });
+  const stopSweeper = startSweeper(files, config.sweepIntervalSeconds, app.log);
+
+  let closing = false;
+  const shutdown = async (signal: string) => {
+    if (closing) return;
+    closing = true;
+    app.log.info({ signal }, 'shutting down');
+    await stopSweeper();
+    await app.close();
+    await metadata.close();
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+
+  await app.listen({ port: config.port, host: config.host });
+  app.log.info(
+    { metadata: metadata.backend, dataDir: config.dataDir, maxUploadBytes: config.maxUploadBytes },
+    'blindvault is ready',
+  );
+}
+
+main().catch((error: unknown) => {
+  // Startup failures (an unreachable database, an unwritable data folder) in one line, no stack.
+  const message = error instanceof Error ? error.message : String(error);
+  process.stderr.write(`blindvault: cannot start: ${message}\n`);
+  process.exit(1);
+});

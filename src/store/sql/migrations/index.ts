@@ -1,0 +1,11 @@
+import type { Migration, MigrationProvider } from 'kysely';
+import * as files from './0001-files.js';
+
+// Listed here rather than read from the folder, so the compiled server and the tests run the same set.
+const MIGRATIONS: Record<string, Migration> = {
+  '0001-files': files,
+};
+
+export const migrationProvider: MigrationProvider = {
+  getMigrations: async () => MIGRATIONS,
+};
