@@ -49,7 +49,8 @@ export type FileParams = Static<typeof FileParamsSchema>;
 
 export const OwnerTokenSchema = Type.String({ pattern: TOKEN_PATTERN, description: 'Owner token (secret)' });
 
-export const ManageQuerySchema = Type.Object({ token: Type.Optional(OwnerTokenSchema) });
+// Any short string is accepted here: a malformed token answers like a wrong one (404), never a hint.
+export const ManageQuerySchema = Type.Object({ token: Type.Optional(Type.String({ maxLength: 256 })) });
 export type ManageQuery = Static<typeof ManageQuerySchema>;
 
 export const UploadResponseSchema = Type.Object({

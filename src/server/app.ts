@@ -1,5 +1,5 @@
 import helmet from '@fastify/helmet';
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import type { DestinationStream } from 'pino';
 import { createId } from '../crypto/token.js';
 import { BlindvaultError } from '../protocol/errors.js';
@@ -31,7 +31,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   const { config, metadata, blobs } = deps;
   const app = Fastify({
     logger: loggerOptions(config.logLevel, deps.logDestination),
-    disableRequestLogging: true,
+    logController: new LogController({ disableRequestLogging: true }),
     genReqId: () => createId(),
     requestIdHeader: false,
     trustProxy: config.trustProxy,

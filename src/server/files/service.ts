@@ -170,6 +170,7 @@ export function createFilesService({ metadata, blobs, config, clock = () => new 
   }
 
   async function update(id: string, ownerToken: Secret<string>, change: { expiresInSeconds?: number; maxDownloads?: number | null }): Promise<FileRecord> {
+    if (change.expiresInSeconds === undefined && change.maxDownloads === undefined) throw new BlindvaultError('VALIDATION_FAILED');
     const record = await describe(id, ownerToken);
     if (change.expiresInSeconds !== undefined && change.expiresInSeconds > config.fileMaxTtlSeconds) {
       throw new BlindvaultError('INVALID_EXPIRES_IN');

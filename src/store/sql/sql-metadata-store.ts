@@ -93,6 +93,10 @@ export abstract class SqlMetadataStore implements MetadataStore {
     const changes: { expires_at?: number; max_downloads?: number | null } = {};
     if (update.expiresAt !== undefined) changes.expires_at = update.expiresAt.getTime();
     if (update.maxDownloads !== undefined) changes.max_downloads = update.maxDownloads;
+    if (Object.keys(changes).length === 0) {
+      const current = await this.getAvailableFile(id, now);
+      return current?.ownerTokenHash === ownerTokenHash ? current : undefined;
+    }
     const row = await this.db
       .updateTable('files')
       .set(changes)

@@ -1,0 +1,49 @@
+import type { FastifyInstance } from 'fastify';
+import { buildApp } from '../../src/server/app.js';
+import { parseConfig, type Config } from '../../src/server/config.js';
+import type { FilesService } from '../../src/server/files/service.js';
+import type { BlobStore } from '../../src/store/blob-store.js';
+import { openTestStores, type Backend, type TestStores } from './stores.js';
+
+export interface TestApp {
+  app: FastifyInstance;
+  files: FilesService;
+  stores: TestStores;
+  config: Config;
+  /** Every log line the app wrote, as text. */
+  logs: string[];
+  /** Moves the injected clock. */
+  advance(ms: number): void;
+  close(): Promise<void>;
+}
+
+export async function openTestApp(
+  backend: Backend,
+  env: Record<string, string> = {},
+  options: { wrapBlobs?: (blobs: BlobStore) => BlobStore } = {},
+): Promise<TestApp> {
+  const stores = await openTestStores(backend);
+  const config = parseConfig({ LOG_LEVEL: 'info', ...env });
+  const logs: string[] = [];
+  let offsetMs = 0;
+  const { app, files } = await buildApp({
+    config,
+    metadata: stores.metadata,
+    blobs: options.wrapBlobs ? options.wrapBlobs(stores.blobs) : stores.blobs,
+    clock: () => new Date(Date.now() + offsetMs),
+    logDestination: { write: (line: string) => void logs.push(line) },
+  });
+  await app.ready();
+  return {
+    app,
+    files,
+    stores,
+    config,
+    logs,
+    advance: (ms) => void (offsetMs += ms),
+    async close() {
+      await app.close();
+      await stores.close();
+    },
+  };
+}
