@@ -1,5 +1,5 @@
 import helmet from '@fastify/helmet';
-import Fastify, { LogController, type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyInstance, type RouteOptions } from 'fastify';
 import type { DestinationStream } from 'pino';
 import { createId } from '../crypto/token.js';
 import { BlindvaultError } from '../protocol/errors.js';
@@ -19,6 +19,8 @@ export interface AppDeps {
   clock?: () => Date;
   /** Where log lines go (tests read them); stdout otherwise. */
   logDestination?: DestinationStream;
+  /** Sees every route as it is registered (the route-table test reads them). */
+  onRoute?: (route: RouteOptions) => void;
 }
 
 export interface App {
@@ -52,6 +54,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     onCleanupError: (error) => app.log.error({ err: error }, 'cleanup after a failed upload failed'),
   });
 
+  if (deps.onRoute) app.addHook('onRoute', deps.onRoute);
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
   });

@@ -1,4 +1,4 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, RouteOptions } from 'fastify';
 import { buildApp } from '../../src/server/app.js';
 import { parseConfig, type Config } from '../../src/server/config.js';
 import type { FilesService } from '../../src/server/files/service.js';
@@ -20,7 +20,7 @@ export interface TestApp {
 export async function openTestApp(
   backend: Backend,
   env: Record<string, string> = {},
-  options: { wrapBlobs?: (blobs: BlobStore) => BlobStore } = {},
+  options: { wrapBlobs?: (blobs: BlobStore) => BlobStore; onRoute?: (route: RouteOptions) => void } = {},
 ): Promise<TestApp> {
   const stores = await openTestStores(backend);
   const config = parseConfig({ LOG_LEVEL: 'info', ...env });
@@ -32,6 +32,7 @@ export async function openTestApp(
     blobs: options.wrapBlobs ? options.wrapBlobs(stores.blobs) : stores.blobs,
     clock: () => new Date(Date.now() + offsetMs),
     logDestination: { write: (line: string) => void logs.push(line) },
+    ...(options.onRoute ? { onRoute: options.onRoute } : {}),
   });
   await app.ready();
   return {

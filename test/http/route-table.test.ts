@@ -1,0 +1,50 @@
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { after, before, describe, test } from 'node:test';
+import fc from 'fast-check';
+import type { RouteOptions } from 'fastify';
+import { openTestApp, type TestApp } from '../helpers/app.js';
+
+// Every route, whatever it is sent, answers a JSON error or success: never a 5xx.
+describe('the route table', () => {
+  const routes: RouteOptions[] = [];
+  let t: TestApp;
+  before(async () => {
+    t = await openTestApp('sqlite', { MAX_UPLOAD_BYTES: '4096' }, { onRoute: (route) => void routes.push(route) });
+  });
+  after(async () => t.close());
+
+  test('every route declares its params and its error responses', () => {
+    assert.ok(routes.length >= 6, `found ${routes.length} routes`);
+    for (const route of routes) {
+      const name = `${String(route.method)} ${route.url}`;
+      const schema = route.schema as { params?: unknown; response?: Record<string, unknown> } | undefined;
+      assert.ok(schema?.response, `${name} has response schemas`);
+      assert.ok(schema.response['4xx'] || schema.response['5xx'], `${name} declares its error shape`);
+      if (route.url.includes(':')) assert.ok(schema.params, `${name} validates its path params`);
+    }
+  });
+
+  const contentTypes = ['application/json', 'multipart/form-data', 'multipart/form-data; boundary=x', 'text/plain', 'application/octet-stream', 'application/x-www-form-urlencoded', ''];
+  test('garbage sent to any route gets a 2xx/3xx/4xx, never a 5xx', async () => {
+    const id = randomUUID();
+    await fc.assert(
+      fc.asyncProperty(
+        fc.constantFrom(...routes),
+        fc.constantFrom(...contentTypes),
+        fc.oneof(fc.uint8Array({ maxLength: 300 }), fc.json().map((j) => new TextEncoder().encode(j))),
+        fc.constantFrom(id, 'x', '..%2f', '%00', '00000000-0000-4000-8000-000000000000'),
+        fc.option(fc.string({ maxLength: 60 })),
+        async (route, contentType, body, param, token) => {
+          const method = Array.isArray(route.method) ? route.method[0] : route.method;
+          const url = route.url.replace(':id', param) + (token === null ? '' : `?token=${encodeURIComponent(token)}`);
+          const headers: Record<string, string> = contentType ? { 'content-type': contentType } : {};
+          const res = await t.app.inject({ method: method as 'GET', url, headers, ...(method === 'GET' || method === 'HEAD' ? {} : { payload: Buffer.from(body) }) });
+          assert.ok(res.statusCode < 500, `${method} ${url} [${contentType}] → ${res.statusCode} ${res.body.slice(0, 200)}`);
+          if (res.statusCode >= 400 && method !== 'HEAD') assert.equal(typeof res.json().error, 'string');
+        },
+      ),
+      { numRuns: 400 },
+    );
+  });
+});

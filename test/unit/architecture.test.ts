@@ -1,0 +1,78 @@
+import assert from 'node:assert/strict';
+import { readdir, readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { test } from 'node:test';
+
+// The dependency rules of style.md, enforced over the source rather than left to goodwill.
+const SRC = path.resolve('src');
+
+async function sourceFiles(dir: string): Promise<string[]> {
+  const out: string[] = [];
+  for (const entry of await readdir(dir, { withFileTypes: true })) {
+    const full = path.join(dir, entry.name);
+    if (entry.isDirectory()) out.push(...(await sourceFiles(full)));
+    else if (entry.name.endsWith('.ts')) out.push(full);
+  }
+  return out;
+}
+
+interface Import {
+  file: string;
+  specifier: string;
+  /** For relative imports: the imported file's path under src/. */
+  target?: string;
+}
+
+async function imports(): Promise<Import[]> {
+  const found: Import[] = [];
+  for (const file of await sourceFiles(SRC)) {
+    const text = await readFile(file, 'utf8');
+    for (const match of text.matchAll(/(?:^|\n)\s*(?:import|export)\s[^'"]*?from\s+['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)/g)) {
+      const specifier = (match[1] ?? match[2]) as string;
+      const rel = path.relative(SRC, file);
+      found.push({
+        file: rel,
+        specifier,
+        ...(specifier.startsWith('.') ? { target: path.relative(SRC, path.resolve(path.dirname(file), specifier)) } : {}),
+      });
+    }
+  }
+  return found;
+}
+
+const layer = (rel: string) => rel.split(path.sep)[0] ?? '';
+const CRYPTO_MODULES = new Set(['node:crypto', 'crypto', 'libsodium-wrappers', 'libsodium-wrappers-sumo', 'sodium-native', 'tweetnacl']);
+const STORAGE_MODULES = new Set(['node:fs', 'node:fs/promises', 'fs', 'fs/promises', 'better-sqlite3', 'pg', 'kysely']);
+const ALLOWED_LAYERS: Record<string, string[]> = {
+  crypto: ['crypto'],
+  protocol: ['protocol', 'crypto'],
+  store: ['store', 'crypto'],
+  server: ['server', 'store', 'protocol', 'crypto'],
+  client: ['client', 'protocol', 'crypto'],
+  cli: ['cli', 'client', 'protocol', 'crypto'],
+};
+
+test('only src/crypto touches ciphers, hashes and the RNG', async () => {
+  const offenders = (await imports()).filter((i) => CRYPTO_MODULES.has(i.specifier) && layer(i.file) !== 'crypto');
+  assert.deepEqual(offenders, []);
+});
+
+test('only src/store touches files and SQL', async () => {
+  const offenders = (await imports()).filter((i) => STORAGE_MODULES.has(i.specifier) && layer(i.file) !== 'store');
+  assert.deepEqual(offenders, []);
+});
+
+test('dependencies point one way: server → store, protocol, crypto; nothing imports server', async () => {
+  const offenders = (await imports()).filter((i) => {
+    if (!i.target) return false;
+    const allowed = ALLOWED_LAYERS[layer(i.file)];
+    return !allowed || !allowed.includes(layer(i.target));
+  });
+  assert.deepEqual(offenders, []);
+});
+
+test('the rule itself sees imports (control)', async () => {
+  const all = await imports();
+  assert.ok(all.some((i) => i.file.startsWith('crypto') && i.specifier === 'node:crypto'));
+  assert.ok(all.some((i) => i.file.startsWith('server') && i.target?.startsWith('store')));
+});

@@ -1,0 +1,84 @@
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { describe, test } from 'node:test';
+import { ConfigError, loadConfig, parseConfig } from '../../../src/server/config.js';
+
+describe('configuration', () => {
+  test('defaults: 127.0.0.1:8080, SQLite and blobs in ./data', () => {
+    const config = parseConfig({});
+    assert.equal(config.port, 8080);
+    assert.equal(config.host, '127.0.0.1');
+    assert.equal(config.dataDir, './data');
+    assert.equal(config.databaseUrl, undefined);
+    assert.equal(config.blobStoreUrl, undefined);
+    assert.equal(config.maxUploadBytes, 5 * 1024 ** 3);
+    assert.equal(config.fileDefaultTtlSeconds, 86400);
+    assert.equal(config.fileDefaultMaxDownloads, null);
+  });
+
+  test('flags win over the environment', () => {
+    const config = loadConfig({ PORT: '9000', DATA_DIR: '/env' }, ['--port', '9001', '--max-upload-bytes', '10MiB']);
+    assert.equal(config.port, 9001);
+    assert.equal(config.dataDir, '/env');
+    assert.equal(config.maxUploadBytes, 10 * 1024 * 1024);
+  });
+
+  test('values are parsed', () => {
+    const config = parseConfig({
+      PUBLIC_URL: 'https://files.example/',
+      DATABASE_URL: 'postgres://u:p@db/x',
+      SIGNUPS_ALLOWED: 'false',
+      FILE_DEFAULT_MAX_DOWNLOADS: '3',
+      TRUST_PROXY: 'true',
+    });
+    assert.equal(config.publicUrl, 'https://files.example');
+    assert.equal(config.databaseUrl, 'postgres://u:p@db/x');
+    assert.equal(config.signupsAllowed, false);
+    assert.equal(config.fileDefaultMaxDownloads, 3);
+    assert.equal(config.trustProxy, true);
+  });
+
+  const bad: Array<[Record<string, string>, string]> = [
+    [{ PORT: 'abc' }, 'PORT'],
+    [{ PORT: '70000' }, 'PORT'],
+    [{ PORT: '-1' }, 'PORT'],
+    [{ MAX_UPLOAD_BYTES: '10GB' }, 'MAX_UPLOAD_BYTES'],
+    [{ MAX_UPLOAD_BYTES: '0' }, 'MAX_UPLOAD_BYTES'],
+    [{ PUBLIC_URL: 'files.example' }, 'PUBLIC_URL'],
+    [{ PUBLIC_URL: 'ftp://files.example' }, 'PUBLIC_URL'],
+    [{ PUBLIC_URL: 'https://files.example/?a=1' }, 'PUBLIC_URL'],
+    [{ DATABASE_URL: 'mysql://db/x' }, 'DATABASE_URL'],
+    [{ BLOB_STORE: 's3://bucket' }, 'BLOB_STORE'],
+    [{ BLOB_STORE: 'gopher://x' }, 'BLOB_STORE'],
+    [{ SIGNUPS_ALLOWED: 'maybe' }, 'SIGNUPS_ALLOWED'],
+    [{ SMTP_URL: 'http://mail' }, 'SMTP_URL'],
+    [{ FILE_MAX_TTL_SECONDS: '3600', FILE_DEFAULT_TTL_SECONDS: '7200' }, 'FILE_DEFAULT_TTL_SECONDS'],
+    [{ FILE_MAX_DOWNLOADS: '5', FILE_DEFAULT_MAX_DOWNLOADS: '6' }, 'FILE_DEFAULT_MAX_DOWNLOADS'],
+    [{ LOG_LEVEL: 'loud' }, 'LOG_LEVEL'],
+  ];
+  for (const [raw, variable] of bad) {
+    test(`a bad ${variable} is refused, naming it`, () => {
+      assert.throws(() => parseConfig(raw), (error: unknown) => error instanceof ConfigError && error.variable === variable && error.message.includes(variable));
+    });
+  }
+
+  test('a database URL is never repeated in an error (it may hold a password)', () => {
+    assert.throws(() => parseConfig({ DATABASE_URL: 'mysql://user:hunter2@db/x' }), (error: Error) => !error.message.includes('hunter2'));
+  });
+
+  test('unknown flags are refused', () => {
+    assert.throws(() => loadConfig({}, ['--prot', '1']), ConfigError);
+  });
+
+  test('the server refuses to start on a bad value with one line naming it', () => {
+    const run = spawnSync(process.execPath, ['--import', 'tsx', 'src/server/main.ts'], {
+      env: { ...process.env, PORT: 'eighty', DATA_DIR: '/nonexistent/never-created' },
+      encoding: 'utf8',
+      timeout: 30_000,
+    });
+    assert.equal(run.status, 2);
+    assert.equal(run.stdout, '');
+    assert.equal(run.stderr.trim().split('\n').length, 1, run.stderr);
+    assert.match(run.stderr, /^blindvault: invalid PORT: /);
+  });
+});
