@@ -11,6 +11,9 @@ import { filesPlugin } from './files/plugin.js';
 import { createFilesService, type FilesService } from './files/service.js';
 import { healthPlugin } from './health/plugin.js';
 import { loggerOptions, pathOnly } from './logging.js';
+import { openApiCollector, openApiRoute } from './openapi/plugin.js';
+
+const BLINDVAULT_VERSION = '0.1.0';
 
 export interface AppDeps {
   config: Config;
@@ -74,7 +77,9 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   app.setErrorHandler(renderBlindvaultError);
   app.setNotFoundHandler((request, reply) => renderBlindvaultError(new BlindvaultError('NOT_FOUND'), request, reply));
 
+  await app.register(openApiCollector, { version: BLINDVAULT_VERSION });
   await app.register(healthPlugin, { metadata, blobs });
   await app.register(filesPlugin, { service: files, publicUrl: config.publicUrl, maxUploadBytes: config.maxUploadBytes });
+  await app.register(openApiRoute);
   return { app, files };
 }

@@ -48,3 +48,17 @@ describe('the route table', () => {
     );
   });
 });
+
+test('GET /openapi.json describes the file API from the route schemas', async () => {
+  const t = await openTestApp('sqlite');
+  try {
+    const res = await t.app.inject({ method: 'GET', url: '/openapi.json' });
+    assert.equal(res.statusCode, 200);
+    const doc = res.json();
+    assert.match(doc.openapi, /^3\./);
+    for (const path of ['/upload', '/f/{id}/encrypted', '/f/{id}/manage', '/healthz']) assert.ok(doc.paths[path], `${path} is documented`);
+    assert.ok(doc.paths['/upload'].post.responses['200'].content['application/json'].schema.properties.download_url);
+  } finally {
+    await t.close();
+  }
+});
