@@ -50,7 +50,14 @@ async function download(res: ServerResponse, dir: string, id: string): Promise<v
     return;
   }
   res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': size });
-  await pipeline(createReadStream(file, { highWaterMark: READ_HIGH_WATER_MARK }), res);
+  const source = createReadStream(file, { highWaterMark: READ_HIGH_WATER_MARK });
+  try {
+    await pipeline(source, res);
+  } catch (error) {
+    // A client that read every byte may close before the last write's callback runs: not a failure.
+    const code = (error as NodeJS.ErrnoException | undefined)?.code;
+    if (!(code === 'ERR_STREAM_PREMATURE_CLOSE' && source.readableEnded && res.writableEnded)) throw error;
+  }
 }
 
 const server = createServer((req, res) => {
