@@ -46,6 +46,12 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     requestTimeout: 0,
     exposeHeadRoutes: false,
     return503OnClosing: true,
+    // A URL with a broken escape never reaches a route: answer it in the catalogue's shape too,
+    // without echoing the URL (it may carry an owner token).
+    frameworkErrors: (_error, request, reply) => {
+      request.log.info({ method: request.method, path: '[malformed url]', statusCode: 400 }, 'request');
+      return renderBlindvaultError(new BlindvaultError('VALIDATION_FAILED'), request, reply);
+    },
     ajv: { customOptions: { removeAdditional: true, coerceTypes: false, allErrors: false } },
   });
 

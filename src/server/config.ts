@@ -16,6 +16,7 @@ export interface Config {
   fileMaxTtlSeconds: number;
   fileDefaultMaxDownloads: number | null;
   fileMaxDownloads: number;
+  fileResumeWindowSeconds: number;
   sweepIntervalSeconds: number;
   staleUploadSeconds: number;
   trustProxy: boolean;
@@ -35,6 +36,7 @@ const GIB = 1024 ** 3;
 const VARIABLES = [
   'PORT', 'HOST', 'DATA_DIR', 'PUBLIC_URL', 'DATABASE_URL', 'BLOB_STORE', 'MAX_UPLOAD_BYTES', 'SIGNUPS_ALLOWED',
   'SMTP_URL', 'FILE_DEFAULT_TTL_SECONDS', 'FILE_MAX_TTL_SECONDS', 'FILE_DEFAULT_MAX_DOWNLOADS', 'FILE_MAX_DOWNLOADS',
+  'FILE_RESUME_WINDOW_SECONDS',
   'SWEEP_INTERVAL_SECONDS', 'STALE_UPLOAD_SECONDS', 'TRUST_PROXY', 'LOG_LEVEL',
 ] as const;
 
@@ -86,6 +88,7 @@ export function parseConfig(raw: Raw): Config {
     fileDefaultMaxDownloads:
       defaultDownloads === undefined ? null : integer(raw, 'FILE_DEFAULT_MAX_DOWNLOADS', 0, 1, fileMaxDownloads),
     fileMaxDownloads,
+    fileResumeWindowSeconds: integer(raw, 'FILE_RESUME_WINDOW_SECONDS', 3600, 0, 86400),
     sweepIntervalSeconds: integer(raw, 'SWEEP_INTERVAL_SECONDS', 60, 1, 86400),
     staleUploadSeconds: integer(raw, 'STALE_UPLOAD_SECONDS', 86400, 60, 30 * 86400),
     trustProxy: boolean(raw, 'TRUST_PROXY', false),

@@ -18,6 +18,8 @@ export interface FileRecord {
   expiresAt: Date | null;
   downloads: number;
   maxDownloads: number | null;
+  /** When the last counted download started: resumes are free for a while after it. */
+  lastDownloadAt: Date | null;
 }
 
 export interface NewFileInput {
@@ -51,6 +53,8 @@ export interface MetadataStore {
 
   /** Records an upload in progress. It is never served; a crash leaves it to `listSweepable`. */
   createPendingFile(input: NewFileInput): Promise<void>;
+  /** Marks a pending upload as alive (it is receiving bytes), so the sweeper leaves it alone. */
+  touchPendingFile(id: string, now: Date): Promise<void>;
   /** uploading → ready. False when the row is gone or not pending. */
   finalizeFile(id: string, input: FinalizeFileInput): Promise<boolean>;
   /** Removes a pending row (failed upload). */
@@ -58,19 +62,29 @@ export interface MetadataStore {
 
   /** A ready, unexpired, not used-up file; undefined otherwise. */
   getAvailableFile(id: string, now: Date): Promise<FileRecord | undefined>;
+  /** A ready, unexpired file with this owner token hash, used up or not; undefined otherwise. */
+  getOwnedFile(id: string, ownerTokenHash: string, now: Date): Promise<FileRecord | undefined>;
+  /**
+   * A ready, unexpired file, used up or not, whose last counted download started after `since`:
+   * the resume of a download in progress.
+   */
+  getResumableFile(id: string, now: Date, since: Date): Promise<FileRecord | undefined>;
   /**
    * Atomically counts one download of an available file and returns it as it is after the count;
    * undefined when the file is missing, expired or used up. One statement: concurrent downloads
    * never exceed the limit.
    */
   claimDownload(id: string, now: Date): Promise<FileRecord | undefined>;
-  /** Changes the limits of a ready file whose owner token hash matches; undefined when there is none. */
+  /** Changes the limits of a ready, unexpired file whose owner token hash matches; undefined when there is none. */
   updateFileLimits(id: string, ownerTokenHash: string, update: FileLimitsUpdate, now: Date): Promise<FileRecord | undefined>;
   /** ready → deleted for the owner: no longer served; the sweeper removes blob and row. */
   markFileDeleted(id: string, ownerTokenHash: string): Promise<SweepCandidate | undefined>;
 
-  /** Deleted rows, expired or used-up files, and uploads pending since before `staleUploadBefore`. */
-  listSweepable(now: Date, staleUploadBefore: Date, limit: number): Promise<SweepCandidate[]>;
+  /**
+   * Deleted rows, expired files, files used up with no counted download since `resumableSince`, and
+   * uploads that have not received a byte since `staleUploadBefore`.
+   */
+  listSweepable(now: Date, staleUploadBefore: Date, resumableSince: Date, limit: number): Promise<SweepCandidate[]>;
   /** Removes a row for good (after its blob is gone). */
   removeFile(id: string): Promise<void>;
 

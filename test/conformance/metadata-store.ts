@@ -64,6 +64,7 @@ export function metadataStoreSuite(name: string, open: () => Promise<MetadataSto
           expiresAt: fields.expiresAt,
           downloads: 0,
           maxDownloads: 3,
+          lastDownloadAt: null,
         },
       );
     });
@@ -153,32 +154,62 @@ export function metadataStoreSuite(name: string, open: () => Promise<MetadataSto
       assert.deepEqual(await store.markFileDeleted(file.id, file.ownerTokenHash), { id: file.id, blobKey: file.blobKey });
       assert.equal(await store.getAvailableFile(file.id, at(1)), undefined);
       assert.equal(await store.markFileDeleted(file.id, file.ownerTokenHash), undefined, 'only once');
-      const sweepable = await store.listSweepable(at(1), T0, 1000);
+      const sweepable = await store.listSweepable(at(1), T0, T0, 1000);
       assert.ok(sweepable.some((c) => c.id === file.id));
       await store.removeFile(file.id);
-      assert.ok(!(await store.listSweepable(at(1), T0, 1000)).some((c) => c.id === file.id));
+      assert.ok(!(await store.listSweepable(at(1), T0, T0, 1000)).some((c) => c.id === file.id));
     });
 
     test('listSweepable finds expired, used-up and stale pending files, and nothing that is still served', async () => {
       const fresh = newFile({ createdAt: at(10 * HOUR) });
       const stalePending = newFile({ createdAt: at(0) });
+      const touchedPending = newFile({ createdAt: at(0) });
       const recentPending = newFile({ createdAt: at(10 * HOUR) });
       const expired = newFile({ createdAt: at(10 * HOUR) });
       const usedUp = newFile({ createdAt: at(10 * HOUR) });
-      for (const f of [fresh, stalePending, recentPending, expired, usedUp]) await store.createPendingFile(f);
+      const usedUpResumable = newFile({ createdAt: at(10 * HOUR) });
+      for (const f of [fresh, stalePending, touchedPending, recentPending, expired, usedUp, usedUpResumable]) await store.createPendingFile(f);
+      await store.touchPendingFile(touchedPending.id, at(9 * HOUR));
       await store.finalizeFile(fresh.id, finalize(1, at(100 * HOUR)));
       await store.finalizeFile(expired.id, finalize(null, at(11 * HOUR)));
       await store.finalizeFile(usedUp.id, finalize(1, at(100 * HOUR)));
+      await store.finalizeFile(usedUpResumable.id, finalize(1, at(100 * HOUR)));
       await store.claimDownload(usedUp.id, at(10 * HOUR));
+      await store.claimDownload(usedUpResumable.id, at(12 * HOUR - 1));
       const now = at(12 * HOUR);
-      const ids = new Set((await store.listSweepable(now, at(5 * HOUR), 1000)).map((c) => c.id));
+      const ids = new Set((await store.listSweepable(now, at(5 * HOUR), at(11 * HOUR), 1000)).map((c) => c.id));
       assert.ok(ids.has(stalePending.id), 'stale pending');
       assert.ok(ids.has(expired.id), 'expired');
       assert.ok(ids.has(usedUp.id), 'used up');
+      assert.ok(!ids.has(usedUpResumable.id), 'used up, but its last download may still be resumed');
       assert.ok(!ids.has(fresh.id), 'still served');
       assert.ok(!ids.has(recentPending.id), 'upload still in progress');
-      const limited = await store.listSweepable(now, at(5 * HOUR), 1);
+      assert.ok(!ids.has(touchedPending.id), 'an old upload that still receives bytes');
+      const limited = await store.listSweepable(now, at(5 * HOUR), at(11 * HOUR), 1);
       assert.equal(limited.length, 1, 'limit is honoured');
+    });
+
+    test('the owner finds a file by id and token hash, used up or not, never once expired', async () => {
+      const file = newFile();
+      await store.createPendingFile(file);
+      assert.equal(await store.getOwnedFile(file.id, file.ownerTokenHash, at(1)), undefined, 'pending');
+      await store.finalizeFile(file.id, finalize(1, at(HOUR)));
+      assert.equal(await store.getOwnedFile(file.id, 'a'.repeat(64), at(1)), undefined, 'wrong hash');
+      await store.claimDownload(file.id, at(1));
+      assert.equal((await store.getOwnedFile(file.id, file.ownerTokenHash, at(1)))?.downloads, 1, 'used up, still the owner\'s');
+      assert.equal(await store.getOwnedFile(file.id, file.ownerTokenHash, at(HOUR)), undefined, 'expired');
+    });
+
+    test('a download is resumable while its last counted start is recent, even once used up', async () => {
+      const file = newFile();
+      await store.createPendingFile(file);
+      await store.finalizeFile(file.id, finalize(1, at(10 * HOUR)));
+      assert.equal(await store.getResumableFile(file.id, at(1), T0), undefined, 'never downloaded');
+      const claimed = await store.claimDownload(file.id, at(HOUR));
+      assert.deepEqual(claimed?.lastDownloadAt, at(HOUR));
+      assert.ok(await store.getResumableFile(file.id, at(HOUR + 1), at(HOUR - 1)));
+      assert.equal(await store.getResumableFile(file.id, at(HOUR + 1), at(HOUR)), undefined, 'window passed');
+      assert.equal(await store.getResumableFile(file.id, at(10 * HOUR), at(HOUR - 1)), undefined, 'expired');
     });
   });
 }

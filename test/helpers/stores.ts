@@ -48,7 +48,7 @@ const FAR_FUTURE = new Date(8.64e15);
 
 /** Every file row, in any state (read through the store interface). */
 export async function allFileIds(metadata: MetadataStore): Promise<string[]> {
-  return (await metadata.listSweepable(FAR_FUTURE, FAR_FUTURE, 100_000)).map((c) => c.id);
+  return (await metadata.listSweepable(FAR_FUTURE, FAR_FUTURE, FAR_FUTURE, 100_000)).map((c) => c.id);
 }
 
 /** Every file the folder blob store holds, whole or partial. */

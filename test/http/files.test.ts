@@ -53,6 +53,7 @@ for (const backend of BACKENDS) {
       assert.equal(body.size_bytes, 1234);
       assert.equal(body.e2e, true);
       assert.equal(body.max_downloads, null);
+      assert.equal(res.headers['cache-control'], 'no-store', 'the answer holds the owner token');
       const ttl = Date.parse(body.expires_at) - Date.parse(body.created_at);
       assert.ok(Math.abs(ttl - 86400_000) < 5000, `default expiry is one day, got ${ttl} ms`);
     });
@@ -143,16 +144,46 @@ for (const backend of BACKENDS) {
       assert.equal((await t.app.inject({ method: 'GET', url: `/f/${id}/encrypted` })).statusCode, 200);
     });
 
-    test('max_downloads: the file answers 404 once used up; a resumed range does not count again', async () => {
+    test('max_downloads: the file answers 404 once used up', async () => {
       const data = randomBytes(100);
       const { id, max_downloads } = await uploadOk(t, data, [{ name: 'max_downloads', value: '2' }]);
       assert.equal(max_downloads, 2);
       assert.equal((await t.app.inject({ method: 'GET', url: `/f/${id}/encrypted` })).statusCode, 200);
-      const resumed = await t.app.inject({ method: 'GET', url: `/f/${id}/encrypted`, headers: { range: 'bytes=10-' } });
-      assert.equal(resumed.statusCode, 206);
       assert.equal((await t.app.inject({ method: 'GET', url: `/f/${id}/encrypted` })).statusCode, 200);
       assertError(await t.app.inject({ method: 'GET', url: `/f/${id}/encrypted` }), 404, 'NOT_FOUND');
-      assertError(await t.app.inject({ method: 'GET', url: `/f/${id}/encrypted`, headers: { range: 'bytes=10-' } }), 404, 'NOT_FOUND');
+      assertError(await t.app.inject({ method: 'GET', url: `/f/${id}/encrypted`, headers: { range: 'bytes=0-9' } }), 404, 'NOT_FOUND');
+    });
+
+    test('ranges cannot dodge the limit: a range with no recent counted download counts as one', async () => {
+      const { id, redirect } = await uploadOk(t, randomBytes(1000), [{ name: 'max_downloads', value: '1' }]);
+      const first = await t.app.inject({ method: 'GET', url: `/f/${id}/encrypted`, headers: { range: 'bytes=1-' } });
+      assert.equal(first.statusCode, 206);
+      const info = (await t.app.inject({ method: 'GET', url: redirect, headers: { accept: 'application/json' } })).json();
+      assert.equal(info.downloads, 1, 'the range was counted');
+      assertError(await t.app.inject({ method: 'GET', url: `/f/${id}/encrypted` }), 404, 'NOT_FOUND');
+    });
+
+    test('a broken download of a used-up file can be resumed within the resume window, not after it', async () => {
+      const data = randomBytes(10_000);
+      const { id } = await uploadOk(t, data, [{ name: 'max_downloads', value: '1' }]);
+      const broken = await t.app.inject({ method: 'GET', url: `/f/${id}/encrypted`, headers: { range: 'bytes=0-3999' } });
+      assert.equal(broken.statusCode, 206);
+      t.advance(30 * 60_000);
+      try {
+        const rest = await t.app.inject({ method: 'GET', url: `/f/${id}/encrypted`, headers: { range: 'bytes=4000-' } });
+        assert.equal(rest.statusCode, 206);
+        assert.deepEqual(Buffer.concat([broken.rawPayload, rest.rawPayload]), data);
+        assert.equal((await t.app.inject({ method: 'HEAD', url: `/f/${id}/encrypted` })).statusCode, 200, 'HEAD while resumable');
+        await t.files.sweep();
+        assert.ok((await blobFiles(t.stores.dataDir)).some((f) => f.endsWith(id)), 'not swept while resumable');
+        assertError(await t.app.inject({ method: 'GET', url: `/f/${id}/encrypted` }), 404, 'NOT_FOUND');
+        t.advance(31 * 60_000);
+        assertError(await t.app.inject({ method: 'GET', url: `/f/${id}/encrypted`, headers: { range: 'bytes=4000-' } }), 404, 'NOT_FOUND');
+        await t.files.sweep();
+        assert.ok(!(await blobFiles(t.stores.dataDir)).some((f) => f.endsWith(id)), 'swept once the window passed');
+      } finally {
+        t.advance(-61 * 60_000);
+      }
     });
 
     test('concurrent downloads never exceed max_downloads', async () => {
@@ -178,10 +209,15 @@ for (const backend of BACKENDS) {
       }
     });
 
-    test('the sweeper removes a used-up file', async () => {
+    test('the sweeper removes a used-up file once its last download can no longer be resumed', async () => {
       const { id } = await uploadOk(t, randomBytes(100), [{ name: 'max_downloads', value: '1' }]);
       await t.app.inject({ method: 'GET', url: `/f/${id}/encrypted` });
-      await t.files.sweep();
+      t.advance(3601_000);
+      try {
+        await t.files.sweep();
+      } finally {
+        t.advance(-3601_000);
+      }
       assert.ok(!(await blobFiles(t.stores.dataDir)).some((f) => f.endsWith(id)));
       assert.ok(!(await allFileIds(t.stores.metadata)).includes(id));
     });
@@ -238,6 +274,16 @@ for (const backend of BACKENDS) {
         assert.ok(!(await allFileIds(t.stores.metadata)).includes(id));
       });
 
+      test('the owner sees and revives a used-up file', async () => {
+        const { id, redirect } = await uploadOk(t, randomBytes(50), [{ name: 'max_downloads', value: '1' }]);
+        await t.app.inject({ method: 'GET', url: `/f/${id}/encrypted` });
+        const seen = await t.app.inject({ method: 'GET', url: redirect, headers: { accept: 'application/json' } });
+        assert.equal(seen.statusCode, 200);
+        assert.equal(seen.json().downloads, 1);
+        assert.equal((await t.app.inject({ method: 'PATCH', url: redirect, payload: { max_downloads: 2 } })).statusCode, 200);
+        assert.equal((await t.app.inject({ method: 'GET', url: `/f/${id}/encrypted` })).statusCode, 200);
+      });
+
       test('the owner changes expiry and download limit', async () => {
         const { id, redirect } = await uploadOk(t, randomBytes(50), [{ name: 'max_downloads', value: '1' }]);
         const res = await t.app.inject({ method: 'PATCH', url: redirect, payload: { expires_in: 600, max_downloads: 3 } });
@@ -254,6 +300,7 @@ for (const backend of BACKENDS) {
           [{ expires_in: 0 }, 400, 'VALIDATION_FAILED'],
           [{ expires_in: 'soon' }, 400, 'VALIDATION_FAILED'],
           [{ expires_in: 604801 }, 400, 'INVALID_EXPIRES_IN'],
+          [{ expires_in: 604800 }, 400, 'INVALID_EXPIRES_IN'], // past upload time + FILE_MAX_TTL_SECONDS
           [{ max_downloads: 0 }, 400, 'VALIDATION_FAILED'],
           [{ max_downloads: 51 }, 400, 'INVALID_MAX_DOWNLOADS'],
           [{ max_downloads: 2.5 }, 400, 'VALIDATION_FAILED'],
@@ -338,7 +385,7 @@ for (const backend of BACKENDS) {
           payload: body,
           headers: { 'content-type': contentType, 'content-length': String(10 * 1024 * 1024) },
         });
-        assert.ok(res.statusCode === 413 || res.statusCode === 400, `got ${res.statusCode}`);
+        assertError(res, 413, 'PAYLOAD_TOO_LARGE');
         await assertNothingStored(fresh);
       });
 

@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import fc from 'fast-check';
 import type { RouteOptions } from 'fastify';
+import { ERROR_CATALOGUE } from '../../src/protocol/errors.js';
 import { openTestApp, type TestApp } from '../helpers/app.js';
 
 // Every route, whatever it is sent, answers a JSON error or success: never a 5xx.
@@ -33,7 +34,7 @@ describe('the route table', () => {
         fc.constantFrom(...routes),
         fc.constantFrom(...contentTypes),
         fc.oneof(fc.uint8Array({ maxLength: 300 }), fc.json().map((j) => new TextEncoder().encode(j))),
-        fc.constantFrom(id, 'x', '..%2f', '%00', '00000000-0000-4000-8000-000000000000'),
+        fc.constantFrom(id, 'x', '..%2f', '%00', '%ZZ', '%E0%A4%A', '00000000-0000-4000-8000-000000000000'),
         fc.option(fc.string({ maxLength: 60 })),
         async (route, contentType, body, param, token) => {
           const method = Array.isArray(route.method) ? route.method[0] : route.method;
@@ -41,7 +42,12 @@ describe('the route table', () => {
           const headers: Record<string, string> = contentType ? { 'content-type': contentType } : {};
           const res = await t.app.inject({ method: method as 'GET', url, headers, ...(method === 'GET' || method === 'HEAD' ? {} : { payload: Buffer.from(body) }) });
           assert.ok(res.statusCode < 500, `${method} ${url} [${contentType}] → ${res.statusCode} ${res.body.slice(0, 200)}`);
-          if (res.statusCode >= 400 && method !== 'HEAD') assert.equal(typeof res.json().error, 'string');
+          if (res.statusCode >= 400 && method !== 'HEAD') {
+            const error = res.json();
+            assert.ok(error.error in ERROR_CATALOGUE, `${method} ${url}: ${res.body.slice(0, 200)}`);
+            assert.equal(error.requestId, res.headers['x-request-id']);
+            if (token) assert.ok(!res.body.includes(token) || token.length < 4, 'the token is not echoed');
+          }
         },
       ),
       { numRuns: 400 },

@@ -57,7 +57,8 @@ export async function filesRoutes(app: FastifyInstance, options: FilesRoutesOpti
       if (!request.isMultipart()) throw new BlindvaultError('UNSUPPORTED_MEDIA_TYPE');
       const { record, ownerToken } = await service.upload(uploadParts(request));
       const token = ownerToken.reveal();
-      return reply.code(200).send({
+      // The answer carries the owner token: no cache may keep it.
+      return reply.code(200).header('cache-control', 'no-store').send({
         id: record.id,
         download_url: downloadUrl(request, record.id),
         redirect: `/f/${record.id}/manage?token=${token}`,

@@ -12,6 +12,7 @@ export interface FilesConfig {
   fileMaxTtlSeconds: number;
   fileDefaultMaxDownloads: number | null;
   fileMaxDownloads: number;
+  fileResumeWindowSeconds: number;
   staleUploadSeconds: number;
 }
 
@@ -63,12 +64,25 @@ export function createFilesService({ metadata, blobs, config, clock = () => new 
     return { salt, iv, ttlSeconds, maxDownloads };
   }
 
-  /** Counts ciphertext bytes as they stream past and stops the upload the moment the limit is passed. */
-  async function* limited(source: AsyncIterable<Uint8Array>): AsyncGenerator<Uint8Array> {
+  // A pending upload that receives bytes says so at this pace, so the sweeper never takes a slow
+  // upload for an abandoned one.
+  const touchEveryMs = Math.min(60_000, (config.staleUploadSeconds * 1000) / 4);
+
+  /**
+   * Counts ciphertext bytes as they stream past, stops the upload the moment the limit is passed,
+   * and keeps the pending row alive while bytes arrive.
+   */
+  async function* limited(id: string, source: AsyncIterable<Uint8Array>): AsyncGenerator<Uint8Array> {
     let total = 0;
+    let touchedAt = clock().getTime();
     for await (const chunk of source) {
       total += chunk.byteLength;
       if (total > config.maxUploadBytes) throw new BlindvaultError('PAYLOAD_TOO_LARGE');
+      const now = clock();
+      if (now.getTime() - touchedAt >= touchEveryMs) {
+        touchedAt = now.getTime();
+        await metadata.touchPendingFile(id, now);
+      }
       yield chunk;
     }
   }
@@ -108,7 +122,7 @@ export function createFilesService({ metadata, blobs, config, clock = () => new 
         checkFields(fields, false);
         pending = true;
         await metadata.createPendingFile({ id, blobKey, ownerTokenHash: hashToken(ownerToken), format: FORMAT_V1, createdAt: clock() });
-        ({ sizeBytes } = await blobs.put(blobKey, limited(part.stream)));
+        ({ sizeBytes } = await blobs.put(blobKey, limited(id, part.stream)));
         blobWritten = true;
       }
       if (sizeBytes === undefined) throw new BlindvaultError('MISSING_FILE');
@@ -122,8 +136,9 @@ export function createFilesService({ metadata, blobs, config, clock = () => new 
         expiresAt: new Date(now.getTime() + (ttlSeconds ?? config.fileDefaultTtlSeconds) * 1000),
         maxDownloads: maxDownloads ?? config.fileDefaultMaxDownloads,
       });
+      // The row is gone only if the sweeper took the upload for abandoned: the client must send it again.
       const record = finalized ? await metadata.getAvailableFile(id, now) : undefined;
-      if (!record) throw new Error('upload row vanished before it was finalized');
+      if (!record) throw new BlindvaultError('UPLOAD_ABORTED');
       return { record, ownerToken };
     } catch (error) {
       if (pending) await cleanup(id, blobKey, blobWritten);
@@ -135,57 +150,73 @@ export function createFilesService({ metadata, blobs, config, clock = () => new 
     return `"${record.format}-${record.id}"`;
   }
 
-  /** Metadata of an available file, for HEAD: counts nothing. */
-  async function inspectDownload(id: string): Promise<{ record: FileRecord; etag: string }> {
-    const record = await metadata.getAvailableFile(id, clock());
+  const resumeWindowMs = config.fileResumeWindowSeconds * 1000;
+
+  /** An available file, or one whose last counted download is recent enough to be resumed. */
+  async function findDownloadable(id: string, now: Date): Promise<FileRecord> {
+    const record =
+      (await metadata.getAvailableFile(id, now)) ?? (await metadata.getResumableFile(id, now, new Date(now.getTime() - resumeWindowMs)));
     if (!record) throw new BlindvaultError('NOT_FOUND');
+    return record;
+  }
+
+  /** Metadata for HEAD: counts nothing. */
+  async function inspectDownload(id: string): Promise<{ record: FileRecord; etag: string }> {
+    const record = await findDownloadable(id, clock());
     return { record, etag: etagOf(record) };
   }
 
   /**
-   * Opens the ciphertext for download. A request from the first byte counts as one download
-   * (atomically, against the limit); a resumed range does not count again.
+   * Opens the ciphertext for download. Every request counts as one download (atomically, against the
+   * limit), except a range that starts past byte 0 within FILE_RESUME_WINDOW_SECONDS of the last
+   * counted download: the resume of a broken transfer, as Bitwarden Send allows through its
+   * short-lived download URLs. So a limit cannot be dodged with ranges, and a recipient whose
+   * download broke can still finish it.
    */
   async function download(id: string, rangeHeader: string | undefined, ifRange: string | undefined): Promise<Download> {
-    let { record, etag } = await inspectDownload(id);
-    const size = record.sizeBytes ?? 0;
-    const range = resolveRange(rangeHeader, size, ifRange, etag);
-    if (range.kind === 'unsatisfiable') throw new BlindvaultError('RANGE_NOT_SATISFIABLE', { sizeBytes: size });
-    if (range.kind === 'full' || range.start === 0) {
-      const claimed = await metadata.claimDownload(id, clock());
+    const now = clock();
+    let record = await findDownloadable(id, now);
+    const etag = etagOf(record);
+    const range = resolveRange(rangeHeader, record.sizeBytes ?? 0, ifRange, etag);
+    if (range.kind === 'unsatisfiable') throw new BlindvaultError('RANGE_NOT_SATISFIABLE', { sizeBytes: record.sizeBytes ?? 0 });
+    const resumes =
+      range.kind === 'partial' && range.start > 0 && record.lastDownloadAt !== null && now.getTime() - record.lastDownloadAt.getTime() < resumeWindowMs;
+    if (!resumes) {
+      const claimed = await metadata.claimDownload(id, now);
       if (!claimed) throw new BlindvaultError('NOT_FOUND');
       record = claimed;
     }
     const blobRange = range.kind === 'partial' ? { start: range.start, end: range.end } : undefined;
     const blob = await blobs.get(record.blobKey, blobRange);
-    if (!blob) throw new Error(`file ${record.id} has no blob`);
+    // Deleted by its owner or the sweeper an instant ago.
+    if (!blob) throw new BlindvaultError('NOT_FOUND');
     return { record, etag, blob, ...(blobRange ? { range: blobRange } : {}) };
   }
 
-  /** The owner's view. A wrong token and a missing file look the same. */
+  /** The owner's view, also of a used-up file. A wrong token and a missing file look the same. */
   async function describe(id: string, ownerToken: Secret<string>): Promise<FileRecord> {
-    const record = await metadata.getAvailableFile(id, clock());
+    const record = await metadata.getOwnedFile(id, hashToken(ownerToken), clock());
+    // The store matched the hash; the constant-time check keeps that from being the only guard.
     if (!record || !tokenMatchesHash(ownerToken, record.ownerTokenHash)) throw new BlindvaultError('NOT_FOUND');
     return record;
   }
 
+  /** New limits; the expiry stays within FILE_MAX_TTL_SECONDS of the upload, as at upload time. */
   async function update(id: string, ownerToken: Secret<string>, change: { expiresInSeconds?: number; maxDownloads?: number | null }): Promise<FileRecord> {
     if (change.expiresInSeconds === undefined && change.maxDownloads === undefined) throw new BlindvaultError('VALIDATION_FAILED');
     const record = await describe(id, ownerToken);
-    if (change.expiresInSeconds !== undefined && change.expiresInSeconds > config.fileMaxTtlSeconds) {
+    const now = clock();
+    const expiresAt = change.expiresInSeconds === undefined ? undefined : new Date(now.getTime() + change.expiresInSeconds * 1000);
+    if (expiresAt && expiresAt.getTime() > record.createdAt.getTime() + config.fileMaxTtlSeconds * 1000) {
       throw new BlindvaultError('INVALID_EXPIRES_IN');
     }
     if (change.maxDownloads != null && change.maxDownloads > config.fileMaxDownloads) {
       throw new BlindvaultError('INVALID_MAX_DOWNLOADS');
     }
-    const now = clock();
     const updated = await metadata.updateFileLimits(
       id,
       record.ownerTokenHash,
-      {
-        ...(change.expiresInSeconds !== undefined ? { expiresAt: new Date(now.getTime() + change.expiresInSeconds * 1000) } : {}),
-        ...(change.maxDownloads !== undefined ? { maxDownloads: change.maxDownloads } : {}),
-      },
+      { ...(expiresAt ? { expiresAt } : {}), ...(change.maxDownloads !== undefined ? { maxDownloads: change.maxDownloads } : {}) },
       now,
     );
     if (!updated) throw new BlindvaultError('NOT_FOUND');
@@ -210,7 +241,7 @@ export function createFilesService({ metadata, blobs, config, clock = () => new 
     for (;;) {
       const now = clock();
       const staleBefore = new Date(now.getTime() - config.staleUploadSeconds * 1000);
-      const batch = await metadata.listSweepable(now, staleBefore, batchSize);
+      const batch = await metadata.listSweepable(now, staleBefore, new Date(now.getTime() - resumeWindowMs), batchSize);
       for (const candidate of batch) {
         await blobs.delete(candidate.blobKey);
         await metadata.removeFile(candidate.id);

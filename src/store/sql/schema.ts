@@ -13,6 +13,8 @@ export interface FilesTable {
   expires_at: number | string | null;
   downloads: number;
   max_downloads: number | null;
+  last_download_at: number | string | null;
+  touched_at: number | string;
 }
 
 export interface Database {

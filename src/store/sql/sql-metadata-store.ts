@@ -42,9 +42,14 @@ export abstract class SqlMetadataStore implements MetadataStore {
         owner_token_hash: input.ownerTokenHash,
         format: input.format,
         created_at: input.createdAt.getTime(),
+        touched_at: input.createdAt.getTime(),
         downloads: 0,
       })
       .execute();
+  }
+
+  async touchPendingFile(id: string, now: Date): Promise<void> {
+    await this.db.updateTable('files').set({ touched_at: now.getTime() }).where('id', '=', id).where('state', '=', 'uploading').execute();
   }
 
   async finalizeFile(id: string, input: FinalizeFileInput): Promise<boolean> {
@@ -78,10 +83,34 @@ export abstract class SqlMetadataStore implements MetadataStore {
     return row && toRecord(row);
   }
 
+  async getOwnedFile(id: string, ownerTokenHash: string, now: Date): Promise<FileRecord | undefined> {
+    const row = await this.db
+      .selectFrom('files')
+      .selectAll()
+      .where('id', '=', id)
+      .where('owner_token_hash', '=', ownerTokenHash)
+      .where('state', '=', 'ready')
+      .where('expires_at', '>', now.getTime())
+      .executeTakeFirst();
+    return row && toRecord(row);
+  }
+
+  async getResumableFile(id: string, now: Date, since: Date): Promise<FileRecord | undefined> {
+    const row = await this.db
+      .selectFrom('files')
+      .selectAll()
+      .where('id', '=', id)
+      .where('state', '=', 'ready')
+      .where('expires_at', '>', now.getTime())
+      .where('last_download_at', '>', since.getTime())
+      .executeTakeFirst();
+    return row && toRecord(row);
+  }
+
   async claimDownload(id: string, now: Date): Promise<FileRecord | undefined> {
     const row = await this.db
       .updateTable('files')
-      .set((eb) => ({ downloads: eb('downloads', '+', 1) }))
+      .set((eb) => ({ downloads: eb('downloads', '+', 1), last_download_at: now.getTime() }))
       .where('id', '=', id)
       .where((eb) => eb.and(availableFile(eb, now)))
       .returningAll()
@@ -102,7 +131,8 @@ export abstract class SqlMetadataStore implements MetadataStore {
       .set(changes)
       .where('id', '=', id)
       .where('owner_token_hash', '=', ownerTokenHash)
-      .where((eb) => eb.and(availableFile(eb, now)))
+      .where('state', '=', 'ready')
+      .where('expires_at', '>', now.getTime())
       .returningAll()
       .executeTakeFirst();
     return row && toRecord(row);
@@ -120,19 +150,23 @@ export abstract class SqlMetadataStore implements MetadataStore {
     return row && { id: row.id, blobKey: row.blob_key };
   }
 
-  async listSweepable(now: Date, staleUploadBefore: Date, limit: number): Promise<SweepCandidate[]> {
+  async listSweepable(now: Date, staleUploadBefore: Date, resumableSince: Date, limit: number): Promise<SweepCandidate[]> {
     const rows = await this.db
       .selectFrom('files')
       .select(['id', 'blob_key'])
       .where((eb) =>
         eb.or([
           eb('state', '=', 'deleted'),
-          eb.and([eb('state', '=', 'uploading'), eb('created_at', '<', staleUploadBefore.getTime())]),
+          eb.and([eb('state', '=', 'uploading'), eb('touched_at', '<', staleUploadBefore.getTime())]),
           eb.and([
             eb('state', '=', 'ready'),
             eb.or([
               eb('expires_at', '<=', now.getTime()),
-              eb.and([eb('max_downloads', 'is not', null), eb('downloads', '>=', eb.ref('max_downloads'))]),
+              eb.and([
+                eb('max_downloads', 'is not', null),
+                eb('downloads', '>=', eb.ref('max_downloads')),
+                eb('last_download_at', '<=', resumableSince.getTime()),
+              ]),
             ]),
           ]),
         ]),
@@ -179,5 +213,6 @@ function toRecord(row: Selectable<FilesTable>): FileRecord {
     expiresAt: row.expires_at === null ? null : new Date(Number(row.expires_at)),
     downloads: Number(row.downloads),
     maxDownloads: row.max_downloads === null ? null : Number(row.max_downloads),
+    lastDownloadAt: row.last_download_at === null ? null : new Date(Number(row.last_download_at)),
   };
 }

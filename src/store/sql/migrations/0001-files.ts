@@ -15,6 +15,8 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('expires_at', 'bigint')
     .addColumn('downloads', 'integer', (c) => c.notNull().defaultTo(0))
     .addColumn('max_downloads', 'integer')
+    .addColumn('last_download_at', 'bigint')
+    .addColumn('touched_at', 'bigint', (c) => c.notNull())
     .execute();
   await db.schema.createIndex('files_state_expires_idx').on('files').columns(['state', 'expires_at']).execute();
 }
