@@ -1,5 +1,5 @@
 // Entry point: configuration → stores → app → listen. `npm start` runs the compiled form of this file.
-import { openBlobStore, openMetadataStore } from '../store/open-stores.js';
+import { openStores } from '../store/open-stores.js';
 import { buildApp } from './app.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { startSweeper } from './files/sweeper.js';
@@ -16,9 +16,8 @@ async function main(): Promise<void> {
     throw error;
   }
   const locations = { dataDir: config.dataDir, databaseUrl: config.databaseUrl, blobStoreUrl: config.blobStoreUrl };
-  const metadata = await openMetadataStore(locations);
-  const blobs = await openBlobStore(locations);
-  const { app, files } = await buildApp({ config, metadata, blobs });
+  const stores = await openStores(locations);
+  const { app, files } = await buildApp({ config, ...stores });
   const stopSweeper = startSweeper(files, config.sweepIntervalSeconds, app.log);
 
   let closing = false;
@@ -28,7 +27,7 @@ async function main(): Promise<void> {
     app.log.info({ signal }, 'shutting down');
     await stopSweeper();
     await app.close();
-    await metadata.close();
+    await stores.close();
     process.exit(0);
   };
   process.on('SIGINT', () => void shutdown('SIGINT'));
@@ -36,7 +35,7 @@ async function main(): Promise<void> {
 
   await app.listen({ port: config.port, host: config.host });
   app.log.info(
-    { metadata: metadata.backend, dataDir: config.dataDir, maxUploadBytes: config.maxUploadBytes },
+    { metadata: stores.metadata.backend, dataDir: config.dataDir, maxUploadBytes: config.maxUploadBytes },
     'blindvault is ready',
   );
 }

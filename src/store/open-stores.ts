@@ -2,8 +2,16 @@ import path from 'node:path';
 import type { BlobStore } from './blob-store.js';
 import { FsBlobStore } from './blob/fs-blob-store.js';
 import type { MetadataStore } from './metadata-store.js';
-import { PostgresMetadataStore } from './sql/postgres-metadata-store.js';
-import { SqliteMetadataStore } from './sql/sqlite-metadata-store.js';
+import type { RateLimitStore } from './rate-limit-store.js';
+import type { ReplayStore } from './replay-store.js';
+import { openPostgresDatabase } from './sql/postgres-database.js';
+import type { SqlDatabase } from './sql/sql-database.js';
+import { SqlMetadataStore } from './sql/sql-metadata-store.js';
+import { SqlRateLimitStore } from './sql/sql-rate-limit-store.js';
+import { SqlReplayStore } from './sql/sql-replay-store.js';
+import { SqlVaultStore } from './sql/sql-vault-store.js';
+import { openSqliteDatabase } from './sql/sqlite-database.js';
+import type { VaultStore } from './vault-store.js';
 
 export interface StoreLocations {
   dataDir: string;
@@ -13,14 +21,44 @@ export interface StoreLocations {
   blobStoreUrl: string | undefined;
 }
 
-export async function openMetadataStore(where: StoreLocations): Promise<MetadataStore> {
-  if (where.databaseUrl === undefined) return SqliteMetadataStore.open(path.join(where.dataDir, 'blindvault.sqlite'));
-  return PostgresMetadataStore.open(where.databaseUrl);
+/** Every store a server process uses; the SQL ones share one connection. */
+export interface Stores {
+  metadata: MetadataStore;
+  vault: VaultStore;
+  rateLimits: RateLimitStore;
+  replays: ReplayStore;
+  blobs: BlobStore;
+  close(): Promise<void>;
 }
 
-export async function openBlobStore(where: StoreLocations): Promise<BlobStore> {
+export async function openSqlDatabase(where: Pick<StoreLocations, 'dataDir' | 'databaseUrl'>): Promise<SqlDatabase> {
+  if (where.databaseUrl === undefined) return openSqliteDatabase(path.join(where.dataDir, 'blindvault.sqlite'));
+  return openPostgresDatabase(where.databaseUrl);
+}
+
+export function sqlStores(database: SqlDatabase): Pick<Stores, 'metadata' | 'vault' | 'rateLimits' | 'replays'> {
+  return {
+    metadata: new SqlMetadataStore(database),
+    vault: new SqlVaultStore(database),
+    rateLimits: new SqlRateLimitStore(database),
+    replays: new SqlReplayStore(database),
+  };
+}
+
+export async function openBlobStore(where: Pick<StoreLocations, 'dataDir' | 'blobStoreUrl'>): Promise<BlobStore> {
   if (where.blobStoreUrl === undefined) return FsBlobStore.open(where.dataDir);
   const url = new URL(where.blobStoreUrl);
   if (url.protocol === 'file:') return FsBlobStore.open(url.pathname);
   throw new Error(`BLOB_STORE: ${url.protocol}// blob stores are not supported yet`);
+}
+
+export async function openStores(where: StoreLocations): Promise<Stores> {
+  const database = await openSqlDatabase(where);
+  try {
+    const blobs = await openBlobStore(where);
+    return { ...sqlStores(database), blobs, close: () => database.close() };
+  } catch (error) {
+    await database.close();
+    throw error;
+  }
 }

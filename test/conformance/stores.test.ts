@@ -6,7 +6,8 @@ import { FsBlobStore } from '../../src/store/blob/fs-blob-store.js';
 import { PostgresMetadataStore } from '../../src/store/sql/postgres-metadata-store.js';
 import { SqliteMetadataStore } from '../../src/store/sql/sqlite-metadata-store.js';
 import { createTestDatabase } from '../helpers/postgres.js';
-import { allFileIds, tempDir } from '../helpers/stores.js';
+import { allFileIds, openTestStores, tempDir } from '../helpers/stores.js';
+import { vaultStoresSuite } from './vault-stores.js';
 import { blobStoreSuite } from './blob-store.js';
 import { metadataStoreSuite } from './metadata-store.js';
 
@@ -46,3 +47,10 @@ describe('PostgreSQL migrations', () => {
     }
   });
 });
+
+for (const backend of ['sqlite', 'postgres'] as const) {
+  vaultStoresSuite(backend === 'sqlite' ? 'SQLite' : 'PostgreSQL', async () => {
+    const stores = await openTestStores(backend);
+    return { vault: stores.vault, rateLimits: stores.rateLimits, replays: stores.replays, close: () => stores.close() };
+  });
+}

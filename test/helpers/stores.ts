@@ -1,22 +1,16 @@
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import type { BlobStore } from '../../src/store/blob-store.js';
-import { FsBlobStore } from '../../src/store/blob/fs-blob-store.js';
 import type { MetadataStore } from '../../src/store/metadata-store.js';
-import { PostgresMetadataStore } from '../../src/store/sql/postgres-metadata-store.js';
-import { SqliteMetadataStore } from '../../src/store/sql/sqlite-metadata-store.js';
+import { openStores, type Stores } from '../../src/store/open-stores.js';
 import { createTestDatabase } from './postgres.js';
 
 export type Backend = 'sqlite' | 'postgres';
 export const BACKENDS: Backend[] = ['sqlite', 'postgres'];
 
-export interface TestStores {
+export interface TestStores extends Stores {
   dataDir: string;
   databaseUrl: string | undefined;
-  metadata: MetadataStore;
-  blobs: BlobStore;
-  close(): Promise<void>;
 }
 
 export async function tempDir(prefix = 'blindvault-test-'): Promise<string> {
@@ -27,17 +21,13 @@ export async function tempDir(prefix = 'blindvault-test-'): Promise<string> {
 export async function openTestStores(backend: Backend): Promise<TestStores> {
   const dataDir = await tempDir();
   const database = backend === 'postgres' ? await createTestDatabase() : undefined;
-  const metadata = database
-    ? await PostgresMetadataStore.open(database.url)
-    : await SqliteMetadataStore.open(path.join(dataDir, 'blindvault.sqlite'));
-  const blobs = await FsBlobStore.open(dataDir);
+  const stores = await openStores({ dataDir, databaseUrl: database?.url, blobStoreUrl: undefined });
   return {
+    ...stores,
     dataDir,
     databaseUrl: database?.url,
-    metadata,
-    blobs,
     async close() {
-      await metadata.close();
+      await stores.close();
       await database?.drop();
       await rm(dataDir, { recursive: true, force: true });
     },

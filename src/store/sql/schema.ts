@@ -17,6 +17,75 @@ export interface FilesTable {
   touched_at: number | string;
 }
 
+type Millis = number | string;
+type Flag = boolean | number;
+
+export interface ServerSecretsTable {
+  name: string;
+  value: string;
+}
+
+export interface UsersTable {
+  id: string;
+  username: string;
+  email_hmac: string;
+  email_ciphertext: string;
+  email_nonce: string;
+  authkey_hash: string;
+  public_key: string;
+  private_key: string;
+  private_key_nonce: string;
+  secret_key: string;
+  secret_key_nonce: string;
+  user_sauce: string;
+  hashing_algorithm: string;
+  hashing_parameters: string;
+  language: string;
+  zoneinfo: string | null;
+  is_active: Flag;
+  is_email_active: Flag;
+  registration_date: Millis;
+  last_login: Millis | null;
+}
+
+export interface SessionsTable {
+  id: string;
+  token_hash: string;
+  user_id: string;
+  secret_key: string;
+  user_validator: string | null;
+  session_key: string;
+  device_fingerprint: string | null;
+  device_description: string | null;
+  client_date: Millis | null;
+  requires_validator: Flag;
+  created_at: Millis;
+  valid_till: Millis;
+  active: Flag;
+  read: Flag;
+  write: Flag;
+  api_key_id: string | null;
+}
+
+export interface RateLimitCountersTable {
+  scope: string;
+  subject: string;
+  window_start: Millis;
+  hits: number;
+  expires_at: Millis;
+}
+
+export interface ReplayMarksTable {
+  kind: string;
+  digest: string;
+  expires_at: Millis;
+}
+
 export interface Database {
   files: FilesTable;
+  server_secrets: ServerSecretsTable;
+  users: UsersTable;
+  sessions: SessionsTable;
+  rate_limit_counters: RateLimitCountersTable;
+  replay_marks: ReplayMarksTable;
 }

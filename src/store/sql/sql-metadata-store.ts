@@ -1,4 +1,4 @@
-import { Kysely, Migrator, sql, type ExpressionBuilder, type Selectable } from 'kysely';
+import { sql, type ExpressionBuilder, type Kysely, type Selectable } from 'kysely';
 import { fromHex, toHex } from '../../crypto/encoding.js';
 import type {
   FileLimitsUpdate,
@@ -9,27 +9,23 @@ import type {
   NewFileInput,
   SweepCandidate,
 } from '../metadata-store.js';
-import { migrationProvider } from './migrations/index.js';
 import type { Database, FilesTable } from './schema.js';
+import type { SqlDatabase } from './sql-database.js';
 
 /**
  * The metadata store over one Kysely query builder. SQLite and PostgreSQL differ only in how the
- * connection is made (see sqlite-metadata-store.ts and postgres-metadata-store.ts); every query is
- * shared, so both backends behave the same and pass the same conformance suite.
+ * connection is made (sqlite-database.ts, postgres-database.ts); every query is shared, so both
+ * backends behave the same and pass the same conformance suite.
  */
-export abstract class SqlMetadataStore implements MetadataStore {
-  abstract readonly backend: 'sqlite' | 'postgres';
+export class SqlMetadataStore implements MetadataStore {
+  readonly backend: 'sqlite' | 'postgres';
+  readonly #database: SqlDatabase;
   protected readonly db: Kysely<Database>;
 
-  protected constructor(db: Kysely<Database>) {
-    this.db = db;
-  }
-
-  /** Applies pending migrations. Safe when several instances start at once (Kysely takes a lock). */
-  protected async migrate(): Promise<void> {
-    const migrator = new Migrator({ db: this.db, provider: migrationProvider });
-    const { error } = await migrator.migrateToLatest();
-    if (error) throw error instanceof Error ? error : new Error(String(error));
+  constructor(database: SqlDatabase) {
+    this.#database = database;
+    this.backend = database.backend;
+    this.db = database.db;
   }
 
   async createPendingFile(input: NewFileInput): Promise<void> {
@@ -185,8 +181,9 @@ export abstract class SqlMetadataStore implements MetadataStore {
     await sql`select 1`.execute(this.db);
   }
 
+  /** Closes the connection it shares with the other SQL stores. */
   async close(): Promise<void> {
-    await this.db.destroy();
+    await this.#database.close();
   }
 }
 

@@ -1,9 +1,11 @@
 import type { Migration, MigrationProvider } from 'kysely';
 import * as files from './0001-files.js';
+import * as vault from './0002-vault.js';
 
 // Listed here rather than read from the folder, so the compiled server and the tests run the same set.
 const MIGRATIONS: Record<string, Migration> = {
   '0001-files': files,
+  '0002-vault': vault,
 };
 
 export const migrationProvider: MigrationProvider = {

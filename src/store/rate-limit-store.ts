@@ -1,0 +1,11 @@
+/** Counters of requests per scope and subject (a user id or a client address), shared by every instance. */
+export interface RateLimitStore {
+  /**
+   * Counts one request in the fixed window of `windowSeconds` that holds `now` and returns the
+   * window's count after it, and when the window ends. One atomic statement: concurrent requests on
+   * any instance are all counted.
+   */
+  hit(scope: string, subject: string, windowSeconds: number, now: Date): Promise<{ hits: number; resetsAt: Date }>;
+  /** Removes the counters of windows that ended before `now`. */
+  sweep(now: Date): Promise<number>;
+}

@@ -1,0 +1,23 @@
+import { Migrator, type Kysely } from 'kysely';
+import { migrationProvider } from './migrations/index.js';
+import type { Database } from './schema.js';
+
+/** One connection (SQLite file or PostgreSQL pool) shared by every SQL store of a process. */
+export interface SqlDatabase {
+  readonly backend: 'sqlite' | 'postgres';
+  readonly db: Kysely<Database>;
+  close(): Promise<void>;
+}
+
+/** Applies pending migrations. Safe when several instances start at once (Kysely takes a lock). */
+export async function migrate(db: Kysely<Database>): Promise<void> {
+  const migrator = new Migrator({ db, provider: migrationProvider });
+  const { error } = await migrator.migrateToLatest();
+  if (error) throw error instanceof Error ? error : new Error(String(error));
+}
+
+/** True when an error from either driver is a unique-constraint violation. */
+export function isUniqueViolation(error: unknown): boolean {
+  const e = error as { code?: unknown; message?: unknown } | undefined;
+  return e?.code === '23505' || e?.code === 'SQLITE_CONSTRAINT_UNIQUE' || e?.code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
+}

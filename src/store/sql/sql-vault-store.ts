@@ -1,0 +1,240 @@
+import type { Kysely, Selectable, Updateable } from 'kysely';
+import type {
+  CreateUserResult,
+  HashingParameters,
+  NewUser,
+  SessionRecord,
+  UserChanges,
+  UserRecord,
+  VaultStore,
+} from '../vault-store.js';
+import type { Database, SessionsTable, UsersTable } from './schema.js';
+import { isUniqueViolation, type SqlDatabase } from './sql-database.js';
+
+// SQLite has no boolean type and better-sqlite3 binds no JS booleans; PostgreSQL casts '1'/'0'.
+const flag = (value: boolean) => (value ? 1 : 0);
+const millis = (value: Date | null) => (value === null ? null : value.getTime());
+const date = (value: number | string) => new Date(Number(value));
+
+/** Accounts and sessions over the shared SQL connection (SQLite or PostgreSQL). */
+export class SqlVaultStore implements VaultStore {
+  readonly #db: Kysely<Database>;
+
+  constructor(database: SqlDatabase) {
+    this.#db = database.db;
+  }
+
+  async getOrCreateServerSecret(name: string, create: () => string): Promise<string> {
+    const existing = await this.#db.selectFrom('server_secrets').select('value').where('name', '=', name).executeTakeFirst();
+    if (existing) return existing.value;
+    await this.#db
+      .insertInto('server_secrets')
+      .values({ name, value: create() })
+      .onConflict((oc) => oc.column('name').doNothing())
+      .execute();
+    const stored = await this.#db.selectFrom('server_secrets').select('value').where('name', '=', name).executeTakeFirstOrThrow();
+    return stored.value;
+  }
+
+  async createUser(user: NewUser): Promise<CreateUserResult> {
+    try {
+      await this.#db
+        .insertInto('users')
+        .values({
+          id: user.id,
+          username: user.username,
+          email_hmac: user.emailHmac,
+          email_ciphertext: user.emailCiphertext,
+          email_nonce: user.emailNonce,
+          authkey_hash: user.authkeyHash,
+          public_key: user.publicKey,
+          private_key: user.privateKey,
+          private_key_nonce: user.privateKeyNonce,
+          secret_key: user.secretKey,
+          secret_key_nonce: user.secretKeyNonce,
+          user_sauce: user.userSauce,
+          hashing_algorithm: user.hashingAlgorithm,
+          hashing_parameters: JSON.stringify(user.hashingParameters),
+          language: user.language,
+          zoneinfo: null,
+          is_active: flag(user.isActive),
+          is_email_active: flag(user.isEmailActive),
+          registration_date: user.registrationDate.getTime(),
+          last_login: null,
+        })
+        .execute();
+      return 'created';
+    } catch (error) {
+      if (!isUniqueViolation(error)) throw error;
+      return (await this.findUserByUsername(user.username)) ? 'username_taken' : 'email_taken';
+    }
+  }
+
+  async findUserById(id: string): Promise<UserRecord | undefined> {
+    const row = await this.#db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst();
+    return row && toUser(row);
+  }
+
+  async findUserByUsername(username: string): Promise<UserRecord | undefined> {
+    const row = await this.#db.selectFrom('users').selectAll().where('username', '=', username).executeTakeFirst();
+    return row && toUser(row);
+  }
+
+  async findUserByEmailHmac(emailHmac: string): Promise<UserRecord | undefined> {
+    const row = await this.#db.selectFrom('users').selectAll().where('email_hmac', '=', emailHmac).executeTakeFirst();
+    return row && toUser(row);
+  }
+
+  async updateUser(id: string, changes: UserChanges): Promise<'updated' | 'not_found' | 'email_taken'> {
+    const set: Updateable<UsersTable> = {};
+    if (changes.emailHmac !== undefined) set.email_hmac = changes.emailHmac;
+    if (changes.emailCiphertext !== undefined) set.email_ciphertext = changes.emailCiphertext;
+    if (changes.emailNonce !== undefined) set.email_nonce = changes.emailNonce;
+    if (changes.authkeyHash !== undefined) set.authkey_hash = changes.authkeyHash;
+    if (changes.privateKey !== undefined) set.private_key = changes.privateKey;
+    if (changes.privateKeyNonce !== undefined) set.private_key_nonce = changes.privateKeyNonce;
+    if (changes.secretKey !== undefined) set.secret_key = changes.secretKey;
+    if (changes.secretKeyNonce !== undefined) set.secret_key_nonce = changes.secretKeyNonce;
+    if (changes.hashingAlgorithm !== undefined) set.hashing_algorithm = changes.hashingAlgorithm;
+    if (changes.hashingParameters !== undefined) set.hashing_parameters = JSON.stringify(changes.hashingParameters);
+    if (changes.language !== undefined) set.language = changes.language;
+    if (changes.zoneinfo !== undefined) set.zoneinfo = changes.zoneinfo;
+    if (changes.lastLogin !== undefined) set.last_login = millis(changes.lastLogin);
+    if (Object.keys(set).length === 0) return (await this.findUserById(id)) ? 'updated' : 'not_found';
+    try {
+      const result = await this.#db.updateTable('users').set(set).where('id', '=', id).executeTakeFirst();
+      return result.numUpdatedRows === 1n ? 'updated' : 'not_found';
+    } catch (error) {
+      if (isUniqueViolation(error)) return 'email_taken';
+      throw error;
+    }
+  }
+
+  async deleteUser(id: string): Promise<boolean> {
+    return this.#db.transaction().execute(async (tx) => {
+      await tx.deleteFrom('sessions').where('user_id', '=', id).execute();
+      const result = await tx.deleteFrom('users').where('id', '=', id).executeTakeFirst();
+      return result.numDeletedRows === 1n;
+    });
+  }
+
+  async createSession(session: SessionRecord, options: { exclusive: boolean }): Promise<void> {
+    await this.#db.transaction().execute(async (tx) => {
+      if (options.exclusive) await tx.deleteFrom('sessions').where('user_id', '=', session.userId).execute();
+      await tx
+        .insertInto('sessions')
+        .values({
+          id: session.id,
+          token_hash: session.tokenHash,
+          user_id: session.userId,
+          secret_key: session.secretKey,
+          user_validator: session.userValidator,
+          session_key: session.sessionKey,
+          device_fingerprint: session.deviceFingerprint,
+          device_description: session.deviceDescription,
+          client_date: millis(session.clientDate),
+          requires_validator: flag(session.requiresValidator),
+          created_at: session.createdAt.getTime(),
+          valid_till: session.validTill.getTime(),
+          active: flag(session.active),
+          read: flag(session.read),
+          write: flag(session.write),
+          api_key_id: session.apiKeyId,
+        })
+        .execute();
+    });
+  }
+
+  async findSessionByTokenHash(tokenHash: string): Promise<{ session: SessionRecord; user: UserRecord } | undefined> {
+    const row = await this.#db.selectFrom('sessions').selectAll().where('token_hash', '=', tokenHash).executeTakeFirst();
+    if (!row) return undefined;
+    const user = await this.findUserById(row.user_id);
+    return user && { session: toSession(row), user };
+  }
+
+  async activateSession(id: string): Promise<boolean> {
+    const result = await this.#db
+      .updateTable('sessions')
+      .set({ active: flag(true), user_validator: null })
+      .where('id', '=', id)
+      .where('active', '=', flag(false))
+      .executeTakeFirst();
+    return result.numUpdatedRows === 1n;
+  }
+
+  async deleteSession(id: string, userId: string): Promise<boolean> {
+    const result = await this.#db.deleteFrom('sessions').where('id', '=', id).where('user_id', '=', userId).executeTakeFirst();
+    return result.numDeletedRows === 1n;
+  }
+
+  async deleteOtherSessions(userId: string, keepSessionId: string | null): Promise<number> {
+    let query = this.#db.deleteFrom('sessions').where('user_id', '=', userId);
+    if (keepSessionId !== null) query = query.where('id', '!=', keepSessionId);
+    const result = await query.executeTakeFirst();
+    return Number(result.numDeletedRows);
+  }
+
+  async listActiveSessions(userId: string, now: Date): Promise<SessionRecord[]> {
+    const rows = await this.#db
+      .selectFrom('sessions')
+      .selectAll()
+      .where('user_id', '=', userId)
+      .where('active', '=', flag(true))
+      .where('valid_till', '>', now.getTime())
+      .orderBy('created_at')
+      .orderBy('id')
+      .execute();
+    return rows.map(toSession);
+  }
+
+  async deleteExpiredSessions(now: Date): Promise<number> {
+    const result = await this.#db.deleteFrom('sessions').where('valid_till', '<', now.getTime()).executeTakeFirst();
+    return Number(result.numDeletedRows);
+  }
+}
+
+function toUser(row: Selectable<UsersTable>): UserRecord {
+  return {
+    id: row.id,
+    username: row.username,
+    emailHmac: row.email_hmac,
+    emailCiphertext: row.email_ciphertext,
+    emailNonce: row.email_nonce,
+    authkeyHash: row.authkey_hash,
+    publicKey: row.public_key,
+    privateKey: row.private_key,
+    privateKeyNonce: row.private_key_nonce,
+    secretKey: row.secret_key,
+    secretKeyNonce: row.secret_key_nonce,
+    userSauce: row.user_sauce,
+    hashingAlgorithm: row.hashing_algorithm,
+    hashingParameters: JSON.parse(row.hashing_parameters) as HashingParameters,
+    language: row.language,
+    zoneinfo: row.zoneinfo,
+    isActive: Boolean(row.is_active),
+    isEmailActive: Boolean(row.is_email_active),
+    registrationDate: date(row.registration_date),
+    lastLogin: row.last_login === null ? null : date(row.last_login),
+  };
+}
+
+function toSession(row: Selectable<SessionsTable>): SessionRecord {
+  return {
+    id: row.id,
+    tokenHash: row.token_hash,
+    userId: row.user_id,
+    secretKey: row.secret_key,
+    userValidator: row.user_validator,
+    sessionKey: row.session_key,
+    deviceFingerprint: row.device_fingerprint,
+    deviceDescription: row.device_description,
+    clientDate: row.client_date === null ? null : date(row.client_date),
+    requiresValidator: Boolean(row.requires_validator),
+    createdAt: date(row.created_at),
+    validTill: date(row.valid_till),
+    active: Boolean(row.active),
+    read: Boolean(row.read),
+    write: Boolean(row.write),
+    apiKeyId: row.api_key_id,
+  };
+}
