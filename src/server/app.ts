@@ -5,6 +5,9 @@ import { createId } from '../crypto/token.js';
 import { BlindvaultError } from '../protocol/errors.js';
 import type { BlobStore } from '../store/blob-store.js';
 import type { MetadataStore } from '../store/metadata-store.js';
+import type { RateLimitStore } from '../store/rate-limit-store.js';
+import type { ReplayStore } from '../store/replay-store.js';
+import type { VaultStore } from '../store/vault-store.js';
 import type { Config } from './config.js';
 import { renderBlindvaultError } from './errors.js';
 import { filesPlugin } from './files/plugin.js';
@@ -12,6 +15,10 @@ import { createFilesService, type FilesService } from './files/service.js';
 import { healthPlugin } from './health/plugin.js';
 import { loggerOptions, pathOnly } from './logging.js';
 import { openApiCollector, openApiRoute } from './openapi/plugin.js';
+import { createAccountsService } from './vault/accounts-service.js';
+import { vaultPlugin } from './vault/plugin.js';
+import { buildSignedInfo, loadServerKeys, type ServerKeys } from './vault/server-keys.js';
+import { createSessionsService } from './vault/sessions-service.js';
 
 const BLINDVAULT_VERSION = '0.1.0';
 
@@ -19,6 +26,9 @@ export interface AppDeps {
   config: Config;
   metadata: MetadataStore;
   blobs: BlobStore;
+  vault: VaultStore;
+  replays: ReplayStore;
+  rateLimits: RateLimitStore;
   clock?: () => Date;
   /** Where log lines go (tests read them); stdout otherwise. */
   logDestination?: DestinationStream;
@@ -29,12 +39,16 @@ export interface AppDeps {
 export interface App {
   app: FastifyInstance;
   files: FilesService;
+  serverKeys: ServerKeys;
 }
 
 /** Assembles the server from its dependencies. Never listens: main.ts does, tests inject. */
 export async function buildApp(deps: AppDeps): Promise<App> {
   const { config, metadata, blobs } = deps;
+  const clock = deps.clock ?? (() => new Date());
   const app = Fastify({
+    // The vault's paths end in "/"; the same path without it reaches the same handler (never a redirect).
+    routerOptions: { ignoreTrailingSlash: true },
     logger: loggerOptions(config.logLevel, deps.logDestination),
     logController: new LogController({ disableRequestLogging: true }),
     genReqId: () => createId(),
@@ -86,6 +100,33 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   await app.register(openApiCollector, { version: BLINDVAULT_VERSION });
   await app.register(healthPlugin, { metadata, blobs });
   await app.register(filesPlugin, { service: files, publicUrl: config.publicUrl, maxUploadBytes: config.maxUploadBytes });
+
+  const serverKeys = await loadServerKeys(deps.vault, config.vault);
+  const origin = (url: string | undefined) => (url ? new URL(url).origin : undefined);
+  const webClient = origin(config.vault.webClientUrl) ?? origin(config.publicUrl) ?? `http://${config.host}:${config.port}`;
+  const accounts = createAccountsService({ vault: deps.vault, keys: serverKeys, signupsAllowed: config.signupsAllowed, clock });
+  const sessions = createSessionsService({ vault: deps.vault, replays: deps.replays, keys: serverKeys, accounts, config: config.vault, clock });
+  await app.register(vaultPlugin, {
+    prefix: '/server',
+    config: config.vault,
+    signupsAllowed: config.signupsAllowed,
+    corsOrigins: [origin(config.publicUrl), origin(config.vault.webClientUrl)].filter((o): o is string => o !== undefined),
+    vault: deps.vault,
+    replays: deps.replays,
+    rateLimits: deps.rateLimits,
+    accounts,
+    sessions,
+    signedInfo: buildSignedInfo(serverKeys, { webClientUrl: webClient, allowUserSearchByEmail: config.vault.allowUserSearchByEmail }),
+    healthy: async () => {
+      try {
+        await metadata.ping();
+        return { dbRead: true, dbSync: true };
+      } catch {
+        return { dbRead: false, dbSync: false };
+      }
+    },
+    clock,
+  });
   await app.register(openApiRoute);
-  return { app, files };
+  return { app, files, serverKeys };
 }

@@ -21,6 +21,34 @@ export interface Config {
   staleUploadSeconds: number;
   trustProxy: boolean;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  vault: VaultConfig;
+}
+
+export const THROTTLE_SCOPES = [
+  'anon', 'user', 'info', 'health_check', 'registration', 'prelogin', 'login', 'api_key_login',
+  'user_update', 'user_delete', 'status_check', 'verify_email', 'user_search',
+] as const;
+export type ThrottleScope = (typeof THROTTLE_SCOPES)[number];
+
+export interface ThrottleRate {
+  limit: number;
+  windowSeconds: number;
+}
+
+/** The vault's settings (spec Appendix B). Key material given here overrides what the database holds. */
+export interface VaultConfig {
+  boxPrivateKeyHex: string | undefined;
+  signingSeedHex: string | undefined;
+  psonoPrivateKeyHex: string | undefined;
+  webClientUrl: string | undefined;
+  allowedUsernameDomains: string[];
+  allowMultipleSessions: boolean;
+  tokenSeconds: { web: [number, number]; app: [number, number]; apiKey: [number, number] };
+  deviceProtection: boolean;
+  replayWindowSeconds: number;
+  allowUserSearchByEmail: boolean;
+  maxBodyBytes: number;
+  throttles: Record<ThrottleScope, ThrottleRate>;
 }
 
 export class ConfigError extends Error {
@@ -38,6 +66,11 @@ const VARIABLES = [
   'SMTP_URL', 'FILE_DEFAULT_TTL_SECONDS', 'FILE_MAX_TTL_SECONDS', 'FILE_DEFAULT_MAX_DOWNLOADS', 'FILE_MAX_DOWNLOADS',
   'FILE_RESUME_WINDOW_SECONDS',
   'SWEEP_INTERVAL_SECONDS', 'STALE_UPLOAD_SECONDS', 'TRUST_PROXY', 'LOG_LEVEL',
+  'VAULT_BOX_PRIVATE_KEY', 'VAULT_SIGNING_SEED', 'VAULT_PSONO_PRIVATE_KEY', 'VAULT_WEB_CLIENT_URL',
+  'VAULT_ALLOWED_USERNAME_DOMAINS', 'VAULT_ALLOW_MULTIPLE_SESSIONS', 'VAULT_WEB_TOKEN_MIN_S', 'VAULT_WEB_TOKEN_MAX_S',
+  'VAULT_APP_TOKEN_MIN_S', 'VAULT_APP_TOKEN_MAX_S', 'VAULT_API_KEY_TOKEN_MIN_S', 'VAULT_API_KEY_TOKEN_MAX_S',
+  'VAULT_DEVICE_PROTECTION', 'VAULT_REPLAY_WINDOW_S', 'VAULT_ALLOW_USER_SEARCH_BY_EMAIL', 'VAULT_MAX_BODY_BYTES',
+  ...THROTTLE_SCOPES.map((scope) => `VAULT_THROTTLE_${scope.toUpperCase()}`),
 ] as const;
 
 export const CONFIG_VARIABLES: readonly string[] = VARIABLES;
@@ -93,6 +126,81 @@ export function parseConfig(raw: Raw): Config {
     staleUploadSeconds: integer(raw, 'STALE_UPLOAD_SECONDS', 86400, 60, 30 * 86400),
     trustProxy: boolean(raw, 'TRUST_PROXY', false),
     logLevel: logLevel(raw.LOG_LEVEL),
+    vault: parseVaultConfig(raw),
+  };
+}
+
+const DEFAULT_THROTTLES: Record<ThrottleScope, string> = {
+  anon: '14400/day',
+  user: '86400/day',
+  info: '600/hour',
+  health_check: '61/hour',
+  registration: '20/day',
+  prelogin: '48/day',
+  login: '48/day',
+  api_key_login: '60/hour',
+  user_update: '20/day',
+  user_delete: '20/day',
+  status_check: '61/minute',
+  verify_email: '60/hour',
+  user_search: '600/hour',
+};
+const PERIODS: Record<string, number> = { second: 1, minute: 60, hour: 3600, day: 86400 };
+
+function throttle(raw: Raw, scope: ThrottleScope): ThrottleRate {
+  const name = `VAULT_THROTTLE_${scope.toUpperCase()}`;
+  const text = raw[name] ?? DEFAULT_THROTTLES[scope];
+  const match = /^([1-9][0-9]{0,8})\/(second|minute|hour|day)$/.exec(text);
+  if (!match) throw new ConfigError(name, `expected a rate such as 48/day (per second, minute, hour or day), got ${JSON.stringify(text)}`);
+  return { limit: Number(match[1]), windowSeconds: PERIODS[match[2] ?? 'day'] ?? 86400 };
+}
+
+// Key material: the message never repeats the value.
+function key32(raw: Raw, name: string): string | undefined {
+  const text = raw[name];
+  if (text === undefined) return undefined;
+  if (!/^[0-9a-fA-F]{64}$/.test(text)) throw new ConfigError(name, 'expected 64 hexadecimal characters (32 bytes)');
+  return text.toLowerCase();
+}
+
+function tokenRange(raw: Raw, kind: 'WEB' | 'APP' | 'API_KEY', min: number, max: number): [number, number] {
+  const low = integer(raw, `VAULT_${kind}_TOKEN_MIN_S`, min, 60, 10 * 365 * 86400);
+  const high = integer(raw, `VAULT_${kind}_TOKEN_MAX_S`, max, 60, 10 * 365 * 86400);
+  if (high < low) throw new ConfigError(`VAULT_${kind}_TOKEN_MAX_S`, `must not be below VAULT_${kind}_TOKEN_MIN_S (${low})`);
+  return [low, high];
+}
+
+function parseVaultConfig(raw: Raw): VaultConfig {
+  const psonoPrivateKeyHex = key32(raw, 'VAULT_PSONO_PRIVATE_KEY');
+  const boxPrivateKeyHex = key32(raw, 'VAULT_BOX_PRIVATE_KEY');
+  const signingSeedHex = key32(raw, 'VAULT_SIGNING_SEED');
+  if (psonoPrivateKeyHex && (boxPrivateKeyHex || signingSeedHex)) {
+    throw new ConfigError('VAULT_PSONO_PRIVATE_KEY', 'give either it (migration from Psono) or VAULT_BOX_PRIVATE_KEY and VAULT_SIGNING_SEED, not both');
+  }
+  if ((boxPrivateKeyHex === undefined) !== (signingSeedHex === undefined)) {
+    throw new ConfigError(boxPrivateKeyHex ? 'VAULT_SIGNING_SEED' : 'VAULT_BOX_PRIVATE_KEY', 'VAULT_BOX_PRIVATE_KEY and VAULT_SIGNING_SEED go together');
+  }
+  const domains = (raw.VAULT_ALLOWED_USERNAME_DOMAINS ?? '*').split(',').map((d) => d.trim().toLowerCase()).filter(Boolean);
+  if (domains.length === 0 || domains.some((d) => d !== '*' && !/^[a-z0-9.-]+\.[a-z]{2,}$/.test(d))) {
+    throw new ConfigError('VAULT_ALLOWED_USERNAME_DOMAINS', 'expected * or a comma-separated list of domains');
+  }
+  return {
+    boxPrivateKeyHex,
+    signingSeedHex,
+    psonoPrivateKeyHex,
+    webClientUrl: publicUrl(raw.VAULT_WEB_CLIENT_URL, 'VAULT_WEB_CLIENT_URL'),
+    allowedUsernameDomains: domains,
+    allowMultipleSessions: boolean(raw, 'VAULT_ALLOW_MULTIPLE_SESSIONS', true),
+    tokenSeconds: {
+      web: tokenRange(raw, 'WEB', 60, 2_592_000),
+      app: tokenRange(raw, 'APP', 60, 31_536_000),
+      apiKey: tokenRange(raw, 'API_KEY', 60, 600),
+    },
+    deviceProtection: boolean(raw, 'VAULT_DEVICE_PROTECTION', true),
+    replayWindowSeconds: integer(raw, 'VAULT_REPLAY_WINDOW_S', 20, 1, 600),
+    allowUserSearchByEmail: boolean(raw, 'VAULT_ALLOW_USER_SEARCH_BY_EMAIL', false),
+    maxBodyBytes: byteSize(raw, 'VAULT_MAX_BODY_BYTES', 16 * 1024 * 1024),
+    throttles: Object.fromEntries(THROTTLE_SCOPES.map((scope) => [scope, throttle(raw, scope)])) as Record<ThrottleScope, ThrottleRate>,
   };
 }
 
@@ -133,11 +241,11 @@ function parseUrl(name: string, text: string): URL {
   }
 }
 
-function publicUrl(text: string | undefined): string | undefined {
+function publicUrl(text: string | undefined, name = 'PUBLIC_URL'): string | undefined {
   if (text === undefined) return undefined;
-  const url = parseUrl('PUBLIC_URL', text);
-  if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new ConfigError('PUBLIC_URL', 'must start with https:// or http://');
-  if (url.search || url.hash || url.username || url.password) throw new ConfigError('PUBLIC_URL', 'must not carry credentials, a query or a fragment');
+  const url = parseUrl(name, text);
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new ConfigError(name, 'must start with https:// or http://');
+  if (url.search || url.hash || url.username || url.password) throw new ConfigError(name, 'must not carry credentials, a query or a fragment');
   return url.toString().replace(/\/+$/, '');
 }
 
@@ -163,7 +271,8 @@ function smtpUrl(text: string | undefined): string | undefined {
   if (text === undefined) return undefined;
   const url = parseUrl('SMTP_URL', text);
   if (url.protocol !== 'smtp:' && url.protocol !== 'smtps:') throw new ConfigError('SMTP_URL', 'expected smtp://… or smtps://…');
-  return text;
+  // Refused rather than ignored: with SMTP the vault would have to verify e-mails, which it cannot do yet.
+  throw new ConfigError('SMTP_URL', 'e-mail delivery is not implemented yet; leave it unset (vault accounts are then active at once)');
 }
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;

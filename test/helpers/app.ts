@@ -2,12 +2,14 @@ import type { FastifyInstance, RouteOptions } from 'fastify';
 import { buildApp } from '../../src/server/app.js';
 import { parseConfig, type Config } from '../../src/server/config.js';
 import type { FilesService } from '../../src/server/files/service.js';
+import type { ServerKeys } from '../../src/server/vault/server-keys.js';
 import type { BlobStore } from '../../src/store/blob-store.js';
 import { openTestStores, type Backend, type TestStores } from './stores.js';
 
 export interface TestApp {
   app: FastifyInstance;
   files: FilesService;
+  serverKeys: ServerKeys;
   stores: TestStores;
   config: Config;
   /** Every log line the app wrote, as text. */
@@ -26,10 +28,13 @@ export async function openTestApp(
   const config = parseConfig({ LOG_LEVEL: 'info', ...env });
   const logs: string[] = [];
   let offsetMs = 0;
-  const { app, files } = await buildApp({
+  const { app, files, serverKeys } = await buildApp({
     config,
     metadata: stores.metadata,
     blobs: options.wrapBlobs ? options.wrapBlobs(stores.blobs) : stores.blobs,
+    vault: stores.vault,
+    replays: stores.replays,
+    rateLimits: stores.rateLimits,
     clock: () => new Date(Date.now() + offsetMs),
     logDestination: { write: (line: string) => void logs.push(line) },
     ...(options.onRoute ? { onRoute: options.onRoute } : {}),
@@ -38,6 +43,7 @@ export async function openTestApp(
   return {
     app,
     files,
+    serverKeys,
     stores,
     config,
     logs,

@@ -1,0 +1,50 @@
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import { BlindvaultError, psonoShapeOf } from '../../protocol/errors.js';
+import { toBlindvaultError } from '../errors.js';
+
+/**
+ * The vault's error handler: the catalogue rendered in Psono's shapes (spec §0.3). After a caller is
+ * authenticated, the plugin's onSend hook encrypts these bodies like any other; a 401 stays plain.
+ */
+export function renderVaultError(error: unknown, request: FastifyRequest, reply: FastifyReply): FastifyReply {
+  let known = toBlindvaultError(error);
+  if (!known) {
+    request.log.error({ err: error }, 'unexpected error');
+    known = new BlindvaultError('INTERNAL');
+  }
+  const details = known.details ?? {};
+  const fastifyCode = (error as Partial<FastifyError> | undefined)?.code;
+  let detail = typeof details.detail === 'string' ? details.detail : undefined;
+  if (fastifyCode === 'FST_ERR_CTP_INVALID_JSON_BODY' || fastifyCode === 'FST_ERR_CTP_EMPTY_JSON_BODY') {
+    detail = `JSON parse error - ${(error as Error).message}`;
+  } else if (known.code === 'UNSUPPORTED_MEDIA_TYPE') {
+    detail = `Unsupported media type "${String(request.headers['content-type'] ?? '')}" in request.`;
+  } else if (known.code === 'PAYLOAD_TOO_LARGE') {
+    detail = 'Request body too large.';
+  } else if (known.code === 'NOT_FOUND') {
+    detail = 'Not found.';
+  } else if (known.code === 'VALIDATION_FAILED' || known.code === 'MALFORMED_BODY') {
+    detail ??= 'Invalid request';
+  }
+  let body: unknown;
+  switch (psonoShapeOf(known.code) ?? 'detail') {
+    case 'fields':
+      body = details.fields ?? {};
+      break;
+    case 'non_field':
+      body = { non_field_errors: [known.code] };
+      break;
+    case 'custom':
+      body = { custom: [known.code] };
+      break;
+    case 'empty':
+      body = {};
+      break;
+    default:
+      body = { detail: detail ?? known.message };
+  }
+  if (known.status === 401) reply.header('www-authenticate', 'Token');
+  if (typeof details.retryAfterSeconds === 'number') reply.header('retry-after', String(details.retryAfterSeconds));
+  reply.header('x-request-id', request.id);
+  return reply.code(known.status).type('application/json').send(body);
+}
