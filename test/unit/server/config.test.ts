@@ -52,6 +52,15 @@ describe('configuration', () => {
     [{ BLOB_STORE: 'gopher://x' }, 'BLOB_STORE'],
     [{ SIGNUPS_ALLOWED: 'maybe' }, 'SIGNUPS_ALLOWED'],
     [{ SMTP_URL: 'http://mail' }, 'SMTP_URL'],
+    [{ SMTP_URL: 'smtp://mail.example.com' }, 'SMTP_URL'],
+    [{ VAULT_THROTTLE_LOGIN: '48 per day' }, 'VAULT_THROTTLE_LOGIN'],
+    [{ VAULT_THROTTLE_USER: '0/day' }, 'VAULT_THROTTLE_USER'],
+    [{ VAULT_BOX_PRIVATE_KEY: 'ab'.repeat(32) }, 'VAULT_SIGNING_SEED'],
+    [{ VAULT_BOX_PRIVATE_KEY: 'xyz', VAULT_SIGNING_SEED: 'ab'.repeat(32) }, 'VAULT_BOX_PRIVATE_KEY'],
+    [{ VAULT_PSONO_PRIVATE_KEY: 'ab'.repeat(32), VAULT_BOX_PRIVATE_KEY: 'ab'.repeat(32), VAULT_SIGNING_SEED: 'cd'.repeat(32) }, 'VAULT_PSONO_PRIVATE_KEY'],
+    [{ VAULT_ALLOWED_USERNAME_DOMAINS: 'not a domain' }, 'VAULT_ALLOWED_USERNAME_DOMAINS'],
+    [{ VAULT_WEB_TOKEN_MIN_S: '600', VAULT_WEB_TOKEN_MAX_S: '300' }, 'VAULT_WEB_TOKEN_MAX_S'],
+    [{ VAULT_WEB_CLIENT_URL: 'vault.example.com' }, 'VAULT_WEB_CLIENT_URL'],
     [{ FILE_MAX_TTL_SECONDS: '3600', FILE_DEFAULT_TTL_SECONDS: '7200' }, 'FILE_DEFAULT_TTL_SECONDS'],
     [{ FILE_MAX_DOWNLOADS: '5', FILE_DEFAULT_MAX_DOWNLOADS: '6' }, 'FILE_DEFAULT_MAX_DOWNLOADS'],
     [{ LOG_LEVEL: 'loud' }, 'LOG_LEVEL'],
@@ -61,6 +70,19 @@ describe('configuration', () => {
       assert.throws(() => parseConfig(raw), (error: unknown) => error instanceof ConfigError && error.variable === variable && error.message.includes(variable));
     });
   }
+
+  test('vault defaults follow the spec (throttles of §4, token limits of §1.6)', () => {
+    const { vault } = parseConfig({});
+    assert.deepEqual(vault.throttles.login, { limit: 48, windowSeconds: 86400 });
+    assert.deepEqual(vault.throttles.status_check, { limit: 61, windowSeconds: 60 });
+    assert.deepEqual(vault.tokenSeconds, { web: [60, 2_592_000], app: [60, 31_536_000], apiKey: [60, 600] });
+    assert.deepEqual(vault.allowedUsernameDomains, ['*']);
+    assert.equal(parseConfig({ VAULT_THROTTLE_LOGIN: '5/minute' }).vault.throttles.login.windowSeconds, 60);
+  });
+
+  test('key material is never repeated in an error', () => {
+    assert.throws(() => parseConfig({ VAULT_BOX_PRIVATE_KEY: 'secretsecret' }), (error: Error) => !error.message.includes('secretsecret'));
+  });
 
   test('a database URL is never repeated in an error (it may hold a password)', () => {
     assert.throws(() => parseConfig({ DATABASE_URL: 'mysql://user:hunter2@db/x' }), (error: Error) => !error.message.includes('hunter2'));
