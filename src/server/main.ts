@@ -2,7 +2,7 @@
 import { openStores } from '../store/open-stores.js';
 import { buildApp } from './app.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
-import { startSweeper } from './files/sweeper.js';
+import { startSweeper } from './sweeper.js';
 
 async function main(): Promise<void> {
   let config: Config;
@@ -18,7 +18,16 @@ async function main(): Promise<void> {
   const locations = { dataDir: config.dataDir, databaseUrl: config.databaseUrl, blobStoreUrl: config.blobStoreUrl };
   const stores = await openStores(locations);
   const { app, files } = await buildApp({ config, ...stores });
-  const stopSweeper = startSweeper(files, config.sweepIntervalSeconds, app.log);
+  const stopSweeper = startSweeper(
+    [
+      { name: 'files', run: () => files.sweep() },
+      { name: 'sessions', run: () => stores.vault.deleteExpiredSessions(new Date()) },
+      { name: 'rate limits', run: () => stores.rateLimits.sweep(new Date()) },
+      { name: 'replay marks', run: () => stores.replays.sweep(new Date()) },
+    ],
+    config.sweepIntervalSeconds,
+    app.log,
+  );
 
   let closing = false;
   const shutdown = async (signal: string) => {
