@@ -49,6 +49,7 @@ export type UserChanges = Partial<
     | 'secretKeyNonce'
     | 'hashingAlgorithm'
     | 'hashingParameters'
+    | 'userSauce'
     | 'language'
     | 'zoneinfo'
     | 'lastLogin'

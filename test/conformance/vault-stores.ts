@@ -96,10 +96,12 @@ export function vaultStoresSuite(name: string, open: () => Promise<VaultStoresHa
       const other = newUser();
       await h.vault.createUser(user);
       await h.vault.createUser(other);
-      assert.equal(await h.vault.updateUser(user.id, { language: 'de', zoneinfo: 'Europe/Berlin', lastLogin: at(5) }), 'updated');
+      const sauce = hex(32);
+      assert.equal(await h.vault.updateUser(user.id, { language: 'de', zoneinfo: 'Europe/Berlin', lastLogin: at(5), userSauce: sauce }), 'updated');
       const updated = await h.vault.findUserById(user.id);
       assert.equal(updated?.language, 'de');
       assert.equal(updated?.zoneinfo, 'Europe/Berlin');
+      assert.equal(updated?.userSauce, sauce);
       assert.deepEqual(updated?.lastLogin, at(5));
       assert.equal(updated?.authkeyHash, user.authkeyHash, 'untouched');
       assert.equal(await h.vault.updateUser(user.id, { emailHmac: other.emailHmac }), 'email_taken');
@@ -176,8 +178,13 @@ export function vaultStoresSuite(name: string, open: () => Promise<VaultStoresHa
       assert.equal((await h.rateLimits.hit('prelogin', subject, 60, at(5_000))).hits, 1, 'scopes are separate');
       assert.equal((await h.rateLimits.hit('login', hex(8), 60, at(5_000))).hits, 1, 'subjects are separate');
       const next = results[0]?.resetsAt ?? at(0);
-      assert.equal((await h.rateLimits.hit('login', subject, 60, next)).hits, 1, 'a new window');
-      assert.ok((await h.rateLimits.sweep(new Date(next.getTime() + 120_000))) >= 2);
+      assert.deepEqual(
+        { ...(await h.rateLimits.hit('login', subject, 60, next)), resetsAt: undefined },
+        { hits: 1, previousHits: 25, resetsAt: undefined },
+        'a new window, which sees the one before',
+      );
+      assert.equal((await h.rateLimits.hit('login', subject, 60, new Date(next.getTime() + 60_000))).previousHits, 1);
+      assert.ok((await h.rateLimits.sweep(new Date(next.getTime() + 240_000))) >= 2);
     });
 
     test('a replay mark is accepted once while unexpired, concurrently, then again after it expires', async () => {

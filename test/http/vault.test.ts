@@ -217,6 +217,46 @@ describe('vault: hostile input and the session checks', () => {
     assert.deepEqual((await call(session, noTime)).json(), { detail: 'Replay Protection: request_time missing' });
   });
 
+  test('a 405 or a 413 to an authenticated caller is encrypted like any other answer', async () => {
+    const session = await client.login({ username, password: PASSWORD, sendDeviceTime: false });
+    const { openJson } = await import('../../src/protocol/vault/envelope.js');
+    const wrongMethod = await raw('GET', '/user/update/', undefined, { authorization: `Token ${session.token.reveal()}` });
+    assert.equal(wrongMethod.statusCode, 405);
+    assert.deepEqual(openJson(session.sessionSecret.reveal(), wrongMethod.json())?.value, {});
+    const huge = await t.app.inject({
+      method: 'POST',
+      url: '/server/user/search/',
+      headers: { 'content-type': 'application/json', authorization: `Token ${session.token.reveal()}` },
+      payload: JSON.stringify({ text: 'ab'.repeat(9 * 1024 * 1024), nonce: '00'.repeat(24) }),
+    });
+    assert.equal(huge.statusCode, 413);
+    assert.deepEqual(openJson(session.sessionSecret.reveal(), huge.json())?.value, { detail: 'Request body too large.' });
+  });
+
+  test('a login whose device_time is far from the server clock is refused (no late replays)', async () => {
+    const { info } = await client.info();
+    const { deriveAuthkey, DEFAULT_HASHING_PARAMETERS } = await import('../../src/crypto/psono-kdf.js');
+    const authkey = await deriveAuthkey(username, PASSWORD, DEFAULT_HASHING_PARAMETERS);
+    const attempt = async (deviceTime: string) => {
+      const keys = boxKeyPair();
+      const sealed = boxSeal(keys.secretKey, Buffer.from(String(info.public_key), 'hex'), new TextEncoder().encode(JSON.stringify({ username, authkey, device_time: deviceTime })));
+      return raw('POST', '/authentication/login/', { public_key: toHex(keys.publicKey), login_info: toHex(sealed.ciphertext), login_info_nonce: toHex(sealed.nonce) });
+    };
+    const stale = await attempt('2020-01-01T00:00:00Z');
+    assert.deepEqual(stale.json(), { non_field_errors: ['LOGIN_INFO_CANNOT_BE_DECRYPTED'] });
+    assert.deepEqual((await attempt('not a time')).json(), { non_field_errors: ['DEVICE_TIME_INVALID'] });
+    assert.equal((await attempt(new Date(Date.now() - 60_000).toISOString())).statusCode, 200, 'control: a minute off is fine');
+  });
+
+  test('user update: user_sauce must be 64 hex and needs the current authkey', async () => {
+    const session = await client.login({ username, password: PASSWORD, sendDeviceTime: false });
+    assert.deepEqual((await session.request('PUT', '/user/update/', { user_sauce: 'x@y' })).body, { user_sauce: ['Ensure this field has at least 64 characters.'] });
+    assert.deepEqual((await session.request('PUT', '/user/update/', { user_sauce: 'ab'.repeat(32) })).body, { non_field_errors: ['AUTHKEY_REQUIRED'] });
+    const language = await session.request('PUT', '/user/update/', { language: 'de' });
+    assert.deepEqual(language.body, { success: 'User updated.' });
+    assert.equal((await t.stores.vault.findUserByUsername(username))?.language, 'de');
+  });
+
   test('a replayed login request is refused, a fresh one is not', async () => {
     const { info } = await client.info();
     const keys = boxKeyPair();
@@ -235,8 +275,10 @@ describe('vault: hostile input and the session checks', () => {
       [{}, 400, { public_key: ['This field is required.'], login_info: ['This field is required.'], login_info_nonce: ['This field is required.'] }],
       [{ ...good, public_key: 'ab' }, 400, { public_key: ['Ensure this field has at least 64 characters.'] }],
       [{ ...good, public_key: 'ab'.repeat(33) }, 400, { public_key: ['Ensure this field has no more than 64 characters.'] }],
-      [{ ...good, login_info: 'xyz'.repeat(20) }, 400, { login_info: ['NO_VALID_HEX'] }],
-      [{ ...good, login_info_nonce: 'e'.repeat(47) }, 400, { login_info_nonce: ['Ensure this field has at least 48 characters.'] }],
+      [{ ...good, login_info: 'xyz'.repeat(20) }, 400, { non_field_errors: ['LOGIN_INFO_CANNOT_BE_DECRYPTED'] }],
+      [{ ...good, login_info: 'abc' }, 400, { non_field_errors: ['LOGIN_INFO_CANNOT_BE_DECRYPTED'] }],
+      [{ ...good, login_info_nonce: 'e'.repeat(47) }, 400, { non_field_errors: ['LOGIN_INFO_CANNOT_BE_DECRYPTED'] }],
+      [{ ...good, login_info_nonce: 'e'.repeat(65) }, 400, { login_info_nonce: ['Ensure this field has no more than 64 characters.'] }],
       [{ ...good, session_duration: 'long' }, 400, { session_duration: ['A valid integer is required.'] }],
       [{ ...good, public_key: null }, 400, { public_key: ['This field may not be null.'] }],
       [good, 400, { non_field_errors: ['LOGIN_INFO_CANNOT_BE_DECRYPTED'] }],
@@ -340,6 +382,9 @@ describe('vault: hostile input and the session checks', () => {
     const put = await raw('PUT', '/info/');
     assert.equal(put.statusCode, 405);
     assert.deepEqual(put.json(), {});
+    const patch = await raw('PATCH' as 'PUT', '/info/');
+    assert.equal(patch.statusCode, 405);
+    assert.deepEqual(patch.json(), { detail: 'Method "PATCH" not allowed.' });
     const text = await t.app.inject({ method: 'POST', url: '/server/authentication/prelogin/', headers: { 'content-type': 'text/plain' }, payload: 'x' });
     assert.equal(text.statusCode, 415);
     assert.deepEqual(text.json(), { detail: 'Unsupported media type "text/plain" in request.' });

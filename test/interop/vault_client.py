@@ -1,7 +1,7 @@
 """
 Independent Python client for the Blindvault vault protocol (Psono-compatible), password login.
 
-Written from /work/shared/spec/vault-protocol.md (§0, §1, §2.1-2.3, §2.9, §3.1-3.4) only.
+Written from spec/vault-protocol.md (in the shared folder beside the repository) (§0, §1, §2.1-2.3, §2.9, §3.1-3.4) only.
 Runs with Debian's /usr/bin/python3 + python3-nacl + python3-requests; scrypt comes from hashlib.
 
 Layers:

@@ -1,6 +1,6 @@
 #!/usr/bin/python3
 """
-End-to-end password-login scenario against a running Blindvault server, per /work/shared/spec/vault-protocol.md.
+End-to-end password-login scenario against a running Blindvault server, per spec/vault-protocol.md (in the shared folder beside the repository).
 
     /usr/bin/python3 test/interop/vault_scenario.py http://127.0.0.1:PORT/server
 

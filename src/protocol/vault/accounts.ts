@@ -113,6 +113,7 @@ export interface UserUpdateRequest {
   secretKey?: string;
   secretKeyNonce?: string;
   hashing?: { algorithm: 'scrypt'; parameters: HashingParameters };
+  userSauce?: string;
   language?: string;
   zoneinfo?: string;
 }
@@ -133,6 +134,8 @@ export function parseUserUpdateRequest(body: unknown): UserUpdateRequest {
   const algorithm = f.string('hashing_algorithm');
   if (algorithm !== undefined && algorithm !== 'scrypt') f.fail('hashing_algorithm', `"${algorithm}" is not a valid choice.`);
   const parameters = f.object('hashing_parameters');
+  // Psono stores user_sauce unchecked; no client sends it; BV: 64 hex or a field error (§3.4).
+  const userSauce = f.hex('user_sauce', { length: 64 });
   const language = f.string('language', { maxLength: 16 });
   const zoneinfo = f.string('zoneinfo', { maxLength: 64 });
   if (f.ok && (privateKey === undefined) !== (privateKeyNonce === undefined)) f.fail('private_key_nonce', 'This field is required.');
@@ -146,6 +149,7 @@ export function parseUserUpdateRequest(body: unknown): UserUpdateRequest {
     ...(privateKey !== undefined && privateKeyNonce !== undefined ? { privateKey, privateKeyNonce } : {}),
     ...(secretKey !== undefined && secretKeyNonce !== undefined ? { secretKey, secretKeyNonce } : {}),
     ...(parameters !== undefined ? { hashing: { algorithm: 'scrypt' as const, parameters: parseHashingParameters(parameters) } } : {}),
+    ...(userSauce !== undefined ? { userSauce } : {}),
     ...(language !== undefined ? { language } : {}),
     // Unknown time zones are ignored (§3.4).
     ...(zoneinfo !== undefined && ZONEINFO.test(zoneinfo) ? { zoneinfo } : {}),

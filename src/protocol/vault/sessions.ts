@@ -12,8 +12,9 @@ export interface LoginRequest {
 export function parseLoginRequest(body: unknown): LoginRequest {
   const f = new FieldReader(body);
   const publicKey = f.hex('public_key', { required: true, length: 64 });
-  const loginInfo = f.hex('login_info', { required: true, minLength: 32, maxLength: 65_536 });
-  const loginInfoNonce = f.nonce('login_info_nonce');
+  // Bad hex in the login info or its nonce is "cannot be decrypted" (§3.3), checked when opening it.
+  const loginInfo = f.string('login_info', { required: true, maxLength: 65_536 });
+  const loginInfoNonce = f.string('login_info_nonce', { required: true, maxLength: 64 });
   const sessionDurationSeconds = f.integer('session_duration');
   f.done();
   return { publicKey: publicKey as string, loginInfo: loginInfo as string, loginInfoNonce: loginInfoNonce as string, sessionDurationSeconds };

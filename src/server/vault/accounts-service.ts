@@ -92,7 +92,12 @@ export function createAccountsService({ vault, keys, signupsAllowed, clock }: Ac
   /** Only given fields change; protected ones need the current authkey. A new authkey ends the other sessions. */
   async function updateUser(auth: AuthContext, request: UserUpdateRequest): Promise<void> {
     const protectedChange =
-      request.email !== undefined || request.authkey !== undefined || request.hashing !== undefined || request.privateKey !== undefined || request.secretKey !== undefined;
+      request.email !== undefined ||
+      request.authkey !== undefined ||
+      request.hashing !== undefined ||
+      request.privateKey !== undefined ||
+      request.secretKey !== undefined ||
+      request.userSauce !== undefined;
     const changes: UserChanges = {};
     if (protectedChange) {
       if (!request.authkeyOld) throw new BlindvaultError('AUTHKEY_REQUIRED');
@@ -101,6 +106,7 @@ export function createAccountsService({ vault, keys, signupsAllowed, clock }: Ac
       if (request.authkey !== undefined) changes.authkeyHash = await hashPassword(new Secret(request.authkey));
       if (request.privateKey !== undefined) Object.assign(changes, { privateKey: request.privateKey, privateKeyNonce: request.privateKeyNonce });
       if (request.secretKey !== undefined) Object.assign(changes, { secretKey: request.secretKey, secretKeyNonce: request.secretKeyNonce });
+      if (request.userSauce !== undefined) changes.userSauce = request.userSauce;
       if (request.hashing) Object.assign(changes, { hashingAlgorithm: request.hashing.algorithm, hashingParameters: request.hashing.parameters });
     }
     if (request.language !== undefined) changes.language = request.language;

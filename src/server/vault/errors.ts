@@ -27,7 +27,8 @@ export function renderVaultError(error: unknown, request: FastifyRequest, reply:
     detail ??= 'Invalid request';
   }
   let body: unknown;
-  switch (psonoShapeOf(known.code) ?? 'detail') {
+  const shape = details.shape === 'detail' ? 'detail' : psonoShapeOf(known.code);
+  switch (shape ?? 'detail') {
     case 'fields':
       body = details.fields ?? {};
       break;

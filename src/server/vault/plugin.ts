@@ -16,7 +16,8 @@ import { createThrottle } from './throttle.js';
 
 /** How a vault route is reached (spec §0.4): who may call it, its throttle scope, the flag it needs. */
 export interface VaultRouteConfig {
-  auth: 'none' | 'token' | 'token*';
+  /** 'optional' only for 405 answers: authenticated when possible, so the answer can be encrypted. */
+  auth: 'none' | 'token' | 'token*' | 'optional';
   scope?: ThrottleScope;
   flag: 'read' | 'write' | 'none';
 }
@@ -72,20 +73,27 @@ export async function vaultPlugin(app: FastifyInstance, options: VaultPluginOpti
     allowedHeaders: ['authorization', 'authorization-validator', 'content-type', 'accept', 'pragma', 'cache-control', 'if-modified-since', 'audit-log'],
   });
 
-  app.addHook('preHandler', async (request: FastifyRequest) => {
+  // Who is calling is settled before the body is read, so that every answer to an authenticated
+  // caller (a 413 for an oversized body, a 405 included) is encrypted.
+  app.addHook('onRequest', async (request: FastifyRequest) => {
     const route = request.routeOptions.config.vault;
     if (!route) return;
     if (route.auth === 'none') {
       await throttle('anon', request.ip);
       if (route.scope) await throttle(route.scope, request.ip);
-      request.vaultBody = request.body ?? {};
       return;
     }
     const validator = request.headers['authorization-validator'];
-    const auth = await authenticator.authenticate(
-      { ...(request.headers.authorization ? { authorization: request.headers.authorization } : {}), ...(typeof validator === 'string' ? { validator } : {}) },
-      { allowInactive: route.auth === 'token*' },
-    );
+    const headers = {
+      ...(request.headers.authorization ? { authorization: request.headers.authorization } : {}),
+      ...(typeof validator === 'string' ? { validator } : {}),
+    };
+    if (route.auth === 'optional') {
+      // 405 answers: encrypted when the caller holds a valid session, plain otherwise.
+      if (headers.authorization) request.vaultAuth = await authenticator.authenticate(headers, { allowInactive: false }).catch(() => undefined);
+      return;
+    }
+    const auth = await authenticator.authenticate(headers, { allowInactive: route.auth === 'token*' });
     // From here on every answer, errors included, is encrypted with the session secret.
     request.vaultAuth = auth;
     await throttle('user', auth.user.id);
@@ -94,7 +102,17 @@ export async function vaultPlugin(app: FastifyInstance, options: VaultPluginOpti
     if ((needs === 'read' && !auth.session.read) || (needs === 'write' && !auth.session.write)) {
       throw new BlindvaultError('VAULT_PERMISSION_DENIED');
     }
+  });
+
+  app.addHook('preHandler', async (request: FastifyRequest) => {
+    const route = request.routeOptions.config.vault;
+    if (!route || route.auth === 'optional') return;
+    const auth = request.vaultAuth;
     const body: unknown = request.body;
+    if (!auth) {
+      request.vaultBody = body ?? {};
+      return;
+    }
     if (request.method === 'GET' || body === undefined || body === null || body === '') {
       request.vaultBody = {};
       return;

@@ -95,15 +95,19 @@ export async function vaultRoutes(app: FastifyInstance, options: VaultPluginOpti
 
   route('GET', '/avatar/', { auth: 'token', flag: 'read' }, async () => ({ avatars: [] }));
 
-  // A known path with a method it does not take: 405 {} (spec §0.1).
+  // A known path with a method it does not take: 405 (spec §0.1), `{}` for the methods Psono's
+  // handlers know, a DRF message for the others.
   for (const [url, methods] of registered) {
     const missing = METHODS.filter((m) => !methods.has(m));
-    if (missing.length === 0) continue;
     app.route({
-      method: missing as HTTPMethods[],
+      method: [...missing, 'PATCH'] as HTTPMethods[],
       url,
       schema: RESPONSES,
-      handler: async () => {
+      config: { vault: { auth: 'optional', flag: 'none' } },
+      handler: async (request) => {
+        if (request.method === 'PATCH') {
+          throw new BlindvaultError('VAULT_METHOD_NOT_ALLOWED', { detail: 'Method "PATCH" not allowed.', shape: 'detail' });
+        }
         throw new BlindvaultError('VAULT_METHOD_NOT_ALLOWED');
       },
     });

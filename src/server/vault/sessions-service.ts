@@ -22,8 +22,10 @@ export interface SessionsServiceDeps {
 }
 
 const DEFAULT_SESSION_SECONDS = 86_400;
-// A login's public key is single-use for this long (spec §5 #1).
+// A login's public key is single-use for this long, and a device_time must be this close to ours
+// (spec §5 #1), so a captured login cannot be replayed later either.
 const LOGIN_REPLAY_MS = 24 * 3600_000;
+const DEVICE_TIME_SKEW_MS = 5 * 60_000;
 
 const utf8 = (text: string) => new TextEncoder().encode(text);
 const clamp = (value: number, [min, max]: [number, number]) => Math.min(max, Math.max(min, value));
@@ -47,6 +49,9 @@ export function createSessionsService({ vault, replays, keys, accounts, config, 
     }
     const info = parseLoginInfo(parsed);
     const now = clock();
+    if (info.deviceTime && Math.abs(info.deviceTime.getTime() - now.getTime()) > DEVICE_TIME_SKEW_MS) {
+      throw new BlindvaultError('LOGIN_INFO_CANNOT_BE_DECRYPTED');
+    }
     // A captured login replayed as it is carries the same public key: refuse it (spec §5 #1).
     const fresh = await replays.remember('password_login', sha256Hex(request.publicKey.toLowerCase()), new Date(now.getTime() + LOGIN_REPLAY_MS), now);
     if (!fresh) throw new BlindvaultError('LOGIN_INFO_CANNOT_BE_DECRYPTED');

@@ -11,17 +11,25 @@ export class SqlRateLimitStore implements RateLimitStore {
     this.#db = database.db;
   }
 
-  async hit(scope: string, subject: string, windowSeconds: number, now: Date): Promise<{ hits: number; resetsAt: Date }> {
+  async hit(scope: string, subject: string, windowSeconds: number, now: Date): Promise<{ hits: number; previousHits: number; resetsAt: Date }> {
     const windowMs = windowSeconds * 1000;
     const windowStart = Math.floor(now.getTime() / windowMs) * windowMs;
     const resetsAt = windowStart + windowMs;
     const row = await this.#db
       .insertInto('rate_limit_counters')
-      .values({ scope, subject, window_start: windowStart, hits: 1, expires_at: resetsAt })
+      // Kept for two windows: the next one weighs this one's count (a sliding window).
+      .values({ scope, subject, window_start: windowStart, hits: 1, expires_at: resetsAt + windowMs })
       .onConflict((oc) => oc.columns(['scope', 'subject', 'window_start']).doUpdateSet((eb) => ({ hits: eb('rate_limit_counters.hits', '+', 1) })))
       .returning('hits')
       .executeTakeFirstOrThrow();
-    return { hits: Number(row.hits), resetsAt: new Date(resetsAt) };
+    const previous = await this.#db
+      .selectFrom('rate_limit_counters')
+      .select('hits')
+      .where('scope', '=', scope)
+      .where('subject', '=', subject)
+      .where('window_start', '=', windowStart - windowMs)
+      .executeTakeFirst();
+    return { hits: Number(row.hits), previousHits: Number(previous?.hits ?? 0), resetsAt: new Date(resetsAt) };
   }
 
   async sweep(now: Date): Promise<number> {

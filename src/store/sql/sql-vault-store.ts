@@ -97,6 +97,7 @@ export class SqlVaultStore implements VaultStore {
     if (changes.secretKeyNonce !== undefined) set.secret_key_nonce = changes.secretKeyNonce;
     if (changes.hashingAlgorithm !== undefined) set.hashing_algorithm = changes.hashingAlgorithm;
     if (changes.hashingParameters !== undefined) set.hashing_parameters = JSON.stringify(changes.hashingParameters);
+    if (changes.userSauce !== undefined) set.user_sauce = changes.userSauce;
     if (changes.language !== undefined) set.language = changes.language;
     if (changes.zoneinfo !== undefined) set.zoneinfo = changes.zoneinfo;
     if (changes.lastLogin !== undefined) set.last_login = millis(changes.lastLogin);
