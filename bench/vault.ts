@@ -1,0 +1,453 @@
+// Vault bench: full password logins per second and transport-encrypted authenticated requests per
+// second of one Blindvault server, each beside a plain unauthenticated route of the same server,
+// measured in the same run at the same concurrency.
+//
+//   npm run bench:vault                        10 s per measurement, 50 concurrent clients
+//   npm run bench:vault -- --seconds 5         a quicker run
+//
+// The server runs as a child process on 127.0.0.1 with every vault throttle raised; this process
+// is the load generator and drives the real SDK (VaultClient / VaultSession over fetchTransport).
+// Client and server share the machine's CPUs: a login costs the server one Argon2id verify and this
+// process two scrypt derivations, so the client's share of the CPU is part of what is measured.
+// Each measurement: a warm-up (bounded in count and time), then a fixed window in which completed
+// operations are counted (and their latencies kept), then the in-flight operations are drained.
+// Exit 0 when every measurement ran; exit 1 when something fails (a non-2xx answer, an exception,
+// a server that dies); 2 for bad arguments; 130 when interrupted.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { fetchTransport, type Transport } from '../src/client/transport.js';
+import { VaultClient, type LoginOptions, type VaultSession } from '../src/client/vault-session.js';
+
+const HOST = '127.0.0.1';
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const PASSWORD = 'bench horse battery staple';
+const THROTTLE_SCOPES = ['ANON', 'USER', 'INFO', 'PRELOGIN', 'LOGIN', 'REGISTRATION', 'STATUS_CHECK'] as const;
+const UNTHROTTLED = '999999999/second';
+/** Warm-up: at least this long and at least one completed operation per client, at most WARM_UP_MAX_MS. */
+const WARM_UP_MIN_MS = 1000;
+const WARM_UP_MAX_MS = 30_000;
+/** The window also closes early once this many operations completed in it. */
+const MAX_WINDOW_OPS = 2_000_000;
+/** One operation taking longer than this fails the run (and so bounds the drain too). */
+const OP_TIMEOUT_MS = 60_000;
+const POLL_MS = 20;
+const REGISTER_CONCURRENCY = 8;
+/** /proc/<pid>/stat counts CPU time in USER_HZ ticks, 100 per second on Linux. */
+const USER_HZ = 100;
+
+class BenchFailure extends Error {
+  override name = 'BenchFailure';
+}
+
+// ---------------------------------------------------------------------------------------------
+// Options
+
+interface BenchOptions {
+  seconds: number;
+  clients: number;
+}
+
+function readOptions(argv: string[]): BenchOptions {
+  const { values } = parseArgs({
+    args: argv,
+    options: { seconds: { type: 'string' }, clients: { type: 'string' } },
+    strict: true,
+    allowPositionals: false,
+  });
+  const whole = (flag: string, text: string | undefined, fallback: number, max: number): number => {
+    if (text === undefined) return fallback;
+    if (!/^[1-9][0-9]{0,5}$/.test(text) || Number(text) > max) {
+      throw new BenchFailure(`--${flag}: expected a whole number from 1 to ${max}, got ${JSON.stringify(text)}`);
+    }
+    return Number(text);
+  };
+  return { seconds: whole('seconds', values.seconds, 10, 3600), clients: whole('clients', values.clients, 50, 1000) };
+}
+
+// ---------------------------------------------------------------------------------------------
+// The server process
+
+interface RunningServer {
+  pid: number;
+  baseUrl: string;
+  stop: () => Promise<void>;
+}
+
+let server: RunningServer | undefined;
+let interrupted = false;
+
+async function freePort(): Promise<number> {
+  return new Promise<number>((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(0, HOST, () => {
+      const address = probe.address();
+      const port = typeof address === 'object' && address !== null ? address.port : 0;
+      probe.close(() => (port > 0 ? resolve(port) : reject(new BenchFailure('no free port'))));
+    });
+  });
+}
+
+function forwardOutput(label: string, stream: NodeJS.ReadableStream | null): void {
+  let pending = '';
+  stream?.setEncoding('utf8');
+  stream?.on('data', (text: string) => {
+    const lines = (pending + text).split('\n');
+    pending = lines.pop() ?? '';
+    for (const line of lines) if (line.trim() !== '') process.stderr.write(`[${label}] ${line}\n`);
+  });
+}
+
+async function startServer(dataDir: string): Promise<RunningServer> {
+  if (interrupted) throw new BenchFailure('interrupted');
+  const port = await freePort();
+  const throttles = Object.fromEntries(THROTTLE_SCOPES.map((scope) => [`VAULT_THROTTLE_${scope}`, UNTHROTTLED]));
+  const child: ChildProcess = spawn(process.execPath, [path.join(ROOT, 'dist', 'server', 'main.js')], {
+    cwd: ROOT,
+    env: { ...process.env, ...throttles, DATA_DIR: dataDir, PORT: String(port), HOST, LOG_LEVEL: 'warn' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  forwardOutput('blindvault', child.stdout);
+  forwardOutput('blindvault', child.stderr);
+  let exitedEarly: string | undefined;
+  const exited = new Promise<void>((resolve) => {
+    child.once('exit', (code, signal) => {
+      exitedEarly = `exited with ${signal ?? `code ${String(code)}`}`;
+      resolve();
+    });
+    child.once('error', (error) => {
+      exitedEarly = `did not start: ${error.message}`;
+      resolve();
+    });
+  });
+  let stopping = false;
+  const running: RunningServer = {
+    pid: child.pid ?? 0,
+    baseUrl: `http://${HOST}:${port}`,
+    stop: async () => {
+      if (stopping) return;
+      stopping = true;
+      if (exitedEarly === undefined) {
+        child.kill('SIGTERM');
+        const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
+        await exited;
+        clearTimeout(timer);
+      }
+    },
+  };
+  // Unexpected deaths surface as failed requests; this names the cause.
+  void exited.then(() => {
+    if (!stopping) process.stderr.write(`[blindvault] ${exitedEarly ?? 'exited'}\n`);
+  });
+
+  const deadline = Date.now() + 20_000;
+  for (;;) {
+    if (exitedEarly !== undefined) throw new BenchFailure(`the server ${exitedEarly}`);
+    try {
+      const res = await fetch(`${running.baseUrl}/healthz`);
+      const text = await res.text();
+      if (res.status === 200) return running;
+      if (Date.now() > deadline) throw new BenchFailure(`GET /healthz: HTTP ${res.status} ${text.slice(0, 300)}`);
+    } catch (error) {
+      if (error instanceof BenchFailure) throw error;
+      if (Date.now() > deadline) throw new BenchFailure(`the server does not answer GET /healthz: ${String(error)}`);
+    }
+    await sleep(100);
+  }
+}
+
+async function build(): Promise<void> {
+  progress('building dist/ (tsc -p tsconfig.build.json)');
+  const tsc = path.join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
+  const child = spawn(process.execPath, [tsc, '-p', 'tsconfig.build.json'], { cwd: ROOT, stdio: ['ignore', 'inherit', 'inherit'] });
+  const code = await new Promise<number | null>((resolve, reject) => {
+    child.once('error', reject);
+    child.once('exit', resolve);
+  });
+  if (code !== 0) throw new BenchFailure(`the server does not build (tsc exited with ${String(code)})`);
+}
+
+/** CPU seconds (user + system) the process has used so far; undefined without /proc. */
+function serverCpuSeconds(pid: number): number | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the parenthesised command name; utime and stime are fields 14 and 15.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / USER_HZ;
+  } catch {
+    return undefined;
+  }
+}
+
+function clientCpuSeconds(): number {
+  const { user, system } = process.cpuUsage();
+  return (user + system) / 1e6;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Measurements
+
+interface Measurement {
+  label: string;
+  completed: number;
+  windowSeconds: number;
+  latenciesMs: number[];
+  serverCpuPercent: number | undefined;
+  clientCpuPercent: number;
+}
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+async function withTimeout<T>(work: Promise<T>, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new BenchFailure(`${what}: no answer within ${OP_TIMEOUT_MS / 1000} s`)), OP_TIMEOUT_MS);
+  });
+  try {
+    return await Promise.race([work, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/**
+ * Runs `op` in `clients` concurrent loops: warm-up, then a window of `seconds` in which completed
+ * operations are counted, then waits for the operations still in flight (they are not counted).
+ */
+async function measure(label: string, options: BenchOptions, op: (client: number) => Promise<void>): Promise<Measurement> {
+  const { clients, seconds } = options;
+  progress(`${label}: warm-up, then ${seconds} s with ${clients} concurrent clients`);
+  let phase: 'warm-up' | 'window' | 'done' = 'warm-up';
+  let failure: unknown;
+  let warmUpCompleted = 0;
+  const latenciesMs: number[] = [];
+
+  const loops = Array.from({ length: clients }, async (_, client) => {
+    while (phase !== 'done' && failure === undefined && !interrupted) {
+      const started = performance.now();
+      try {
+        await withTimeout(op(client), label);
+      } catch (error) {
+        failure ??= error;
+        return;
+      }
+      const finished = performance.now();
+      // Counted when it completes inside the window (even if it began in the warm-up).
+      if (phase === 'warm-up') warmUpCompleted += 1;
+      else if (phase === 'window') latenciesMs.push(finished - started);
+    }
+  });
+
+  const stopped = () => failure !== undefined || interrupted;
+  const warmUpStart = performance.now();
+  for (;;) {
+    const elapsed = performance.now() - warmUpStart;
+    if (stopped() || elapsed >= WARM_UP_MAX_MS || (elapsed >= WARM_UP_MIN_MS && warmUpCompleted >= clients)) break;
+    await sleep(POLL_MS);
+  }
+  phase = 'window';
+  const windowStart = performance.now();
+  const serverCpuStart = server ? serverCpuSeconds(server.pid) : undefined;
+  const clientCpuStart = clientCpuSeconds();
+  while (!stopped() && performance.now() - windowStart < seconds * 1000 && latenciesMs.length < MAX_WINDOW_OPS) {
+    await sleep(Math.min(POLL_MS, Math.max(1, seconds * 1000 - (performance.now() - windowStart))));
+  }
+  phase = 'done';
+  const windowSeconds = (performance.now() - windowStart) / 1000;
+  const serverCpuEnd = server ? serverCpuSeconds(server.pid) : undefined;
+  const clientCpuEnd = clientCpuSeconds();
+  await Promise.all(loops);
+  if (interrupted) throw new BenchFailure('interrupted');
+  if (failure !== undefined) throw failure;
+  if (latenciesMs.length === 0) throw new BenchFailure(`${label}: no operation completed within ${seconds} s; try more --seconds`);
+  return {
+    label,
+    completed: latenciesMs.length,
+    windowSeconds,
+    latenciesMs,
+    serverCpuPercent:
+      serverCpuStart !== undefined && serverCpuEnd !== undefined ? ((serverCpuEnd - serverCpuStart) / windowSeconds) * 100 : undefined,
+    clientCpuPercent: ((clientCpuEnd - clientCpuStart) / windowSeconds) * 100,
+  };
+}
+
+/** Runs `work` for 0 … count-1 with at most `limit` at a time. */
+async function inParallel<T>(count: number, limit: number, work: (i: number) => Promise<T>): Promise<T[]> {
+  const results = new Array<T>(count);
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(limit, count) }, async () => {
+      while (next < count && !interrupted) {
+        const i = next;
+        next += 1;
+        results[i] = await withTimeout(work(i), 'setup');
+      }
+    }),
+  );
+  if (interrupted) throw new BenchFailure('interrupted');
+  return results;
+}
+
+const describe = (what: string, status: number, body: unknown) => `${what}: HTTP ${status} ${JSON.stringify(body).slice(0, 300)}`;
+
+function plainGet(transport: Transport, urlPath: string): () => Promise<void> {
+  return async () => {
+    const answer = await transport({ method: 'GET', path: urlPath, headers: {} });
+    if (answer.status !== 200) throw new BenchFailure(describe(`GET ${urlPath}`, answer.status, answer.body));
+  };
+}
+
+async function userStatus(session: VaultSession): Promise<void> {
+  const answer = await session.request('GET', '/user/status/');
+  if (answer.status !== 200) throw new BenchFailure(describe('GET /server/user/status/', answer.status, answer.body));
+  if (!answer.encrypted) throw new BenchFailure('GET /server/user/status/ answered 200 without encrypting the answer');
+}
+
+// ---------------------------------------------------------------------------------------------
+// Report
+
+function percentile(sortedMs: number[], p: number): number {
+  if (sortedMs.length === 0) return Number.NaN;
+  const rank = Math.min(sortedMs.length - 1, Math.max(0, Math.ceil((p / 100) * sortedMs.length) - 1));
+  return sortedMs[rank] ?? Number.NaN;
+}
+
+const rateOf = (m: Measurement) => m.completed / m.windowSeconds;
+const ms = (value: number) => (value >= 100 ? `${value.toFixed(0)} ms` : `${value.toFixed(1)} ms`);
+const rate = (value: number) => (value >= 100 ? `${value.toFixed(0)}/s` : `${value.toFixed(2)}/s`);
+const percent = (value: number | undefined) => (value === undefined ? '-' : `${value.toFixed(0)}%`);
+
+function printTable(header: string[], rows: string[][]): void {
+  const widths = header.map((_, i) => Math.max(...[header, ...rows].map((row) => (row[i] ?? '').length)));
+  for (const row of [header, ...rows]) {
+    const line = row.map((text, i) => (i === 0 ? text.padEnd(widths[i] ?? 0) : text.padStart(widths[i] ?? 0)));
+    process.stdout.write(`${line.join('   ').trimEnd()}\n`);
+  }
+}
+
+function printReport(options: BenchOptions, measurements: Measurement[], ratios: Array<[string, Measurement, Measurement]>): void {
+  const cpus = os.cpus();
+  process.stdout.write(
+    `\nBlindvault vault bench  node ${process.version}, ${cpus.length} CPU (${cpus[0]?.model.trim() ?? 'unknown'}), ` +
+      `${options.clients} concurrent clients, ${options.seconds} s window per measurement after a warm-up\n` +
+      'Client (this process: SDK, scrypt, NaCl) and server (one child process: Argon2id, SQLite) share the machine,\n' +
+      'so the client takes CPU the server would otherwise have. CPU columns: % of one core during the window.\n' +
+      'A login is the SDK\'s full client.login(): GET /server/info/ (signature checked), prelogin, login, activate-token.\n\n',
+  );
+  printTable(
+    ['measurement', 'completed', 'rate', 'p50', 'p99', 'server CPU', 'bench CPU'],
+    measurements.map((m) => {
+      const sorted = [...m.latenciesMs].sort((a, b) => a - b);
+      return [m.label, String(m.completed), rate(rateOf(m)), ms(percentile(sorted, 50)), ms(percentile(sorted, 99)), percent(m.serverCpuPercent), percent(m.clientCpuPercent)];
+    }),
+  );
+  process.stdout.write('\n');
+  printTable(
+    ['ours / baseline', 'ours', 'baseline', 'ratio'],
+    ratios.map(([label, ours, base]) => [label, rate(rateOf(ours)), rate(rateOf(base)), (rateOf(ours) / rateOf(base)).toFixed(4)]),
+  );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Main
+
+const progress = (text: string) => process.stderr.write(`bench: ${text}\n`);
+
+async function run(options: BenchOptions, tempDir: string): Promise<void> {
+  await build();
+  server = await startServer(tempDir);
+  const { baseUrl } = server;
+  const transports = Array.from({ length: options.clients }, () => fetchTransport(baseUrl));
+  const vaultClients = transports.map((transport) => new VaultClient(transport));
+  const transportOf = (client: number) => transports[client] as Transport;
+  const vaultClientOf = (client: number) => vaultClients[client] as VaultClient;
+
+  // Setup (not measured): one user per client.
+  const tag = randomBytes(4).toString('hex');
+  const usernames = Array.from({ length: options.clients }, (_, i) => `bench-${i}-${tag}@example.com`);
+  const usernameOf = (client: number) => usernames[client] as string;
+  progress(`registering ${options.clients} users`);
+  await inParallel(options.clients, REGISTER_CONCURRENCY, async (i) => {
+    const answer = await vaultClientOf(i).register(usernameOf(i), `bench-${i}-${tag}@mail.example.com`, PASSWORD);
+    if (answer.status !== 201) throw new BenchFailure(describe(`register ${usernameOf(i)}`, answer.status, answer.body));
+  });
+
+  // 1. Password logins beside the plain routes.
+  const healthz = await measure('GET /healthz (plain)', options, (client) => plainGet(transportOf(client), '/healthz')());
+  const info = await measure('GET /server/info/ (plain)', options, (client) => plainGet(transportOf(client), '/server/info/')());
+  const logins = await measure('password login (no device time)', options, async (client) => {
+    await vaultClientOf(client).login({ username: usernameOf(client), password: PASSWORD, sendDeviceTime: false });
+  });
+
+  // 2. Encrypted authenticated requests: one logged-in session per client, without and with the validator.
+  const loginAll = (extra: (client: number) => Partial<LoginOptions>) =>
+    inParallel(options.clients, options.clients, (client) =>
+      vaultClientOf(client).login({ username: usernameOf(client), password: PASSWORD, ...extra(client) }),
+    );
+  progress(`logging in ${options.clients} sessions without device time`);
+  const plainSessions = await loginAll(() => ({ sendDeviceTime: false }));
+  progress(`logging in ${options.clients} sessions with device fingerprint and device time`);
+  const validatedSessions = await loginAll(() => ({ sendDeviceTime: true, deviceFingerprint: randomBytes(16).toString('hex') }));
+  // Control: these sessions really need the validator (a request without one is refused).
+  const first = validatedSessions[0];
+  if (first) {
+    const bare = await transportOf(0)({ method: 'GET', path: '/server/user/status/', headers: { authorization: `Token ${first.token.reveal()}` } });
+    if (bare.status !== 401) throw new BenchFailure(describe('GET /server/user/status/ without Authorization-Validator (expected 401)', bare.status, bare.body));
+  }
+  const status = await measure('encrypted GET /user/status/', options, (client) => userStatus(plainSessions[client] as VaultSession));
+  const statusValidated = await measure('encrypted GET /user/status/ + validator', options, (client) =>
+    userStatus(validatedSessions[client] as VaultSession),
+  );
+  const infoAgain = await measure('GET /server/info/ (plain, again)', options, (client) => plainGet(transportOf(client), '/server/info/')());
+
+  printReport(
+    options,
+    [healthz, info, logins, status, statusValidated, infoAgain],
+    [
+      ['password logins/s vs GET /server/info/', logins, info],
+      ['password logins/s vs GET /healthz', logins, healthz],
+      ['encrypted /user/status/ vs GET /server/info/ (again)', status, infoAgain],
+      ['  + validator vs GET /server/info/ (again)', statusValidated, infoAgain],
+    ],
+  );
+}
+
+async function main(): Promise<number> {
+  let options: BenchOptions;
+  try {
+    options = readOptions(process.argv.slice(2));
+  } catch (error) {
+    process.stderr.write(`bench: ${error instanceof Error ? error.message : String(error)}\n`);
+    return 2;
+  }
+  const tempDir = await mkdtemp(path.join(os.tmpdir(), 'blindvault-vault-bench-'));
+  // Stopping the server makes the run fail at once; the finally below cleans up.
+  const onSignal = (signal: NodeJS.Signals) => {
+    interrupted = true;
+    process.stderr.write(`bench: ${signal}, cleaning up\n`);
+    void server?.stop();
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  try {
+    await run(options, tempDir);
+    return 0;
+  } catch (error) {
+    if (interrupted) return 130;
+    process.stderr.write(`bench failed: ${error instanceof Error ? error.message : String(error)}\n`);
+    return 1;
+  } finally {
+    await server?.stop();
+    await rm(tempDir, { recursive: true, force: true });
+  }
+}
+
+process.exitCode = await main();
+process.exit();
