@@ -1,4 +1,5 @@
 import path from 'node:path';
+import type { ApiKeyStore } from './api-key-store.js';
 import type { BlobStore } from './blob-store.js';
 import { FsBlobStore } from './blob/fs-blob-store.js';
 import type { MetadataStore } from './metadata-store.js';
@@ -6,11 +7,14 @@ import type { RateLimitStore } from './rate-limit-store.js';
 import type { ReplayStore } from './replay-store.js';
 import { openPostgresDatabase } from './sql/postgres-database.js';
 import type { SqlDatabase } from './sql/sql-database.js';
+import { SqlApiKeyStore } from './sql/sql-api-key-store.js';
 import { SqlMetadataStore } from './sql/sql-metadata-store.js';
 import { SqlRateLimitStore } from './sql/sql-rate-limit-store.js';
 import { SqlReplayStore } from './sql/sql-replay-store.js';
+import { SqlVaultObjectStore } from './sql/sql-vault-object-store.js';
 import { SqlVaultStore } from './sql/sql-vault-store.js';
 import { openSqliteDatabase } from './sql/sqlite-database.js';
+import type { VaultObjectStore } from './vault-object-store.js';
 import type { VaultStore } from './vault-store.js';
 
 export interface StoreLocations {
@@ -25,6 +29,8 @@ export interface StoreLocations {
 export interface Stores {
   metadata: MetadataStore;
   vault: VaultStore;
+  objects: VaultObjectStore;
+  apiKeys: ApiKeyStore;
   rateLimits: RateLimitStore;
   replays: ReplayStore;
   blobs: BlobStore;
@@ -36,10 +42,12 @@ export async function openSqlDatabase(where: Pick<StoreLocations, 'dataDir' | 'd
   return openPostgresDatabase(where.databaseUrl);
 }
 
-export function sqlStores(database: SqlDatabase): Pick<Stores, 'metadata' | 'vault' | 'rateLimits' | 'replays'> {
+export function sqlStores(database: SqlDatabase): Omit<Stores, 'blobs' | 'close'> {
   return {
     metadata: new SqlMetadataStore(database),
     vault: new SqlVaultStore(database),
+    objects: new SqlVaultObjectStore(database),
+    apiKeys: new SqlApiKeyStore(database),
     rateLimits: new SqlRateLimitStore(database),
     replays: new SqlReplayStore(database),
   };

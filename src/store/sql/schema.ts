@@ -81,7 +81,117 @@ export interface ReplayMarksTable {
   expires_at: Millis;
 }
 
+export interface DatastoresTable {
+  id: string;
+  user_id: string;
+  type: string;
+  description: string;
+  data: string;
+  data_nonce: string;
+  secret_key: string;
+  secret_key_nonce: string;
+  is_default: Flag;
+  created_at: Millis;
+  write_date: Millis;
+}
+
+export interface SecretsTable {
+  id: string;
+  user_id: string | null;
+  data: string;
+  data_nonce: string;
+  type: string;
+  read_count: number;
+  callback_url: string;
+  callback_user: string;
+  callback_pass: string;
+  created_at: Millis;
+  write_date: Millis;
+}
+
+export interface SecretHistoryTable extends Omit<SecretsTable, 'read_count'> {
+  secret_id: string;
+}
+
+export interface SharesTable {
+  id: string;
+  user_id: string | null;
+  data: string;
+  data_nonce: string;
+  created_at: Millis;
+  write_date: Millis;
+}
+
+export interface LinksTable {
+  link_id: string;
+  secret_id: string | null;
+  share_id: string | null;
+  parent_datastore_id: string | null;
+  parent_share_id: string | null;
+}
+
+export interface UserShareRightsTable {
+  id: string;
+  share_id: string;
+  user_id: string;
+  creator_id: string | null;
+  title: string;
+  title_nonce: string;
+  type: string;
+  type_nonce: string;
+  key: string;
+  key_nonce: string;
+  key_type: string;
+  read: Flag;
+  write: Flag;
+  grant: Flag;
+  accepted: Flag | null;
+  expiration_date: Millis | null;
+  created_at: Millis;
+  write_date: Millis;
+}
+
+export interface ApiKeysTable {
+  id: string;
+  user_id: string;
+  title: string;
+  public_key: string;
+  private_key: string;
+  private_key_nonce: string;
+  secret_key: string;
+  secret_key_nonce: string;
+  user_private_key: string;
+  user_private_key_nonce: string;
+  user_secret_key: string;
+  user_secret_key_nonce: string;
+  verify_key: string;
+  read: Flag;
+  write: Flag;
+  restrict_to_secrets: Flag;
+  allow_insecure_access: Flag;
+  active: Flag;
+  created_at: Millis;
+}
+
+export interface ApiKeySecretsTable {
+  id: string;
+  api_key_id: string;
+  secret_id: string;
+  secret_key: string;
+  secret_key_nonce: string;
+  title: string;
+  title_nonce: string;
+}
+
 export interface Database {
+  datastores: DatastoresTable;
+  secrets: SecretsTable;
+  secret_history: SecretHistoryTable;
+  shares: SharesTable;
+  links: LinksTable;
+  user_share_rights: UserShareRightsTable;
+  api_keys: ApiKeysTable;
+  api_key_secrets: ApiKeySecretsTable;
   files: FilesTable;
   server_secrets: ServerSecretsTable;
   users: UsersTable;

@@ -1,11 +1,13 @@
 import type { Migration, MigrationProvider } from 'kysely';
 import * as files from './0001-files.js';
 import * as vault from './0002-vault.js';
+import * as vaultObjects from './0003-vault-objects.js';
 
 // Listed here rather than read from the folder, so the compiled server and the tests run the same set.
 const MIGRATIONS: Record<string, Migration> = {
   '0001-files': files,
   '0002-vault': vault,
+  '0003-vault-objects': vaultObjects,
 };
 
 export const migrationProvider: MigrationProvider = {

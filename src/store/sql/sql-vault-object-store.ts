@@ -1,0 +1,486 @@
+import type { Kysely, Selectable, Transaction, Updateable } from 'kysely';
+import { createId } from '../../crypto/token.js';
+import type {
+  DatastoreRecord,
+  Flags,
+  LinkParent,
+  LinkRecord,
+  SecretHistoryRecord,
+  SecretRecord,
+  ShareRecord,
+  ShareRightRecord,
+  VaultObjectStore,
+  WriteResult,
+} from '../vault-object-store.js';
+import type { Database, DatastoresTable, LinksTable, SecretsTable, SharesTable, UserShareRightsTable } from './schema.js';
+import { isUniqueViolation, type SqlDatabase } from './sql-database.js';
+
+const flag = (value: boolean) => (value ? 1 : 0);
+const date = (value: number | string) => new Date(Number(value));
+const maybeDate = (value: number | string | null) => (value === null ? null : date(value));
+const maybeFlag = (value: boolean | number | null) => (value === null ? null : Boolean(value));
+const ok = <T>(value: T): WriteResult<T> => ({ ok: true, value });
+type Failure = Extract<WriteResult, { ok: false }>['reason'];
+const fail = (reason: Failure) => ({ ok: false, reason }) as const;
+
+function parentColumns(parent: LinkParent) {
+  return { parent_datastore_id: parent.datastoreId ?? null, parent_share_id: parent.shareId ?? null };
+}
+
+/** The vault's objects over the shared SQL connection (SQLite or PostgreSQL). */
+export class SqlVaultObjectStore implements VaultObjectStore {
+  readonly #db: Kysely<Database>;
+  // Row locks for read-check-write transactions; SQLite serializes writers anyway.
+  readonly #lock: boolean;
+
+  constructor(database: SqlDatabase) {
+    this.#db = database.db;
+    this.#lock = database.backend === 'postgres';
+  }
+
+  // --- Datastores -----------------------------------------------------------------------------
+
+  async listDatastores(userId: string): Promise<DatastoreRecord[]> {
+    const rows = await this.#db.selectFrom('datastores').selectAll().where('user_id', '=', userId).orderBy('created_at').execute();
+    return rows.map(toDatastore);
+  }
+
+  async getDatastore(id: string, userId: string): Promise<DatastoreRecord | undefined> {
+    const row = await this.#db.selectFrom('datastores').selectAll().where('id', '=', id).where('user_id', '=', userId).executeTakeFirst();
+    return row && toDatastore(row);
+  }
+
+  async createDatastore(d: DatastoreRecord): Promise<WriteResult<string>> {
+    try {
+      await this.#db.transaction().execute(async (tx) => {
+        if (d.isDefault) await clearDefault(tx, d.userId, d.type, d.id);
+        await tx
+          .insertInto('datastores')
+          .values({
+            id: d.id,
+            user_id: d.userId,
+            type: d.type,
+            description: d.description,
+            data: d.data,
+            data_nonce: d.dataNonce,
+            secret_key: d.secretKey,
+            secret_key_nonce: d.secretKeyNonce,
+            is_default: flag(d.isDefault),
+            created_at: d.createdAt.getTime(),
+            write_date: d.writeDate.getTime(),
+          })
+          .execute();
+      });
+      return ok(d.id);
+    } catch (error) {
+      if (isUniqueViolation(error)) return fail('duplicate');
+      throw error;
+    }
+  }
+
+  async updateDatastore(
+    id: string,
+    userId: string,
+    changes: Partial<Pick<DatastoreRecord, 'data' | 'dataNonce' | 'secretKey' | 'secretKeyNonce' | 'description' | 'isDefault'>>,
+    options: { oldWriteDate?: Date; now: Date },
+  ): Promise<WriteResult> {
+    try {
+      return await this.#db.transaction().execute(async (tx) => {
+        const current = await tx.selectFrom('datastores').selectAll().where('id', '=', id).where('user_id', '=', userId).$if(this.#lock, (qb) => qb.forUpdate()).executeTakeFirst();
+        if (!current) return fail('not_found');
+        if (options.oldWriteDate && Number(current.write_date) !== options.oldWriteDate.getTime()) return fail('write_date_mismatch');
+        const set: Updateable<DatastoresTable> = { write_date: options.now.getTime() };
+        if (changes.data !== undefined) set.data = changes.data;
+        if (changes.dataNonce !== undefined) set.data_nonce = changes.dataNonce;
+        if (changes.secretKey !== undefined) set.secret_key = changes.secretKey;
+        if (changes.secretKeyNonce !== undefined) set.secret_key_nonce = changes.secretKeyNonce;
+        if (changes.description !== undefined) set.description = changes.description;
+        if (changes.isDefault !== undefined) {
+          set.is_default = flag(changes.isDefault);
+          if (changes.isDefault) await clearDefault(tx, userId, current.type, id);
+        }
+        await tx.updateTable('datastores').set(set).where('id', '=', id).execute();
+        return ok(options.now);
+      });
+    } catch (error) {
+      if (isUniqueViolation(error)) return fail('duplicate');
+      throw error;
+    }
+  }
+
+  async deleteDatastore(id: string, userId: string): Promise<boolean> {
+    return this.#db.transaction().execute(async (tx) => {
+      await tx.deleteFrom('links').where('parent_datastore_id', '=', id).execute();
+      const result = await tx.deleteFrom('datastores').where('id', '=', id).where('user_id', '=', userId).executeTakeFirst();
+      return result.numDeletedRows === 1n;
+    });
+  }
+
+  // --- Secrets --------------------------------------------------------------------------------
+
+  async createSecret(secret: SecretRecord, link: { linkId: string; parent: LinkParent }): Promise<WriteResult<string>> {
+    try {
+      await this.#db.transaction().execute(async (tx) => {
+        if (await tx.selectFrom('links').select('link_id').where('link_id', '=', link.linkId).executeTakeFirst()) throw new DuplicateLink();
+        await tx
+          .insertInto('secrets')
+          .values({
+            id: secret.id,
+            user_id: secret.userId,
+            data: secret.data,
+            data_nonce: secret.dataNonce,
+            type: secret.type,
+            read_count: 0,
+            callback_url: secret.callbackUrl,
+            callback_user: secret.callbackUser,
+            callback_pass: secret.callbackPass,
+            created_at: secret.createdAt.getTime(),
+            write_date: secret.writeDate.getTime(),
+          })
+          .execute();
+        await tx.insertInto('links').values({ link_id: link.linkId, secret_id: secret.id, share_id: null, ...parentColumns(link.parent) }).execute();
+      });
+      return ok(secret.id);
+    } catch (error) {
+      if (error instanceof DuplicateLink) return fail('duplicate_link');
+      if (isUniqueViolation(error)) return fail(String((error as Error).message).includes('link') ? 'duplicate_link' : 'duplicate_nonce');
+      throw error;
+    }
+  }
+
+  async getSecret(id: string): Promise<SecretRecord | undefined> {
+    const row = await this.#db.selectFrom('secrets').selectAll().where('id', '=', id).executeTakeFirst();
+    return row && toSecret(row);
+  }
+
+  async readSecret(id: string): Promise<SecretRecord | undefined> {
+    const row = await this.#db
+      .updateTable('secrets')
+      .set((eb) => ({ read_count: eb('read_count', '+', 1) }))
+      .where('id', '=', id)
+      .returningAll()
+      .executeTakeFirst();
+    return row && toSecret(row);
+  }
+
+  async updateSecret(
+    id: string,
+    changes: Partial<Pick<SecretRecord, 'data' | 'dataNonce' | 'callbackUrl' | 'callbackUser' | 'callbackPass'>>,
+    options: { userId: string; now: Date },
+  ): Promise<WriteResult> {
+    try {
+      return await this.#db.transaction().execute(async (tx) => {
+        const current = await tx.selectFrom('secrets').selectAll().where('id', '=', id).$if(this.#lock, (qb) => qb.forUpdate()).executeTakeFirst();
+        if (!current) return fail('not_found');
+        await tx
+          .insertInto('secret_history')
+          .values({
+            id: createId(),
+            secret_id: id,
+            user_id: options.userId,
+            data: current.data,
+            data_nonce: current.data_nonce,
+            type: current.type,
+            callback_url: current.callback_url,
+            callback_user: current.callback_user,
+            callback_pass: current.callback_pass,
+            created_at: options.now.getTime(),
+            write_date: Number(current.write_date),
+          })
+          .execute();
+        const set: Updateable<SecretsTable> = { write_date: options.now.getTime() };
+        if (changes.data !== undefined) set.data = changes.data;
+        if (changes.dataNonce !== undefined) set.data_nonce = changes.dataNonce;
+        if (changes.callbackUrl !== undefined) set.callback_url = changes.callbackUrl;
+        if (changes.callbackUser !== undefined) set.callback_user = changes.callbackUser;
+        if (changes.callbackPass !== undefined) set.callback_pass = changes.callbackPass;
+        await tx.updateTable('secrets').set(set).where('id', '=', id).execute();
+        return ok(options.now);
+      });
+    } catch (error) {
+      if (isUniqueViolation(error)) return fail('duplicate_nonce');
+      throw error;
+    }
+  }
+
+  async listSecretHistory(secretId: string): Promise<Array<{ id: string; createdAt: Date; username: string | null }>> {
+    const rows = await this.#db
+      .selectFrom('secret_history')
+      .leftJoin('users', 'users.id', 'secret_history.user_id')
+      .select(['secret_history.id as id', 'secret_history.created_at as created_at', 'users.username as username'])
+      .where('secret_history.secret_id', '=', secretId)
+      .orderBy('secret_history.created_at')
+      .execute();
+    return rows.map((r) => ({ id: r.id, createdAt: date(r.created_at), username: r.username ?? null }));
+  }
+
+  async getSecretHistory(id: string): Promise<SecretHistoryRecord | undefined> {
+    const row = await this.#db
+      .selectFrom('secret_history')
+      .leftJoin('users', 'users.id', 'secret_history.user_id')
+      .selectAll('secret_history')
+      .select('users.username as username')
+      .where('secret_history.id', '=', id)
+      .executeTakeFirst();
+    if (!row) return undefined;
+    return {
+      id: row.id,
+      secretId: row.secret_id,
+      userId: row.user_id,
+      username: row.username ?? null,
+      data: row.data,
+      dataNonce: row.data_nonce,
+      type: row.type,
+      callbackUrl: row.callback_url,
+      callbackUser: row.callback_user,
+      callbackPass: row.callback_pass,
+      createdAt: date(row.created_at),
+      writeDate: date(row.write_date),
+    };
+  }
+
+  // --- Links ----------------------------------------------------------------------------------
+
+  async getLink(linkId: string): Promise<LinkRecord | undefined> {
+    const row = await this.#db.selectFrom('links').selectAll().where('link_id', '=', linkId).executeTakeFirst();
+    return row && toLink(row);
+  }
+
+  async linksOfSecret(secretId: string): Promise<LinkRecord[]> {
+    return (await this.#db.selectFrom('links').selectAll().where('secret_id', '=', secretId).execute()).map(toLink);
+  }
+
+  async linksOfShare(shareId: string): Promise<LinkRecord[]> {
+    return (await this.#db.selectFrom('links').selectAll().where('share_id', '=', shareId).execute()).map(toLink);
+  }
+
+  async createShareLink(link: { linkId: string; shareId: string; parent: LinkParent }): Promise<WriteResult<string>> {
+    try {
+      await this.#db.insertInto('links').values({ link_id: link.linkId, secret_id: null, share_id: link.shareId, ...parentColumns(link.parent) }).execute();
+      return ok(link.linkId);
+    } catch (error) {
+      if (isUniqueViolation(error)) return fail('duplicate_link');
+      throw error;
+    }
+  }
+
+  async moveLink(linkId: string, parent: LinkParent): Promise<boolean> {
+    const result = await this.#db.updateTable('links').set(parentColumns(parent)).where('link_id', '=', linkId).executeTakeFirst();
+    return result.numUpdatedRows === 1n;
+  }
+
+  async deleteLink(linkId: string): Promise<boolean> {
+    const result = await this.#db.deleteFrom('links').where('link_id', '=', linkId).executeTakeFirst();
+    return result.numDeletedRows === 1n;
+  }
+
+  // --- Shares and rights ----------------------------------------------------------------------
+
+  async createShare(share: ShareRecord, ownRight: ShareRightRecord, link: { linkId: string; parent: LinkParent }): Promise<WriteResult<string>> {
+    try {
+      await this.#db.transaction().execute(async (tx) => {
+        if (await tx.selectFrom('links').select('link_id').where('link_id', '=', link.linkId).executeTakeFirst()) throw new DuplicateLink();
+        await tx
+          .insertInto('shares')
+          .values({ id: share.id, user_id: share.userId, data: share.data, data_nonce: share.dataNonce, created_at: share.createdAt.getTime(), write_date: share.writeDate.getTime() })
+          .execute();
+        await tx.insertInto('user_share_rights').values(rightColumns(ownRight)).execute();
+        await tx.insertInto('links').values({ link_id: link.linkId, secret_id: null, share_id: share.id, ...parentColumns(link.parent) }).execute();
+      });
+      return ok(share.id);
+    } catch (error) {
+      if (error instanceof DuplicateLink || isUniqueViolation(error)) return fail('duplicate_link');
+      throw error;
+    }
+  }
+
+  async getShare(id: string): Promise<ShareRecord | undefined> {
+    const row = await this.#db.selectFrom('shares').selectAll().where('id', '=', id).executeTakeFirst();
+    return row && toShare(row);
+  }
+
+  async updateShare(id: string, changes: { data?: string; dataNonce?: string }, options: { oldWriteDate?: Date; now: Date }): Promise<WriteResult> {
+    return this.#db.transaction().execute(async (tx) => {
+      const current = await tx.selectFrom('shares').selectAll().where('id', '=', id).$if(this.#lock, (qb) => qb.forUpdate()).executeTakeFirst();
+      if (!current) return fail('not_found');
+      if (options.oldWriteDate && Number(current.write_date) !== options.oldWriteDate.getTime()) return fail('write_date_mismatch');
+      const set: Updateable<SharesTable> = { write_date: options.now.getTime() };
+      if (changes.data !== undefined) set.data = changes.data;
+      if (changes.dataNonce !== undefined) set.data_nonce = changes.dataNonce;
+      await tx.updateTable('shares').set(set).where('id', '=', id).execute();
+      return ok(options.now);
+    });
+  }
+
+  async directRights(userId: string, shareIds: string[], now: Date): Promise<Array<{ shareId: string } & Flags>> {
+    if (shareIds.length === 0) return [];
+    const rows = await this.#db
+      .selectFrom('user_share_rights')
+      .select(['share_id', 'read', 'write', 'grant'])
+      .where('user_id', '=', userId)
+      .where('share_id', 'in', shareIds)
+      .where('accepted', '=', flag(true))
+      .where((eb) => eb.or([eb('expiration_date', 'is', null), eb('expiration_date', '>', now.getTime())]))
+      .execute();
+    return rows.map((r) => ({ shareId: r.share_id, read: Boolean(r.read), write: Boolean(r.write), grant: Boolean(r.grant) }));
+  }
+
+  async rightsOfUser(userId: string, now: Date): Promise<ShareRightRecord[]> {
+    const rows = await this.#db
+      .selectFrom('user_share_rights')
+      .selectAll()
+      .where('user_id', '=', userId)
+      .where((eb) => eb.or([eb('expiration_date', 'is', null), eb('expiration_date', '>', now.getTime())]))
+      .orderBy('created_at')
+      .execute();
+    return rows.map(toRight);
+  }
+
+  async rightsOfShare(shareId: string, now: Date): Promise<ShareRightRecord[]> {
+    const rows = await this.#db
+      .selectFrom('user_share_rights')
+      .selectAll()
+      .where('share_id', '=', shareId)
+      .where((eb) => eb.or([eb('expiration_date', 'is', null), eb('expiration_date', '>', now.getTime())]))
+      .orderBy('created_at')
+      .execute();
+    return rows.map(toRight);
+  }
+
+  async getShareRight(id: string): Promise<ShareRightRecord | undefined> {
+    const row = await this.#db.selectFrom('user_share_rights').selectAll().where('id', '=', id).executeTakeFirst();
+    return row && toRight(row);
+  }
+
+  async findShareRight(shareId: string, userId: string): Promise<ShareRightRecord | undefined> {
+    const row = await this.#db.selectFrom('user_share_rights').selectAll().where('share_id', '=', shareId).where('user_id', '=', userId).executeTakeFirst();
+    return row && toRight(row);
+  }
+
+  async putShareRight(right: ShareRightRecord): Promise<void> {
+    await this.#db.transaction().execute(async (tx) => {
+      await tx.deleteFrom('user_share_rights').where('share_id', '=', right.shareId).where('user_id', '=', right.userId).execute();
+      await tx.insertInto('user_share_rights').values(rightColumns(right)).execute();
+    });
+  }
+
+  async updateShareRight(
+    id: string,
+    changes: Partial<Pick<ShareRightRecord, 'read' | 'write' | 'grant' | 'expirationDate' | 'accepted' | 'key' | 'keyNonce' | 'keyType' | 'title' | 'titleNonce' | 'type' | 'typeNonce'>>,
+    now: Date,
+  ): Promise<boolean> {
+    const set: Updateable<UserShareRightsTable> = { write_date: now.getTime() };
+    if (changes.read !== undefined) set.read = flag(changes.read);
+    if (changes.write !== undefined) set.write = flag(changes.write);
+    if (changes.grant !== undefined) set.grant = flag(changes.grant);
+    if (changes.expirationDate !== undefined) set.expiration_date = changes.expirationDate === null ? null : changes.expirationDate.getTime();
+    if (changes.accepted !== undefined) set.accepted = changes.accepted === null ? null : flag(changes.accepted);
+    if (changes.key !== undefined) set.key = changes.key;
+    if (changes.keyNonce !== undefined) set.key_nonce = changes.keyNonce;
+    if (changes.keyType !== undefined) set.key_type = changes.keyType;
+    if (changes.title !== undefined) set.title = changes.title;
+    if (changes.titleNonce !== undefined) set.title_nonce = changes.titleNonce;
+    if (changes.type !== undefined) set.type = changes.type;
+    if (changes.typeNonce !== undefined) set.type_nonce = changes.typeNonce;
+    const result = await this.#db.updateTable('user_share_rights').set(set).where('id', '=', id).executeTakeFirst();
+    return result.numUpdatedRows === 1n;
+  }
+
+  async deleteShareRight(id: string): Promise<boolean> {
+    const result = await this.#db.deleteFrom('user_share_rights').where('id', '=', id).executeTakeFirst();
+    return result.numDeletedRows === 1n;
+  }
+}
+
+class DuplicateLink extends Error {}
+
+async function clearDefault(tx: Transaction<Database>, userId: string, type: string, exceptId: string): Promise<void> {
+  await tx.updateTable('datastores').set({ is_default: flag(false) }).where('user_id', '=', userId).where('type', '=', type).where('id', '!=', exceptId).execute();
+}
+
+function rightColumns(r: ShareRightRecord) {
+  return {
+    id: r.id,
+    share_id: r.shareId,
+    user_id: r.userId,
+    creator_id: r.creatorId,
+    title: r.title,
+    title_nonce: r.titleNonce,
+    type: r.type,
+    type_nonce: r.typeNonce,
+    key: r.key,
+    key_nonce: r.keyNonce,
+    key_type: r.keyType,
+    read: flag(r.read),
+    write: flag(r.write),
+    grant: flag(r.grant),
+    accepted: r.accepted === null ? null : flag(r.accepted),
+    expiration_date: r.expirationDate === null ? null : r.expirationDate.getTime(),
+    created_at: r.createdAt.getTime(),
+    write_date: r.writeDate.getTime(),
+  };
+}
+
+function toDatastore(row: Selectable<DatastoresTable>): DatastoreRecord {
+  return {
+    id: row.id,
+    userId: row.user_id,
+    type: row.type,
+    description: row.description,
+    data: row.data,
+    dataNonce: row.data_nonce,
+    secretKey: row.secret_key,
+    secretKeyNonce: row.secret_key_nonce,
+    isDefault: Boolean(row.is_default),
+    createdAt: date(row.created_at),
+    writeDate: date(row.write_date),
+  };
+}
+
+function toSecret(row: Selectable<SecretsTable>): SecretRecord {
+  return {
+    id: row.id,
+    userId: row.user_id,
+    data: row.data,
+    dataNonce: row.data_nonce,
+    type: row.type,
+    readCount: Number(row.read_count),
+    callbackUrl: row.callback_url,
+    callbackUser: row.callback_user,
+    callbackPass: row.callback_pass,
+    createdAt: date(row.created_at),
+    writeDate: date(row.write_date),
+  };
+}
+
+function toShare(row: Selectable<SharesTable>): ShareRecord {
+  return { id: row.id, userId: row.user_id, data: row.data, dataNonce: row.data_nonce, createdAt: date(row.created_at), writeDate: date(row.write_date) };
+}
+
+function toLink(row: Selectable<LinksTable>): LinkRecord {
+  const parent: LinkParent = row.parent_share_id !== null ? { shareId: row.parent_share_id } : { datastoreId: row.parent_datastore_id ?? '' };
+  return { linkId: row.link_id, secretId: row.secret_id, shareId: row.share_id, parent };
+}
+
+function toRight(row: Selectable<UserShareRightsTable>): ShareRightRecord {
+  return {
+    id: row.id,
+    shareId: row.share_id,
+    userId: row.user_id,
+    creatorId: row.creator_id,
+    title: row.title,
+    titleNonce: row.title_nonce,
+    type: row.type,
+    typeNonce: row.type_nonce,
+    key: row.key,
+    keyNonce: row.key_nonce,
+    keyType: row.key_type,
+    read: Boolean(row.read),
+    write: Boolean(row.write),
+    grant: Boolean(row.grant),
+    accepted: maybeFlag(row.accepted),
+    expirationDate: maybeDate(row.expiration_date),
+    createdAt: date(row.created_at),
+    writeDate: date(row.write_date),
+  };
+}
