@@ -7,6 +7,7 @@ import { PostgresMetadataStore } from '../../src/store/sql/postgres-metadata-sto
 import { SqliteMetadataStore } from '../../src/store/sql/sqlite-metadata-store.js';
 import { createTestDatabase } from '../helpers/postgres.js';
 import { allFileIds, openTestStores, tempDir } from '../helpers/stores.js';
+import { vaultObjectsSuite } from './vault-objects.js';
 import { vaultStoresSuite } from './vault-stores.js';
 import { blobStoreSuite } from './blob-store.js';
 import { metadataStoreSuite } from './metadata-store.js';
@@ -52,5 +53,12 @@ for (const backend of ['sqlite', 'postgres'] as const) {
   vaultStoresSuite(backend === 'sqlite' ? 'SQLite' : 'PostgreSQL', async () => {
     const stores = await openTestStores(backend);
     return { vault: stores.vault, rateLimits: stores.rateLimits, replays: stores.replays, close: () => stores.close() };
+  });
+}
+
+for (const backend of ['sqlite', 'postgres'] as const) {
+  vaultObjectsSuite(backend === 'sqlite' ? 'SQLite' : 'PostgreSQL', async () => {
+    const stores = await openTestStores(backend);
+    return { vault: stores.vault, objects: stores.objects, apiKeys: stores.apiKeys, close: () => stores.close() };
   });
 }

@@ -1,0 +1,249 @@
+import assert from 'node:assert/strict';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { after, before, describe, test } from 'node:test';
+import type { ApiKeyRecord, ApiKeyStore } from '../../src/store/api-key-store.js';
+import type { DatastoreRecord, SecretRecord, ShareRightRecord, VaultObjectStore } from '../../src/store/vault-object-store.js';
+import type { VaultStore } from '../../src/store/vault-store.js';
+import { newSession, newUser } from './vault-stores.js';
+
+export interface VaultObjectsHarness {
+  vault: VaultStore;
+  objects: VaultObjectStore;
+  apiKeys: ApiKeyStore;
+  close(): Promise<void>;
+}
+
+const hex = (n: number) => randomBytes(n).toString('hex');
+const T0 = new Date('2026-04-01T08:00:00.000Z');
+const at = (ms: number) => new Date(T0.getTime() + ms);
+
+const datastore = (userId: string, overrides: Partial<DatastoreRecord> = {}): DatastoreRecord => ({
+  id: randomUUID(),
+  userId,
+  type: 'password',
+  description: 'Default',
+  data: '',
+  dataNonce: '',
+  secretKey: hex(80),
+  secretKeyNonce: hex(24),
+  isDefault: true,
+  createdAt: T0,
+  writeDate: T0,
+  ...overrides,
+});
+
+const secret = (userId: string | null, overrides: Partial<SecretRecord> = {}): SecretRecord => ({
+  id: randomUUID(),
+  userId,
+  data: hex(50),
+  dataNonce: hex(24),
+  type: 'password',
+  readCount: 0,
+  callbackUrl: '',
+  callbackUser: '',
+  callbackPass: '',
+  createdAt: T0,
+  writeDate: T0,
+  ...overrides,
+});
+
+const right = (shareId: string, userId: string, overrides: Partial<ShareRightRecord> = {}): ShareRightRecord => ({
+  id: randomUUID(),
+  shareId,
+  userId,
+  creatorId: userId,
+  title: '',
+  titleNonce: '',
+  type: '',
+  typeNonce: '',
+  key: hex(80),
+  keyNonce: hex(24),
+  keyType: 'symmetric',
+  read: true,
+  write: true,
+  grant: true,
+  accepted: true,
+  expirationDate: null,
+  createdAt: T0,
+  writeDate: T0,
+  ...overrides,
+});
+
+const apiKey = (userId: string, overrides: Partial<ApiKeyRecord> = {}): ApiKeyRecord => ({
+  id: randomUUID(),
+  userId,
+  title: 'ci',
+  publicKey: hex(32),
+  privateKey: hex(80),
+  privateKeyNonce: hex(24),
+  secretKey: hex(80),
+  secretKeyNonce: hex(24),
+  userPrivateKey: hex(80),
+  userPrivateKeyNonce: hex(24),
+  userSecretKey: hex(80),
+  userSecretKeyNonce: hex(24),
+  verifyKey: hex(32),
+  read: true,
+  write: false,
+  restrictToSecrets: false,
+  allowInsecureAccess: false,
+  active: true,
+  createdAt: T0,
+  ...overrides,
+});
+
+export function vaultObjectsSuite(name: string, open: () => Promise<VaultObjectsHarness>): void {
+  describe(`Vault objects conformance: ${name}`, () => {
+    let h: VaultObjectsHarness;
+    let userId: string;
+    let otherId: string;
+    before(async () => {
+      h = await open();
+      const u = newUser();
+      const o = newUser();
+      await h.vault.createUser(u);
+      await h.vault.createUser(o);
+      userId = u.id;
+      otherId = o.id;
+    });
+    after(async () => h.close());
+
+    test('datastores: owner-only reads, one default per type, unique (type, description)', async () => {
+      const first = datastore(userId);
+      assert.deepEqual(await h.objects.createDatastore(first), { ok: true, value: first.id });
+      const second = datastore(userId, { description: 'Work' });
+      await h.objects.createDatastore(second);
+      assert.equal((await h.objects.getDatastore(first.id, userId))?.isDefault, false, 'the newer default wins');
+      assert.equal(await h.objects.getDatastore(first.id, otherId), undefined, 'not the owner');
+      assert.deepEqual(await h.objects.createDatastore(datastore(userId, { description: 'Work' })), { ok: false, reason: 'duplicate' });
+      assert.deepEqual((await h.objects.listDatastores(userId)).map((d) => d.id).sort(), [first.id, second.id].sort());
+      assert.deepEqual(await h.objects.listDatastores(otherId), []);
+    });
+
+    test('datastore updates: only given fields, optimistic concurrency on write_date, owner only', async () => {
+      const d = datastore(userId, { type: 'settings' });
+      await h.objects.createDatastore(d);
+      const updated = await h.objects.updateDatastore(d.id, userId, { data: 'ab', dataNonce: 'cd' }, { oldWriteDate: T0, now: at(1000) });
+      assert.deepEqual(updated, { ok: true, value: at(1000) });
+      const stale = await h.objects.updateDatastore(d.id, userId, { data: 'ef' }, { oldWriteDate: T0, now: at(2000) });
+      assert.deepEqual(stale, { ok: false, reason: 'write_date_mismatch' });
+      assert.deepEqual(await h.objects.updateDatastore(d.id, otherId, { data: 'ef' }, { now: at(2000) }), { ok: false, reason: 'not_found' });
+      const current = await h.objects.getDatastore(d.id, userId);
+      assert.equal(current?.data, 'ab');
+      assert.equal(current?.secretKey, d.secretKey);
+      assert.deepEqual(current?.writeDate, at(1000));
+    });
+
+    test('secrets: created with their link atomically; nonces and link ids never repeat; reads count', async () => {
+      const d = datastore(userId, { type: 'password', description: 'Secrets' });
+      await h.objects.createDatastore(d);
+      const s = secret(userId);
+      const linkId = randomUUID();
+      assert.deepEqual(await h.objects.createSecret(s, { linkId, parent: { datastoreId: d.id } }), { ok: true, value: s.id });
+      assert.deepEqual(await h.objects.createSecret(secret(userId, { dataNonce: s.dataNonce }), { linkId: randomUUID(), parent: { datastoreId: d.id } }), { ok: false, reason: 'duplicate_nonce' });
+      const orphan = secret(userId);
+      assert.deepEqual(await h.objects.createSecret(orphan, { linkId, parent: { datastoreId: d.id } }), { ok: false, reason: 'duplicate_link' });
+      assert.equal(await h.objects.getSecret(orphan.id), undefined, 'no orphan secret after a duplicate link');
+      assert.equal((await h.objects.readSecret(s.id))?.readCount, 1);
+      assert.equal((await h.objects.readSecret(s.id))?.readCount, 2);
+      assert.deepEqual((await h.objects.linksOfSecret(s.id)).map((l) => l.parent), [{ datastoreId: d.id }]);
+    });
+
+    test('secret updates keep the previous version in the history', async () => {
+      const d = datastore(userId, { description: 'History' });
+      await h.objects.createDatastore(d);
+      const s = secret(userId);
+      await h.objects.createSecret(s, { linkId: randomUUID(), parent: { datastoreId: d.id } });
+      assert.deepEqual(await h.objects.updateSecret(s.id, { data: 'ffff', dataNonce: hex(24) }, { userId, now: at(5000) }), { ok: true, value: at(5000) });
+      const history = await h.objects.listSecretHistory(s.id);
+      assert.equal(history.length, 1);
+      const old = await h.objects.getSecretHistory(history[0]?.id ?? '');
+      assert.equal(old?.data, s.data);
+      assert.equal(old?.secretId, s.id);
+      assert.ok(old?.username?.includes('@'));
+      assert.equal((await h.objects.getSecret(s.id))?.data, 'ffff');
+      assert.deepEqual(await h.objects.updateSecret(randomUUID(), { data: 'aa' }, { userId, now: at(1) }), { ok: false, reason: 'not_found' });
+    });
+
+    test('shares: created with the creator\'s right and its link; links move and go; rights by user and share', async () => {
+      const d = datastore(userId, { description: 'Shares' });
+      await h.objects.createDatastore(d);
+      const share = { id: randomUUID(), userId, data: hex(40), dataNonce: hex(24), createdAt: T0, writeDate: T0 };
+      const linkId = randomUUID();
+      assert.deepEqual(await h.objects.createShare(share, right(share.id, userId), { linkId, parent: { datastoreId: d.id } }), { ok: true, value: share.id });
+      assert.deepEqual(await h.objects.directRights(userId, [share.id], at(1)), [{ shareId: share.id, read: true, write: true, grant: true }]);
+      const child = { ...share, id: randomUUID() };
+      const childLink = randomUUID();
+      await h.objects.createShare(child, right(child.id, userId), { linkId: childLink, parent: { shareId: share.id } });
+      assert.deepEqual((await h.objects.linksOfShare(child.id)).map((l) => l.parent), [{ shareId: share.id }]);
+      assert.deepEqual(await h.objects.createShareLink({ linkId: childLink, shareId: child.id, parent: { datastoreId: d.id } }), { ok: false, reason: 'duplicate_link' });
+      assert.equal(await h.objects.moveLink(childLink, { datastoreId: d.id }), true);
+      assert.deepEqual((await h.objects.getLink(childLink))?.parent, { datastoreId: d.id });
+      assert.equal(await h.objects.deleteLink(childLink), true);
+      assert.deepEqual(await h.objects.linksOfShare(child.id), []);
+
+      const pending = right(share.id, otherId, { creatorId: userId, accepted: null, read: true, write: false, grant: false });
+      await h.objects.putShareRight(pending);
+      assert.deepEqual(await h.objects.directRights(otherId, [share.id], at(1)), [], 'pending grants nothing');
+      assert.equal((await h.objects.rightsOfUser(otherId, at(1))).length, 1);
+      assert.equal(await h.objects.updateShareRight(pending.id, { accepted: true, type: '', typeNonce: '' }, at(2)), true);
+      assert.deepEqual(await h.objects.directRights(otherId, [share.id], at(3)), [{ shareId: share.id, read: true, write: false, grant: false }]);
+      assert.equal((await h.objects.rightsOfShare(share.id, at(3))).length, 2);
+      const expiring = right(share.id, otherId, { expirationDate: at(10) });
+      await h.objects.putShareRight(expiring);
+      assert.equal((await h.objects.findShareRight(share.id, otherId))?.id, expiring.id, 'replaced');
+      assert.deepEqual(await h.objects.directRights(otherId, [share.id], at(10)), [], 'expired');
+      assert.equal((await h.objects.rightsOfUser(otherId, at(10))).length, 0, 'expired rights are hidden');
+      assert.equal(await h.objects.deleteShareRight(expiring.id), true);
+    });
+
+    test('share updates: optimistic concurrency', async () => {
+      const d = datastore(userId, { description: 'ShareUpdates' });
+      await h.objects.createDatastore(d);
+      const share = { id: randomUUID(), userId, data: hex(40), dataNonce: hex(24), createdAt: T0, writeDate: T0 };
+      await h.objects.createShare(share, right(share.id, userId), { linkId: randomUUID(), parent: { datastoreId: d.id } });
+      assert.deepEqual(await h.objects.updateShare(share.id, { data: 'aa', dataNonce: 'bb' }, { oldWriteDate: T0, now: at(7) }), { ok: true, value: at(7) });
+      assert.deepEqual(await h.objects.updateShare(share.id, { data: 'cc' }, { oldWriteDate: T0, now: at(8) }), { ok: false, reason: 'write_date_mismatch' });
+      assert.equal((await h.objects.getShare(share.id))?.data, 'aa');
+    });
+
+    test('deleting a datastore removes its links, never the secrets or shares', async () => {
+      const d = datastore(userId, { description: 'Doomed', isDefault: false });
+      await h.objects.createDatastore(d);
+      const s = secret(userId);
+      await h.objects.createSecret(s, { linkId: randomUUID(), parent: { datastoreId: d.id } });
+      assert.equal(await h.objects.deleteDatastore(d.id, otherId), false);
+      assert.equal(await h.objects.deleteDatastore(d.id, userId), true);
+      assert.deepEqual(await h.objects.linksOfSecret(s.id), []);
+      assert.ok(await h.objects.getSecret(s.id));
+    });
+
+    test('API keys: nonces never repeat; flags reach the key\'s sessions; deletion ends them and the grants', async () => {
+      const key = apiKey(userId);
+      assert.equal(await h.apiKeys.createApiKey(key), 'created');
+      assert.equal(await h.apiKeys.createApiKey(apiKey(userId, { privateKeyNonce: key.privateKeyNonce })), 'duplicate_nonce');
+      assert.deepEqual(await h.apiKeys.getApiKey(key.id), key);
+      assert.deepEqual((await h.apiKeys.listApiKeys(userId)).map((k) => k.id), [key.id]);
+      const session = newSession(userId, { apiKeyId: key.id, active: true, read: true, write: false });
+      await h.vault.createSession(session, { exclusive: false });
+      assert.equal(await h.apiKeys.updateApiKey(key.id, otherId, { write: true }), false, 'owner only');
+      assert.equal(await h.apiKeys.updateApiKey(key.id, userId, { write: true, title: 'renamed' }), true);
+      assert.equal((await h.vault.findSessionByTokenHash(session.tokenHash))?.session.write, true, 'the live session follows');
+
+      const d = datastore(userId, { description: 'Keyed' });
+      await h.objects.createDatastore(d);
+      const s = secret(userId);
+      await h.objects.createSecret(s, { linkId: randomUUID(), parent: { datastoreId: d.id } });
+      const grant = { id: randomUUID(), apiKeyId: key.id, secretId: s.id, secretKey: hex(80), secretKeyNonce: hex(24), title: hex(30), titleNonce: hex(24) };
+      assert.equal(await h.apiKeys.createApiKeySecret(grant), 'created');
+      assert.equal(await h.apiKeys.createApiKeySecret({ ...grant, id: randomUUID() }), 'exists');
+      assert.deepEqual(await h.apiKeys.findApiKeySecret(key.id, s.id), grant);
+      assert.deepEqual(await h.apiKeys.listApiKeySecrets(key.id), [grant]);
+
+      assert.equal(await h.apiKeys.deleteApiKey(key.id, otherId), false);
+      assert.equal(await h.apiKeys.deleteApiKey(key.id, userId), true);
+      assert.equal(await h.vault.findSessionByTokenHash(session.tokenHash), undefined, 'its sessions end');
+      assert.equal(await h.apiKeys.getApiKeySecret(grant.id), undefined, 'its grants go');
+    });
+  });
+}
