@@ -144,10 +144,10 @@ export class VaultClient {
       deviceFingerprint: options.deviceFingerprint,
       validatorRequired: options.deviceFingerprint !== undefined || options.sendDeviceTime !== false,
       userPrivateKey: new Secret(userPrivateKey),
-      kek: new Secret(kek),
       username: options.username,
       userPublicKey: String(answer.user.public_key),
       userSauce: String(answer.user.user_sauce),
+      hashingParameters: answer.user.hashing_parameters as HashingParameters,
     });
     const verification = secretboxSeal(vaultSession.sessionSecret.reveal(), validator);
     const activated = await vaultSession.request('POST', '/authentication/activate-token/', {
@@ -171,10 +171,10 @@ interface SessionKeys {
   deviceFingerprint: string | undefined;
   validatorRequired: boolean;
   userPrivateKey: Secret<Uint8Array>;
-  kek: Secret<Uint8Array>;
   username: string;
   userPublicKey: string;
   userSauce: string;
+  hashingParameters: HashingParameters;
 }
 
 /** A logged-in session: every request and answer is an envelope under the session secret. */
@@ -185,10 +185,11 @@ export class VaultSession {
   readonly username: string;
   readonly userPublicKey: string;
   readonly userSauce: string;
+  /** The account's current scrypt parameters (those of the login), which the old authkey was made with. */
+  hashingParameters: HashingParameters;
   userId = '';
   email = '';
   userSecretKey: Secret<Uint8Array> = new Secret(new Uint8Array());
-  readonly #kek: Secret<Uint8Array>;
   readonly #deviceFingerprint: string | undefined;
   readonly #validatorRequired: boolean;
 
@@ -199,12 +200,12 @@ export class VaultSession {
     this.token = keys.token;
     this.sessionSecret = keys.sessionSecret;
     this.userPrivateKey = keys.userPrivateKey;
-    this.#kek = keys.kek;
     this.#deviceFingerprint = keys.deviceFingerprint;
     this.#validatorRequired = keys.validatorRequired;
     this.username = keys.username;
     this.userPublicKey = keys.userPublicKey;
     this.userSauce = keys.userSauce;
+    this.hashingParameters = keys.hashingParameters;
   }
 
   /** The Authorization-Validator header: a fresh envelope per request (spec §1.3). */
@@ -231,6 +232,9 @@ export class VaultSession {
       headers,
       ...(body !== undefined && method !== 'GET' ? { body: JSON.stringify(sealJson(this.sessionSecret.reveal(), body)) } : {}),
     });
+    if (response.status === 200 && path === '/user/update/' && body !== null && typeof body === 'object' && 'hashing_parameters' in body) {
+      this.hashingParameters = (body as { hashing_parameters: HashingParameters }).hashing_parameters;
+    }
     const raw = parse(response.body);
     if (raw === undefined || response.status === 401) return { status: response.status, body: raw, encrypted: false };
     const opened = openJson(this.sessionSecret.reveal(), raw);
@@ -239,14 +243,14 @@ export class VaultSession {
   }
 
   /** Re-encrypts the same private and secret keys under the new password (spec §2.3, §3.4). */
-  async changePassword(oldPassword: string, newPassword: string, params: HashingParameters = { ...DEFAULT_HASHING_PARAMETERS }) {
+  async changePassword(oldPassword: string, newPassword: string, params: HashingParameters = this.hashingParameters) {
     const newKek = await deriveKek(newPassword, this.userSauce, params);
     const privateKey = secretboxSeal(newKek, utf8(toHex(this.userPrivateKey.reveal())));
     const secretKey = secretboxSeal(newKek, utf8(toHex(this.userSecretKey.reveal())));
     return this.request('PUT', '/user/update/', {
       email: null,
       authkey: await deriveAuthkey(this.username, newPassword, params),
-      authkey_old: await deriveAuthkey(this.username, oldPassword, params),
+      authkey_old: await deriveAuthkey(this.username, oldPassword, this.hashingParameters),
       private_key: toHex(privateKey.ciphertext),
       private_key_nonce: toHex(privateKey.nonce),
       secret_key: toHex(secretKey.ciphertext),
@@ -261,7 +265,4 @@ export class VaultSession {
     return toHex(boxPublicKey(this.userPrivateKey.reveal())) === this.userPublicKey;
   }
 
-  kekMatches(kek: Uint8Array): boolean {
-    return toHex(kek) === toHex(this.#kek.reveal());
-  }
 }

@@ -55,10 +55,51 @@ export const ERROR_CATALOGUE = {
   NO_PERMISSION_OR_NOT_EXIST: { status: 400, message: 'No such object, or not yours.', psono: 'non_field' },
   OLD_PASSWORD_INCORRECT: { status: 400, message: 'The current authkey is wrong.', psono: 'non_field' },
   PASSWORD_INCORRECT: { status: 400, message: 'The authkey is wrong.', psono: 'non_field' },
+
+  // Vault objects (spec §3.5–3.9).
+  VAULT_REFUSED: { status: 400, message: 'Refused (Psono wording in the body).', psono: 'non_field_text' },
+  VAULT_DUPLICATE_TYPE_DESCRIPTION: { status: 400, message: 'The combination of type and description must be unique', psono: 'error_message' },
+  VAULT_DUPLICATE_NONCE: { status: 400, message: "Don't use a nonce twice", psono: 'error_message' },
+  VAULT_DUPLICATE_LINK_ID: { status: 400, message: "Don't use a link id twice", psono: 'error_message' },
+  VAULT_OBJECT_FORBIDDEN: { status: 403, message: 'NO_PERMISSION_OR_NOT_EXIST', psono: 'message' },
+  VAULT_OBJECT_UNKNOWN: { status: 400, message: 'NO_PERMISSION_OR_NOT_EXIST', psono: 'message' },
+  VAULT_LINK_EXISTS: { status: 400, message: 'Link id already exists.', psono: 'message' },
+  VAULT_DATASTORE_PASSWORD_INCORRECT: { status: 403, message: 'PASSWORD_INCORRECT', psono: 'message' },
+  WRITE_DATE_MISMATCH: { status: 400, message: 'The object changed since old_write_date.', psono: 'non_field' },
+  DATASTORE_DOES_NOT_EXIST: { status: 400, message: 'No such datastore of yours.', psono: 'non_field' },
+  CANNOT_DELETE_DEFAULT_DATASTORE: { status: 400, message: 'The default datastore cannot be deleted.', psono: 'non_field' },
+  EITHER_PARENT_DATASTORE_OR_SHARE_NEED_TO_BE_DEFINED: { status: 400, message: 'A parent datastore or share is needed.', psono: 'non_field' },
+  EITHER_PARENT_DATASTORE_OR_SHARE_NEED_TO_BE_DEFINED_NOT_BOTH: { status: 400, message: 'One parent, not two.', psono: 'non_field' },
+  NO_PARENT_PROVIDED: { status: 400, message: 'A new parent is needed.', psono: 'non_field' },
+  SECRET_ID_MALFORMED: { status: 400, message: 'The secret id is not a UUID.', psono: 'non_field' },
+  SECRET_ID_BADLY_FORMED: { status: 400, message: 'The secret id is not a UUID.', psono: 'non_field' },
+  SECRET_HISTORY_ID_BADLY_FORMED: { status: 400, message: 'The history id is not a UUID.', psono: 'non_field' },
+  SHARE_ID_MALFORMED: { status: 400, message: 'The share id is not a UUID.', psono: 'non_field' },
+  SHARE_LINK_WOULD_CREATE_CYCLE: { status: 400, message: 'The link would make a share its own ancestor.', psono: 'non_field' },
+  API_KEY_DOES_NOT_EXIST: { status: 400, message: 'No such API key of yours.', psono: 'non_field' },
+  API_KEY_SECRET_ALREADY_EXIST: { status: 400, message: 'The secret is already attached to this key.', psono: 'non_field' },
+  NOTHING_TO_UPDATE: { status: 400, message: 'No field to change was given.', psono: 'non_field' },
+  EXPIRATION_DATE_NEEDS_TO_BE_IN_THE_FUTURE: { status: 400, message: 'The expiration date is in the past.', psono: 'non_field' },
+  INSECURE_ACCESS_NOT_ALLOWED: { status: 400, message: 'Insecure access is not allowed for this key or server.', psono: 'non_field' },
+  API_KEY_SECRET_KEY_INVALID: { status: 400, message: 'The API key secret key does not open the secret.', psono: 'non_field' },
 } as const satisfies Record<string, { status: number; message: string; psono?: PsonoShape }>;
 
 /** How a vault route renders an error (spec §0.3): `{"<field>": [...]}`, `{"non_field_errors": [CODE]}`, … */
-export type PsonoShape = 'fields' | 'non_field' | 'custom' | 'detail' | 'empty';
+export type PsonoShape = 'fields' | 'non_field' | 'non_field_text' | 'custom' | 'detail' | 'empty' | 'error_message' | 'message';
+
+/** The non_field_errors sentences Psono answers verbatim (spec §3.7–3.9), for VAULT_REFUSED. */
+export const PSONO_REFUSALS = {
+  invalidKeyType: 'Invalid Key Type',
+  userOrGroup: 'Either user or group share right needs to be specified.',
+  userOrGroupNotBoth: 'Either user or group share right needs to be specified, not both.',
+  userIdOrGroupId: 'Either user id or group id needs to be specified.',
+  userIdOrGroupIdNotBoth: 'Either user id or group id needs to be specified, not both.',
+  targetUserMissing: 'Target user does not exist.',
+  rightExists: 'User Share Right already exists.',
+  groupsNotSupported: 'Target group does not exist.',
+  cannotAccept: "You don't have permission to access it or it does not exist or you already accepted or declined this share.",
+  loginInfoNotJson: 'Login info no valid json',
+} as const;
 
 export type ErrorCode = keyof typeof ERROR_CATALOGUE;
 

@@ -5,8 +5,10 @@ import { createId } from '../crypto/token.js';
 import { BlindvaultError } from '../protocol/errors.js';
 import type { BlobStore } from '../store/blob-store.js';
 import type { MetadataStore } from '../store/metadata-store.js';
+import type { ApiKeyStore } from '../store/api-key-store.js';
 import type { RateLimitStore } from '../store/rate-limit-store.js';
 import type { ReplayStore } from '../store/replay-store.js';
+import type { VaultObjectStore } from '../store/vault-object-store.js';
 import type { VaultStore } from '../store/vault-store.js';
 import type { Config } from './config.js';
 import { renderBlindvaultError } from './errors.js';
@@ -27,6 +29,8 @@ export interface AppDeps {
   metadata: MetadataStore;
   blobs: BlobStore;
   vault: VaultStore;
+  objects: VaultObjectStore;
+  apiKeys: ApiKeyStore;
   replays: ReplayStore;
   rateLimits: RateLimitStore;
   clock?: () => Date;
@@ -53,7 +57,8 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     logController: new LogController({ disableRequestLogging: true }),
     genReqId: () => createId(),
     requestIdHeader: false,
-    trustProxy: config.trustProxy,
+    // A hop count as proxy-addr's function form: trust exactly that many proxies in front of us.
+    trustProxy: typeof config.trustProxy === 'number' ? (_address: string, hop: number) => hop < (config.trustProxy as number) : config.trustProxy,
     bodyLimit: 64 * 1024,
     // Idle sockets are closed; a slow upload that keeps sending is not cut off by a total timeout.
     connectionTimeout: 120_000,
@@ -112,6 +117,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     signupsAllowed: config.signupsAllowed,
     corsOrigins: [origin(config.publicUrl), origin(config.vault.webClientUrl)].filter((o): o is string => o !== undefined),
     vault: deps.vault,
+    apiKeys: deps.apiKeys,
     replays: deps.replays,
     rateLimits: deps.rateLimits,
     accounts,

@@ -19,7 +19,8 @@ export interface Config {
   fileResumeWindowSeconds: number;
   sweepIntervalSeconds: number;
   staleUploadSeconds: number;
-  trustProxy: boolean;
+  /** false, the number of proxy hops in front of the server, or the proxies' addresses (IPs or CIDRs). */
+  trustProxy: false | number | string[];
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   vault: VaultConfig;
 }
@@ -124,7 +125,7 @@ export function parseConfig(raw: Raw): Config {
     fileResumeWindowSeconds: integer(raw, 'FILE_RESUME_WINDOW_SECONDS', 3600, 0, 86400),
     sweepIntervalSeconds: integer(raw, 'SWEEP_INTERVAL_SECONDS', 60, 1, 86400),
     staleUploadSeconds: integer(raw, 'STALE_UPLOAD_SECONDS', 86400, 60, 30 * 86400),
-    trustProxy: boolean(raw, 'TRUST_PROXY', false),
+    trustProxy: trustProxy(raw.TRUST_PROXY),
     logLevel: logLevel(raw.LOG_LEVEL),
     vault: parseVaultConfig(raw),
   };
@@ -223,6 +224,19 @@ function byteSize(raw: Raw, name: string, fallback: number): number {
   const value = Number(match[1]) * (SIZE_UNITS[match[2] ?? ''] ?? 1);
   if (!Number.isSafeInteger(value)) throw new ConfigError(name, 'too large');
   return value;
+}
+
+// "true" would make the server believe the left-most X-Forwarded-For, which any client writes:
+// throttles would count whatever address it claims. Name the proxies, or how many there are.
+function trustProxy(text: string | undefined): false | number | string[] {
+  if (text === undefined || /^(?:false|0|no)$/i.test(text)) return false;
+  if (/^[1-9]$/.test(text)) return Number(text);
+  const addresses = text.split(',').map((a) => a.trim()).filter(Boolean);
+  const address = /^(?:\d{1,3}(?:\.\d{1,3}){3}|[0-9a-fA-F:]+)(?:\/\d{1,3})?$/;
+  if (addresses.length === 0 || addresses.some((a) => !address.test(a))) {
+    throw new ConfigError('TRUST_PROXY', 'expected the number of proxies in front of the server (1-9) or their addresses (IPs or CIDRs, comma-separated), not true');
+  }
+  return addresses;
 }
 
 function boolean(raw: Raw, name: string, fallback: boolean): boolean {

@@ -77,6 +77,8 @@ export interface SessionRecord {
   read: boolean;
   write: boolean;
   apiKeyId: string | null;
+  /** The lifetime the login asked for; it starts at activation (until then validTill is short). */
+  lifetimeSeconds: number;
 }
 
 export type CreateUserResult = 'created' | 'username_taken' | 'email_taken';
@@ -89,16 +91,23 @@ export interface VaultStore {
   findUserById(id: string): Promise<UserRecord | undefined>;
   findUserByUsername(username: string): Promise<UserRecord | undefined>;
   findUserByEmailHmac(emailHmac: string): Promise<UserRecord | undefined>;
-  /** Only the given fields change. 'email_taken' when the new e-mail belongs to someone else. */
-  updateUser(id: string, changes: UserChanges): Promise<'updated' | 'not_found' | 'email_taken'>;
+  /**
+   * Only the given fields change. 'email_taken' when the new e-mail belongs to someone else. With
+   * `endSessionsExcept`, every other session of the user ends in the same transaction.
+   */
+  updateUser(id: string, changes: UserChanges, options?: { endSessionsExcept?: string }): Promise<'updated' | 'not_found' | 'email_taken'>;
   /** Removes the user and, by cascade, every session of the user. */
   deleteUser(id: string): Promise<boolean>;
 
-  /** With `exclusive`, all other sessions of the user end in the same transaction. */
-  createSession(session: SessionRecord, options: { exclusive: boolean }): Promise<void>;
+  /**
+   * With `exclusive`, all other sessions of the user end in the same transaction. With
+   * `authkeyHash`, the session is made only if the user still exists with that authkey: a login
+   * checked against a password that changed meanwhile (or a deleted user) gets no session. False then.
+   */
+  createSession(session: SessionRecord, options: { exclusive: boolean; authkeyHash?: string }): Promise<boolean>;
   findSessionByTokenHash(tokenHash: string): Promise<{ session: SessionRecord; user: UserRecord } | undefined>;
-  /** Inactive → active, validator erased; false when the session is gone or already active. */
-  activateSession(id: string): Promise<boolean>;
+  /** Inactive → active, validator erased, valid for its lifetime from `now`; false when gone or already active. */
+  activateSession(id: string, now: Date): Promise<boolean>;
   /** Ends one session of this user; false when there is none. */
   deleteSession(id: string, userId: string): Promise<boolean>;
   /** Ends every session of the user, but the one named. Returns how many ended. */

@@ -59,6 +59,7 @@ export function newSession(userId: string, overrides: Partial<SessionRecord> = {
     read: true,
     write: true,
     apiKeyId: null,
+    lifetimeSeconds: 7200,
     ...overrides,
   };
 }
@@ -118,16 +119,29 @@ export function vaultStoresSuite(name: string, open: () => Promise<VaultStoresHa
       assert.deepEqual(found?.session, session);
       assert.equal(found?.user.id, user.id);
       assert.deepEqual(await h.vault.listActiveSessions(user.id, at(1)), [], 'inactive sessions are not listed');
-      assert.equal(await h.vault.activateSession(session.id), true);
-      assert.equal(await h.vault.activateSession(session.id), false, 'only once');
+      assert.equal(await h.vault.activateSession(session.id, at(60_000)), true);
+      assert.equal(await h.vault.activateSession(session.id, at(60_000)), false, 'only once');
       const active = await h.vault.findSessionByTokenHash(session.tokenHash);
       assert.equal(active?.session.active, true);
       assert.equal(active?.session.userValidator, null, 'validator erased');
+      assert.deepEqual(active?.session.validTill, at(60_000 + 7200_000), 'its lifetime starts at activation');
       assert.deepEqual((await h.vault.listActiveSessions(user.id, at(1))).map((s) => s.id), [session.id]);
-      assert.deepEqual(await h.vault.listActiveSessions(user.id, at(3600_000)), [], 'expired');
+      assert.deepEqual(await h.vault.listActiveSessions(user.id, at(60_000 + 7200_000)), [], 'expired');
       assert.equal(await h.vault.deleteSession(session.id, randomUUID()), false, 'not the owner');
       assert.equal(await h.vault.deleteSession(session.id, user.id), true);
       assert.equal(await h.vault.findSessionByTokenHash(session.tokenHash), undefined);
+    });
+
+    test('a session is not made for a login checked against an authkey that has changed, or a deleted user', async () => {
+      const user = newUser();
+      await h.vault.createUser(user);
+      assert.equal(await h.vault.createSession(newSession(user.id), { exclusive: false, authkeyHash: 'stale' }), false);
+      assert.equal(await h.vault.createSession(newSession(user.id), { exclusive: false, authkeyHash: user.authkeyHash }), true);
+      assert.equal(await h.vault.createSession(newSession(randomUUID()), { exclusive: false, authkeyHash: user.authkeyHash }), false);
+      const keep = newSession(user.id, { active: true });
+      await h.vault.createSession(keep, { exclusive: false });
+      assert.equal(await h.vault.updateUser(user.id, { authkeyHash: 'new' }, { endSessionsExcept: keep.id }), 'updated');
+      assert.deepEqual((await h.vault.listActiveSessions(user.id, at(1))).map((s) => s.id), [keep.id], 'the others ended with the change');
     });
 
     test('an exclusive session ends the others; deleteOtherSessions keeps the one named', async () => {

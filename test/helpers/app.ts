@@ -33,6 +33,8 @@ export async function openTestApp(
     metadata: stores.metadata,
     blobs: options.wrapBlobs ? options.wrapBlobs(stores.blobs) : stores.blobs,
     vault: stores.vault,
+    objects: stores.objects,
+    apiKeys: stores.apiKeys,
     replays: stores.replays,
     rateLimits: stores.rateLimits,
     clock: () => new Date(Date.now() + offsetMs),

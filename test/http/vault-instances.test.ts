@@ -19,6 +19,8 @@ test('two instances on one PostgreSQL share the server keys and each other\'s se
     metadata: a.stores.metadata,
     blobs: a.stores.blobs,
     vault: a.stores.vault,
+    objects: a.stores.objects,
+    apiKeys: a.stores.apiKeys,
     replays: a.stores.replays,
     rateLimits: a.stores.rateLimits,
     logDestination: { write: (line: string) => void logs.push(line) },

@@ -1,7 +1,7 @@
 """
 Independent Python client for the Blindvault vault protocol (Psono-compatible), password login.
 
-Written from spec/vault-protocol.md (in the shared folder beside the repository) (§0, §1, §2.1-2.3, §2.9, §3.1-3.4) only.
+Written from spec/vault-protocol.md (in the shared folder beside the repository) (§0, §1, §2, §3.1-3.9, §6) only.
 Runs with Debian's /usr/bin/python3 + python3-nacl + python3-requests; scrypt comes from hashlib.
 
 Layers:
@@ -11,6 +11,9 @@ Layers:
                                      Raises ProtocolError when a response that must be encrypted is not.
   info/register/prelogin/login/sessions/logout/change_password/search/status/delete_account
                                   -> high level; raise VaultError(status, body) on unexpected status.
+  create_datastore/update_datastore/create_item/create_share/share_folder/create_api_key/...
+                                  -> build a vault the way the web client does (§2.4-2.8, §3.5-3.9, §6);
+                                     api_key_login -> an API-key session (§3.9.3) with this client.
 """
 
 import binascii
@@ -19,6 +22,7 @@ import hashlib
 import json
 import os
 import socket
+import uuid
 
 import nacl.encoding
 import nacl.exceptions
@@ -511,3 +515,382 @@ class VaultClient(object):
     def delete_account(self, password):
         authkey = derive_authkey(self.username, password, self.hashing_parameters or DEFAULT_HASHING_PARAMETERS)
         return self.call('DELETE', '/user/delete/', {'authkey': authkey}, what='delete account')
+
+    # ------------------------------------------------------------------ vault building (§2.4-2.8, §3.5-3.9, §6)
+    # Everything below builds a vault the way the official web client does. Object keys are random 32 bytes and
+    # travel as 64-hex strings (§0.2): every *_key argument / return value here is such a hex string.
+
+    def _usk(self):
+        if not self.user_secret_key:
+            raise ProtocolError('no user secret key: log in with a password first')
+        return unhex(self.user_secret_key)
+
+    def enc_usk(self, plaintext):
+        """enc_USK(x) = secretbox(USK, utf8(x)) -> (text, nonce) (§2.4)."""
+        return secretbox_encrypt(self._usk(), plaintext)
+
+    def dec_usk(self, text_hex, nonce_hex):
+        return secretbox_decrypt(self._usk(), text_hex, nonce_hex).decode('utf-8')
+
+    # --- datastores (§3.5)
+
+    def list_datastores(self):
+        resp = self.call('GET', '/datastore/', what='list datastores')
+        if not isinstance(resp, dict) or not isinstance(resp.get('datastores'), list):
+            raise ProtocolError('GET /datastore/: expected {"datastores": [...]}, got %r' % (resp,))
+        return resp['datastores']
+
+    def create_datastore(self, type='password', description='Default', is_default=True, content=None):
+        """PUT /datastore/ as the web client: fresh DK, secret_key = enc_USK(hex DK), data "" (§3.5).
+        If content is given it is written at once with POST /datastore/ (datastore_id filled in when it is a dict).
+        Returns {"datastore_id", "secret_key" (DK hex), "content"}."""
+        dk = new_key_hex()
+        sk, sk_nonce = self.enc_usk(dk)
+        resp = self.call('PUT', '/datastore/', {
+            'type': type, 'description': description, 'data': '', 'data_nonce': '',
+            'is_default': is_default, 'secret_key': sk, 'secret_key_nonce': sk_nonce,
+        }, expect=201, what='create datastore')
+        ds_id = resp.get('datastore_id') if isinstance(resp, dict) else None
+        if not isinstance(ds_id, str):
+            raise ProtocolError('PUT /datastore/: expected {"datastore_id": ...}, got %r' % (resp,))
+        if content is not None:
+            if isinstance(content, dict):
+                content['datastore_id'] = ds_id
+            self.update_datastore(ds_id, dk, content)
+        return {'datastore_id': ds_id, 'secret_key': dk, 'content': content}
+
+    def read_datastore(self, datastore_id, datastore_key=None):
+        """GET /datastore/{id}/; decrypts secret_key with USK (checked against datastore_key if given) and data.
+        Returns (record, DK hex, content or None when data is "")."""
+        rec = self.call('GET', '/datastore/%s/' % datastore_id, what='read datastore')
+        dk = self.dec_usk(rec['secret_key'], rec['secret_key_nonce'])
+        if datastore_key is not None and dk != datastore_key:
+            raise ProtocolError('datastore %s: secret_key decrypts to another key' % datastore_id)
+        content = decrypt_json(dk, rec['data'], rec['data_nonce']) if rec.get('data') else None
+        return rec, dk, content
+
+    def update_datastore(self, datastore_id, datastore_key, content, **extra):
+        """POST /datastore/ {datastore_id, data, data_nonce} (the whole tree re-encrypted with the same DK)."""
+        data, data_nonce = encrypt_json(datastore_key, clean_content(content))
+        body = {'datastore_id': datastore_id, 'data': data, 'data_nonce': data_nonce}
+        body.update(extra)
+        return self.call('POST', '/datastore/', body, what='update datastore')
+
+    # --- secrets (§3.6)
+
+    def create_secret(self, secret_content, parent_datastore_id=None, parent_share_id=None, link_id=None):
+        """PUT /secret/ with a fresh SK. Returns {"secret_id", "secret_key" (SK hex), "link_id"}."""
+        sk = new_key_hex()
+        link_id = link_id or str(uuid.uuid4())
+        data, data_nonce = encrypt_json(sk, secret_content)
+        body = {'data': data, 'data_nonce': data_nonce, 'link_id': link_id}
+        if parent_datastore_id:
+            body['parent_datastore_id'] = parent_datastore_id
+        if parent_share_id:
+            body['parent_share_id'] = parent_share_id
+        resp = self.call('PUT', '/secret/', body, expect=201, what='create secret')
+        secret_id = resp.get('secret_id') if isinstance(resp, dict) else None
+        if not isinstance(secret_id, str):
+            raise ProtocolError('PUT /secret/: expected {"secret_id": ...}, got %r' % (resp,))
+        return {'secret_id': secret_id, 'secret_key': sk, 'link_id': link_id}
+
+    def create_item(self, item_type, title, fields=None, parent_datastore_id=None, parent_share_id=None):
+        """Creates a secret of `item_type` (§2.8) and returns its datastore/share item node (§2.6):
+        {"id" = link id, "type", "name", "secret_id", "secret_key", ...}. The caller puts it into the content."""
+        secret_content = secret_json(item_type, title, fields)
+        s = self.create_secret(secret_content, parent_datastore_id, parent_share_id)
+        return item_node(item_type, title, s['secret_id'], s['secret_key'], s['link_id'], secret_content)
+
+    def read_secret(self, secret_id, secret_key):
+        """GET /secret/{id}/ -> (record, decrypted secret JSON)."""
+        rec = self.call('GET', '/secret/%s/' % secret_id, what='read secret')
+        return rec, decrypt_json(secret_key, rec['data'], rec['data_nonce'])
+
+    def update_secret(self, secret_id, secret_key, secret_content):
+        data, data_nonce = encrypt_json(secret_key, secret_content)
+        return self.call('POST', '/secret/', {'secret_id': secret_id, 'data': data, 'data_nonce': data_nonce},
+                         what='update secret')
+
+    def move_secret_link(self, link_id, new_parent_share_id=None, new_parent_datastore_id=None):
+        """POST /secret/link/ {link_id, new_parent_share_id | new_parent_datastore_id} -> 200 {}."""
+        body = {'link_id': link_id}
+        if new_parent_share_id:
+            body['new_parent_share_id'] = new_parent_share_id
+        if new_parent_datastore_id:
+            body['new_parent_datastore_id'] = new_parent_datastore_id
+        return self.call('POST', '/secret/link/', body, what='move secret link')
+
+    # --- shares (§3.7)
+
+    def create_share(self, share_content, link_id, parent_datastore_id=None, parent_share_id=None,
+                     key_type='symmetric'):
+        """POST /share/ (POST creates shares) with a fresh ShK; key = enc_USK(hex ShK).
+        Returns {"share_id", "secret_key" (ShK hex), "link_id"}."""
+        shk = new_key_hex()
+        data, data_nonce = encrypt_json(shk, clean_content(share_content))
+        key, key_nonce = self.enc_usk(shk)
+        body = {'data': data, 'data_nonce': data_nonce, 'key': key, 'key_nonce': key_nonce,
+                'key_type': key_type, 'link_id': link_id}
+        if parent_datastore_id:
+            body['parent_datastore_id'] = parent_datastore_id
+        if parent_share_id:
+            body['parent_share_id'] = parent_share_id
+        resp = self.call('POST', '/share/', body, expect=201, what='create share')
+        share_id = resp.get('share_id') if isinstance(resp, dict) else None
+        if not isinstance(share_id, str):
+            raise ProtocolError('POST /share/: expected {"share_id": ...}, got %r' % (resp,))
+        return {'share_id': share_id, 'secret_key': shk, 'link_id': link_id}
+
+    def read_share(self, share_id, share_key):
+        """GET /share/{id}/ -> (record, decrypted content)."""
+        rec = self.call('GET', '/share/%s/' % share_id, what='read share')
+        return rec, decrypt_json(share_key, rec['data'], rec['data_nonce'])
+
+    def update_share(self, share_id, share_key, content, **extra):
+        """PUT /share/ {share_id, data, data_nonce} (PUT updates shares)."""
+        data, data_nonce = encrypt_json(share_key, clean_content(content))
+        body = {'share_id': share_id, 'data': data, 'data_nonce': data_nonce}
+        body.update(extra)
+        return self.call('PUT', '/share/', body, what='update share')
+
+    def share_rights_overview(self):
+        return self.call('GET', '/share/right/', what='list own share rights')
+
+    def share_folder(self, container, folder_path, parent_datastore_id=None, parent_share_id=None,
+                     container_key=None, save=True):
+        """Turns the folder at `folder_path` (list of node ids from the container root down to the folder) of
+        `container` (a datastore's or a share's decrypted content) into a share, as the web client does (§6):
+          1. POST /share/ {data = the folder without its id, key = enc_USK(ShK), key_type "symmetric",
+             parent_datastore_id | parent_share_id = the container, link_id = the folder id}
+          2. POST /secret/link/ {link_id, new_parent_share_id} for every item inside the folder
+          3. the folder node becomes {id, name, share_id, share_secret_key}; container.share_index gets
+             {share_id: {paths: [folder_path], secret_key: ShK}}
+          4. (save) POST /datastore/ or PUT /share/ of the container with container_key.
+        Returns {"share_id", "secret_key", "link_id", "content"}."""
+        if bool(parent_datastore_id) == bool(parent_share_id):
+            raise ValueError('give exactly one of parent_datastore_id / parent_share_id')
+        parent_list, index = find_node(container, folder_path, 'folders')
+        folder = parent_list[index]
+        share_content = {k: v for k, v in folder.items() if k != 'id'}
+        share = self.create_share(share_content, folder['id'], parent_datastore_id=parent_datastore_id,
+                                  parent_share_id=parent_share_id)
+        for item in iter_items(share_content):
+            self.move_secret_link(item['id'], new_parent_share_id=share['share_id'])
+        node = {'id': folder['id'], 'name': folder.get('name', ''), 'share_id': share['share_id'],
+                'share_secret_key': share['secret_key']}
+        parent_list[index] = node
+        container.setdefault('share_index', {})[share['share_id']] = {
+            'paths': [list(folder_path)], 'secret_key': share['secret_key']}
+        if save:
+            if container_key is None:
+                raise ValueError('save needs container_key')
+            if parent_datastore_id:
+                self.update_datastore(parent_datastore_id, container_key, container)
+            else:
+                self.update_share(parent_share_id, container_key, container)
+        share['content'] = share_content
+        return share
+
+    # --- API keys (§2.5, §3.9)
+
+    def create_api_key(self, title, read=True, write=False, restrict_to_secrets=False, allow_insecure_access=False):
+        """PUT /api-key/ with the keys of §2.5. Returns what the web client shows the user:
+        {"api_key_id", "api_key_private_key" (ask hex), "api_key_secret_key" (AKS hex), "public_key", "verify_key"}."""
+        ask = nacl.utils.random(32)
+        ask_hex = hexlify(ask)
+        aks_hex = new_key_hex()
+        public_key = hexlify(bytes(PrivateKey(ask).public_key))
+        verify_key = hexlify(bytes(nacl.signing.SigningKey(ask).verify_key))
+        private_key, private_key_nonce = self.enc_usk(ask_hex)
+        secret_key, secret_key_nonce = self.enc_usk(aks_hex)
+        if not self.user_private_key:
+            raise ProtocolError('no user private key: log in with a password first')
+        user_private_key, user_private_key_nonce = secretbox_encrypt(unhex(aks_hex), self.user_private_key)
+        user_secret_key, user_secret_key_nonce = secretbox_encrypt(unhex(aks_hex), self.user_secret_key)
+        body = {
+            'title': title,
+            'public_key': public_key,
+            'private_key': private_key, 'private_key_nonce': private_key_nonce,
+            'secret_key': secret_key, 'secret_key_nonce': secret_key_nonce,
+            'user_private_key': user_private_key, 'user_private_key_nonce': user_private_key_nonce,
+            'user_secret_key': user_secret_key, 'user_secret_key_nonce': user_secret_key_nonce,
+            'verify_key': verify_key,
+            'read': read, 'write': write,
+            'restrict_to_secrets': restrict_to_secrets, 'allow_insecure_access': allow_insecure_access,
+        }
+        resp = self.call('PUT', '/api-key/', body, expect=201, what='create api key')
+        api_key_id = resp.get('api_key_id') if isinstance(resp, dict) else None
+        if not isinstance(api_key_id, str):
+            raise ProtocolError('PUT /api-key/: expected {"api_key_id": ...}, got %r' % (resp,))
+        return {'api_key_id': api_key_id, 'api_key_private_key': ask_hex, 'api_key_secret_key': aks_hex,
+                'public_key': public_key, 'verify_key': verify_key}
+
+    def add_api_key_secret(self, api_key_id, api_key_secret_key, secret_id, secret_key, title):
+        """PUT /api-key/secret/: secret_key = secretbox(AKS, hex SK), title = enc_USK(name). -> api_key_secret_id."""
+        sk, sk_nonce = secretbox_encrypt(unhex(api_key_secret_key), secret_key)
+        t, t_nonce = self.enc_usk(title)
+        resp = self.call('PUT', '/api-key/secret/', {
+            'api_key_id': api_key_id, 'secret_id': secret_id, 'secret_key': sk, 'secret_key_nonce': sk_nonce,
+            'title': t, 'title_nonce': t_nonce,
+        }, expect=201, what='attach secret to api key')
+        grant_id = resp.get('api_key_secret_id') if isinstance(resp, dict) else None
+        if not isinstance(grant_id, str):
+            raise ProtocolError('PUT /api-key/secret/: expected {"api_key_secret_id": ...}, got %r' % (resp,))
+        return grant_id
+
+    def list_api_keys(self):
+        return self.call('GET', '/api-key/', what='list api keys')
+
+    def read_api_key(self, api_key_id):
+        return self.call('GET', '/api-key/%s/' % api_key_id, what='read api key')
+
+    def list_api_key_secrets(self, api_key_id):
+        return self.call('GET', '/api-key/secret/%s/' % api_key_id, what='list api key secrets')
+
+    def api_key_login(self, api_key_id, api_key_private_key, api_key_secret_key=None, device_description=None,
+                      verify_key=None, extra_info=None):
+        """§3.9.3 API-key login with this client (alternative to the seed). Sets token / session key; when the
+        key is unrestricted and api_key_secret_key is given, also user_private_key / user_secret_key.
+        Returns the decrypted login info L."""
+        self._reset_session()
+        csk = PrivateKey.generate()
+        info = {'api_key_id': api_key_id, 'session_public_key': hexlify(bytes(csk.public_key)),
+                'device_description': device_description or ('Python interop client ' + socket.gethostname())}
+        info.update(extra_info or {})
+        info_text = json.dumps(info)
+        signature = nacl.signing.SigningKey(unhex(api_key_private_key)).sign(info_text.encode('utf-8')).signature
+        reply = self.raw('POST', '/api-key/login/', body={'info': info_text, 'signature': hexlify(signature)})
+        if reply.status != 200:
+            raise VaultError(reply.status, reply.body, 'api key login')
+        body = reply.body
+        vk = verify_key or self.pinned_verify_key
+        if vk is None:
+            vk = self.info()['verify_key']
+        try:
+            nacl.signing.VerifyKey(unhex(vk)).verify(body['login_info'].encode('utf-8'),
+                                                     unhex(body['login_info_signature']))
+        except (nacl.exceptions.BadSignatureError, KeyError, ValueError, TypeError) as e:
+            raise ProtocolError('api key login: login_info_signature does not verify: %s' % e)
+        L = json.loads(box_decrypt(csk, public_key_from_hex(body['server_session_public_key']),
+                                   body['login_info'], body['login_info_nonce']).decode('utf-8'))
+        self.token = L['token']
+        self.session_secret_key = unhex(L['session_secret_key'])
+        self.requires_validator = 'device_fingerprint' in info or 'device_time' in info
+        self.device_fingerprint = info.get('device_fingerprint')
+        self.login_response = L
+        self.session_valid_till = L.get('session_valid_till')
+        self.user = dict(L.get('user') or {})
+        self.username = self.user.get('username')
+        self.user_public_key = self.user.get('public_key')
+        if api_key_secret_key and self.user.get('private_key'):
+            aks = unhex(api_key_secret_key)
+            self.user_private_key = secretbox_decrypt(aks, self.user['private_key'],
+                                                      self.user['private_key_nonce']).decode()
+            self.user_secret_key = secretbox_decrypt(aks, self.user['secret_key'],
+                                                     self.user['secret_key_nonce']).decode()
+        return L
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# Vault content helpers (§2.4, §2.6-2.8)
+# ----------------------------------------------------------------------------------------------------------------
+
+# Client-only node properties the web client strips before encrypting (§2.6).
+CLIENT_ONLY_PROPERTIES = ('path', 'share_rights', 'parent_share_id', 'parent_datastore_id', 'expanded',
+                          'is_folder', 'hidden', 'filter', 'expanded_temporary')
+
+
+def new_key_hex():
+    """A fresh random 32-byte object key as 64 lower-case hex (§0.2, §2.4)."""
+    return hexlify(nacl.utils.random(32))
+
+
+def encrypt_json(key_hex, obj):
+    """secretbox(key, utf8(JSON)) -> (text, nonce)."""
+    return secretbox_encrypt(unhex(key_hex), compact_json(obj))
+
+
+def decrypt_json(key_hex, text_hex, nonce_hex):
+    return json.loads(secretbox_decrypt(unhex(key_hex), text_hex, nonce_hex).decode('utf-8'))
+
+
+def clean_content(obj):
+    """Deep copy without client-only properties."""
+    if isinstance(obj, dict):
+        return {k: clean_content(v) for k, v in obj.items() if k not in CLIENT_ONLY_PROPERTIES}
+    if isinstance(obj, list):
+        return [clean_content(v) for v in obj]
+    return obj
+
+
+def password_hash(password):
+    """First 5 hex chars of SHA-1 of the password; "" when none (§2.6)."""
+    return hashlib.sha1(password.encode('utf-8')).hexdigest()[:5] if password else ''
+
+
+def secret_json(item_type, title, fields=None):
+    """Secret content (§2.8): {"<type>_title": title, "<type>_<field>": value, ...}; fields use short names
+    (e.g. {"username": "alice", "password": "pw"}) or full names."""
+    content = {item_type + '_title': title}
+    for k, v in (fields or {}).items():
+        content[k if k.startswith(item_type + '_') or k in ('tags', 'custom_fields') else item_type + '_' + k] = v
+    return content
+
+
+def item_node(item_type, title, secret_id, secret_key, link_id, secret_content=None):
+    """The datastore/share item for a secret (§2.6)."""
+    s = secret_content or {}
+    node = {'id': link_id, 'type': item_type, 'name': title, 'secret_id': secret_id, 'secret_key': secret_key}
+    if item_type == 'website_password':
+        node['description'] = s.get('website_password_username', '')
+        url = s.get('website_password_url', '')
+        node['urlfilter'] = s.get('website_password_url_filter', url.split('//')[-1].split('/')[0] if url else '')
+        node['autosubmit'] = bool(s.get('website_password_auto_submit', False))
+        node['allow_http'] = bool(s.get('website_password_allow_http', False))
+        node['password_hash'] = password_hash(s.get('website_password_password', ''))
+    elif item_type == 'application_password':
+        node['description'] = s.get('application_password_username', '')
+        node['password_hash'] = password_hash(s.get('application_password_password', ''))
+    elif item_type == 'bookmark':
+        url = s.get('bookmark_url', '')
+        node['urlfilter'] = s.get('bookmark_url_filter', url.split('//')[-1].split('/')[0] if url else '')
+        node['password_hash'] = ''
+    else:
+        node['password_hash'] = ''
+    return node
+
+
+def new_folder(name, folders=None, items=None):
+    return {'id': str(uuid.uuid4()), 'name': name, 'folders': list(folders or []), 'items': list(items or [])}
+
+
+def new_container(datastore_id=None):
+    """Empty password datastore / share root content."""
+    c = {'folders': [], 'items': []}
+    if datastore_id:
+        c['datastore_id'] = datastore_id
+    return c
+
+
+def find_node(container, path, kind='folders'):
+    """Follows `path` (node ids from the root) through folders; returns (list that holds the last node, index).
+    The last node is searched in `kind` ("folders" or "items")."""
+    current = container
+    for node_id in path[:-1]:
+        current = next(f for f in current.get('folders') or [] if f.get('id') == node_id)
+    lst = current.setdefault(kind, [])
+    for i, node in enumerate(lst):
+        if node.get('id') == path[-1]:
+            return lst, i
+    raise KeyError('node %s not found under %r' % (path[-1], path[:-1]))
+
+
+def iter_items(folder):
+    """All items of a folder tree that are secrets (not share nodes), without entering share nodes."""
+    for item in folder.get('items') or []:
+        if 'secret_id' in item and 'share_id' not in item:
+            yield item
+    for sub in folder.get('folders') or []:
+        if 'share_id' not in sub:
+            for item in iter_items(sub):
+                yield item

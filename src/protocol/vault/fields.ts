@@ -16,6 +16,7 @@ export const MESSAGES = {
   boolean: 'IS_NOT_A_VALID_BOOLEAN',
   hex: 'NO_VALID_HEX',
   dict: (type: string) => `Expected a dictionary of items but got type "${type}".`,
+  nullCharacter: 'Null characters are not allowed.',
 } as const;
 
 const UUID = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
@@ -73,6 +74,8 @@ export class FieldReader {
     if (raw === undefined) return undefined;
     if (typeof raw !== 'string' && typeof raw !== 'number') return this.#fail(name, MESSAGES.string);
     let value = String(raw);
+    // PostgreSQL cannot store U+0000; DRF refuses it in every CharField.
+    if (value.includes('\u0000')) return this.#fail(name, MESSAGES.nullCharacter);
     if (rules.trim ?? true) value = value.trim();
     if (value === '') return rules.allowBlank ? '' : this.#fail(name, MESSAGES.blank);
     if (rules.lower) value = value.toLowerCase();

@@ -46,6 +46,10 @@ const optionalText = (value: unknown, max: number): string | undefined =>
 export function parseLoginInfo(value: unknown): LoginInfo {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new BlindvaultError('LOGIN_INFO_CANNOT_BE_DECRYPTED');
   const info = value as Record<string, unknown>;
+  // No NUL anywhere (PostgreSQL cannot store it), and no fingerprint that would be stored cut short
+  // and then never match its validators.
+  if (Object.values(info).some((v) => typeof v === 'string' && v.includes('\u0000'))) throw new BlindvaultError('LOGIN_INFO_CANNOT_BE_DECRYPTED');
+  if (typeof info.device_fingerprint === 'string' && info.device_fingerprint.length > 128) throw new BlindvaultError('LOGIN_INFO_CANNOT_BE_DECRYPTED');
   const username = typeof info.username === 'string' ? info.username.trim().toLowerCase() : '';
   if (!username) throw new BlindvaultError('USERNAME_REQUIRED');
   const authkey = typeof info.authkey === 'string' ? info.authkey : '';

@@ -111,11 +111,10 @@ export function createAccountsService({ vault, keys, signupsAllowed, clock }: Ac
     }
     if (request.language !== undefined) changes.language = request.language;
     if (request.zoneinfo !== undefined) changes.zoneinfo = request.zoneinfo;
-    const result = await vault.updateUser(auth.user.id, changes);
+    // BV: a password change ends every other session, in the same transaction (spec §1.2, §5 #8).
+    const result = await vault.updateUser(auth.user.id, changes, request.authkey !== undefined ? { endSessionsExcept: auth.session.id } : {});
     if (result === 'email_taken') throw new BlindvaultError('USER_WITH_EMAIL_ALREADY_EXISTS');
     if (result === 'not_found') throw new BlindvaultError('VAULT_UNAUTHENTICATED', { detail: 'User inactive or deleted.' });
-    // BV: a password change ends every other session (spec §1.2, §5 #8).
-    if (request.authkey !== undefined) await vault.deleteOtherSessions(auth.user.id, auth.session.id);
   }
 
   /** Matches of all given criteria, unioned; one match is an object, several an array (spec §3.4). */

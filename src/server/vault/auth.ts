@@ -4,6 +4,7 @@ import { hashSessionToken, hexEqual } from '../../crypto/token.js';
 import { BlindvaultError } from '../../protocol/errors.js';
 import { fromHexAnyCase, openJson } from '../../protocol/vault/envelope.js';
 import { parseValidatorPayload } from '../../protocol/vault/sessions.js';
+import type { ApiKeyRecord, ApiKeyStore } from '../../store/api-key-store.js';
 import type { ReplayStore } from '../../store/replay-store.js';
 import type { SessionRecord, UserRecord, VaultStore } from '../../store/vault-store.js';
 import type { VaultConfig } from '../config.js';
@@ -11,6 +12,8 @@ import type { VaultConfig } from '../config.js';
 export interface AuthContext {
   session: SessionRecord;
   user: UserRecord;
+  /** The key that opened the session, for an API-key session. */
+  apiKey?: ApiKeyRecord;
   /** S, the session's transport key. */
   sessionSecret: Secret<Uint8Array>;
 }
@@ -37,6 +40,7 @@ const unauthenticated = (detail: string) => new BlindvaultError('VAULT_UNAUTHENT
 
 export interface AuthenticatorDeps {
   vault: VaultStore;
+  apiKeys: ApiKeyStore;
   replays: ReplayStore;
   config: VaultConfig;
   clock: () => Date;
@@ -46,7 +50,7 @@ export interface AuthenticatorDeps {
  * Token authentication of the vault (`Authorization: Token <token>`), checked in the order of the
  * spec, then the Authorization-Validator when the session requires it. Every failure is a 401.
  */
-export function createAuthenticator({ vault, replays, config, clock }: AuthenticatorDeps) {
+export function createAuthenticator({ vault, apiKeys, replays, config, clock }: AuthenticatorDeps) {
   async function validate(context: AuthContext, header: string | undefined): Promise<void> {
     const { session } = context;
     if (!header) throw unauthenticated(AUTH_FAILURES.validatorFormat);
@@ -73,12 +77,12 @@ export function createAuthenticator({ vault, replays, config, clock }: Authentic
     }
     if (!payload.requestTime) return reject(AUTH_FAILURES.requestTimeMissing);
     const now = clock();
-    if (session.clientDate) {
-      // The client's clock offset at login must still hold now (within the replay window).
-      const offsetAtLogin = session.clientDate.getTime() - session.createdAt.getTime();
-      const offsetNow = payload.requestTime.getTime() - now.getTime();
-      if (Math.abs(offsetAtLogin - offsetNow) > config.replayWindowSeconds * 1000) await reject(AUTH_FAILURES.timeDifference);
-    }
+    // The client's clock offset at login must still hold now, within the replay window. Without a
+    // device time at login the offset is taken as zero (BV: Psono skips the check, so a validator
+    // would stay valid for the whole session once its replay mark expired).
+    const offsetAtLogin = session.clientDate ? session.clientDate.getTime() - session.createdAt.getTime() : 0;
+    const offsetNow = payload.requestTime.getTime() - now.getTime();
+    if (Math.abs(offsetAtLogin - offsetNow) > config.replayWindowSeconds * 1000) await reject(AUTH_FAILURES.timeDifference);
     // BV: a validator is single-use within its window (true replay protection, §1.3 / §5 #7).
     const digest = sha256Hex(`${session.id}:${nonce.toLowerCase()}`);
     const windowEnd = new Date(now.getTime() + 2 * config.replayWindowSeconds * 1000 + 60_000);
@@ -106,6 +110,12 @@ export function createAuthenticator({ vault, replays, config, clock }: Authentic
     const secret = fromHexAnyCase(session.secretKey);
     if (secret?.length !== 32) throw unauthenticated(AUTH_FAILURES.invalidToken);
     const context: AuthContext = { session, user, sessionSecret: new Secret(secret) };
+    if (session.apiKeyId !== null) {
+      // A key that is gone or inactive takes its sessions with it (spec §1.2 row 8).
+      const apiKey = await apiKeys.getApiKey(session.apiKeyId);
+      if (!apiKey || !apiKey.active || apiKey.userId !== user.id) throw unauthenticated(AUTH_FAILURES.invalidToken);
+      context.apiKey = apiKey;
+    }
     if (session.requiresValidator) await validate(context, headers.validator);
     return context;
   }

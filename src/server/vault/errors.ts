@@ -41,6 +41,15 @@ export function renderVaultError(error: unknown, request: FastifyRequest, reply:
     case 'empty':
       body = {};
       break;
+    case 'non_field_text':
+      body = { non_field_errors: [String(details.text ?? known.message)] };
+      break;
+    case 'error_message':
+      body = { error: { VAULT_DUPLICATE_TYPE_DESCRIPTION: 'DuplicateTypeDescription', VAULT_DUPLICATE_NONCE: 'DuplicateNonce', VAULT_DUPLICATE_LINK_ID: 'DuplicateLinkID' }[known.code as string] ?? known.code, message: known.message };
+      break;
+    case 'message':
+      body = { message: known.message, ...(typeof details.resourceId === 'string' ? { resource_id: details.resourceId } : {}) };
+      break;
     default:
       body = { detail: detail ?? known.message };
   }

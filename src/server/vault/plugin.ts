@@ -2,6 +2,7 @@ import cors from '@fastify/cors';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { BlindvaultError } from '../../protocol/errors.js';
 import { openJson, sealJson } from '../../protocol/vault/envelope.js';
+import type { ApiKeyStore } from '../../store/api-key-store.js';
 import type { ReplayStore } from '../../store/replay-store.js';
 import type { RateLimitStore } from '../../store/rate-limit-store.js';
 import type { VaultStore } from '../../store/vault-store.js';
@@ -38,6 +39,7 @@ export interface VaultPluginOptions {
   signupsAllowed: boolean;
   corsOrigins: string[];
   vault: VaultStore;
+  apiKeys: ApiKeyStore;
   replays: ReplayStore;
   rateLimits: RateLimitStore;
   accounts: AccountsService;
@@ -50,7 +52,7 @@ export interface VaultPluginOptions {
 /** The Psono-compatible vault under /server (spec vault-protocol.md). */
 export async function vaultPlugin(app: FastifyInstance, options: VaultPluginOptions): Promise<void> {
   const { config, clock } = options;
-  const authenticator = createAuthenticator({ vault: options.vault, replays: options.replays, config, clock });
+  const authenticator = createAuthenticator({ vault: options.vault, apiKeys: options.apiKeys, replays: options.replays, config, clock });
   const throttle = createThrottle(options.rateLimits, config.throttles, clock);
 
   // Bodies are JSON only (spec §0.1): anything else is a 415, not a string handed to the handlers.

@@ -18,6 +18,9 @@ import type { VaultPluginOptions, VaultRouteConfig } from './plugin.js';
 const ANY_JSON = Type.Unknown();
 const RESPONSES = { response: { '2xx': ANY_JSON, '4xx': ANY_JSON, '5xx': ANY_JSON } };
 const METHODS = ['GET', 'PUT', 'POST', 'DELETE'] as const;
+// Before a caller is authenticated, bodies are small (a login, a registration): no reading 16 MiB
+// for anyone who asks.
+const ANONYMOUS_BODY_LIMIT = 64 * 1024;
 
 type Handler = (request: FastifyRequest, reply: FastifyReply) => Promise<unknown>;
 
@@ -31,7 +34,8 @@ export async function vaultRoutes(app: FastifyInstance, options: VaultPluginOpti
   const { accounts, sessions } = options;
   const registered = new Map<string, Set<string>>();
   const route = (method: (typeof METHODS)[number], url: string, vault: VaultRouteConfig, handler: Handler) => {
-    app.route({ method, url, schema: RESPONSES, config: { vault }, bodyLimit: options.config.maxBodyBytes, handler });
+    const bodyLimit = vault.auth === 'none' ? ANONYMOUS_BODY_LIMIT : options.config.maxBodyBytes;
+    app.route({ method, url, schema: RESPONSES, config: { vault }, bodyLimit, handler });
     registered.set(url, (registered.get(url) ?? new Set()).add(method));
   };
 
@@ -100,13 +104,13 @@ export async function vaultRoutes(app: FastifyInstance, options: VaultPluginOpti
   for (const [url, methods] of registered) {
     const missing = METHODS.filter((m) => !methods.has(m));
     app.route({
-      method: [...missing, 'PATCH'] as HTTPMethods[],
+      method: [...missing, 'PATCH', ...(methods.has('GET') ? [] : ['HEAD'])] as HTTPMethods[],
       url,
       schema: RESPONSES,
       config: { vault: { auth: 'optional', flag: 'none' } },
       handler: async (request) => {
-        if (request.method === 'PATCH') {
-          throw new BlindvaultError('VAULT_METHOD_NOT_ALLOWED', { detail: 'Method "PATCH" not allowed.', shape: 'detail' });
+        if (request.method === 'PATCH' || request.method === 'HEAD') {
+          throw new BlindvaultError('VAULT_METHOD_NOT_ALLOWED', { detail: `Method "${request.method}" not allowed.`, shape: 'detail' });
         }
         throw new BlindvaultError('VAULT_METHOD_NOT_ALLOWED');
       },

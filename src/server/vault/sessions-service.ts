@@ -26,6 +26,8 @@ const DEFAULT_SESSION_SECONDS = 86_400;
 // (spec §5 #1), so a captured login cannot be replayed later either.
 const LOGIN_REPLAY_MS = 24 * 3600_000;
 const DEVICE_TIME_SKEW_MS = 5 * 60_000;
+// How long a login may stay unactivated before its session (and S, V) is gone.
+const ACTIVATION_WINDOW_SECONDS = 600;
 
 const utf8 = (text: string) => new TextEncoder().encode(text);
 const clamp = (value: number, [min, max]: [number, number]) => Math.min(max, Math.max(min, value));
@@ -78,13 +80,17 @@ export function createSessionsService({ vault, replays, keys, accounts, config, 
       clientDate: info.deviceTime ?? null,
       requiresValidator: info.deviceFingerprint !== undefined || info.deviceTime !== undefined,
       createdAt: now,
-      validTill: new Date(now.getTime() + durationSeconds * 1000),
+      validTill: new Date(now.getTime() + Math.min(durationSeconds, ACTIVATION_WINDOW_SECONDS) * 1000),
       active: false,
       read: true,
       write: true,
       apiKeyId: null,
+      lifetimeSeconds: durationSeconds,
     };
-    await vault.createSession(session, { exclusive: !config.allowMultipleSessions });
+    // Made only if the authkey just verified is still the user's (no race with a password change).
+    if (!(await vault.createSession(session, { exclusive: !config.allowMultipleSessions, authkeyHash: user.authkeyHash }))) {
+      throw new BlindvaultError('USERNAME_OR_PASSWORD_WRONG');
+    }
 
     // A fresh server pair per login: S and V are boxed with it, so they stay secret once both
     // ephemeral secret keys are gone (forward secrecy, spec §2.9).
@@ -95,7 +101,7 @@ export function createSessionsService({ vault, replays, keys, accounts, config, 
     const response = {
       token: token.reveal(),
       session_key: session.sessionKey,
-      session_valid_till: formatIsoTime(session.validTill),
+      session_valid_till: formatIsoTime(new Date(now.getTime() + durationSeconds * 1000)),
       required_multifactors: [],
       session_public_key: toHex(ephemeral.publicKey),
       session_secret_key: toHex(sealedSecret.ciphertext),
@@ -127,7 +133,7 @@ export function createSessionsService({ vault, replays, keys, accounts, config, 
     const opened = secretboxOpen(auth.sessionSecret.reveal(), fromHex(verification) ?? new Uint8Array(), fromHex(verificationNonce) ?? new Uint8Array());
     const presented = opened ? new TextDecoder().decode(opened) : '';
     if (!hexEqual(presented, session.userValidator)) throw new BlindvaultError('VERIFICATION_CODE_INCORRECT');
-    if (!(await vault.activateSession(session.id))) throw new BlindvaultError('TOKEN_INCORRECT');
+    if (!(await vault.activateSession(session.id, clock()))) throw new BlindvaultError('TOKEN_INCORRECT');
     await vault.updateUser(user.id, { lastLogin: clock() });
     return {
       user: {

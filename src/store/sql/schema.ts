@@ -65,6 +65,7 @@ export interface SessionsTable {
   read: Flag;
   write: Flag;
   api_key_id: string | null;
+  lifetime_seconds: number;
 }
 
 export interface RateLimitCountersTable {

@@ -1,4 +1,4 @@
-import type { Kysely, Selectable, Updateable } from 'kysely';
+import { sql, type Kysely, type Selectable, type Updateable } from 'kysely';
 import type {
   CreateUserResult,
   HashingParameters,
@@ -19,9 +19,13 @@ const date = (value: number | string) => new Date(Number(value));
 /** Accounts and sessions over the shared SQL connection (SQLite or PostgreSQL). */
 export class SqlVaultStore implements VaultStore {
   readonly #db: Kysely<Database>;
+  // Row locks serialize a login's session insert with a password change or deletion; SQLite has
+  // one writer at a time anyway.
+  readonly #lock: boolean;
 
   constructor(database: SqlDatabase) {
     this.#db = database.db;
+    this.#lock = database.backend === 'postgres';
   }
 
   async getOrCreateServerSecret(name: string, create: () => string): Promise<string> {
@@ -85,7 +89,7 @@ export class SqlVaultStore implements VaultStore {
     return row && toUser(row);
   }
 
-  async updateUser(id: string, changes: UserChanges): Promise<'updated' | 'not_found' | 'email_taken'> {
+  async updateUser(id: string, changes: UserChanges, options: { endSessionsExcept?: string } = {}): Promise<'updated' | 'not_found' | 'email_taken'> {
     const set: Updateable<UsersTable> = {};
     if (changes.emailHmac !== undefined) set.email_hmac = changes.emailHmac;
     if (changes.emailCiphertext !== undefined) set.email_ciphertext = changes.emailCiphertext;
@@ -103,8 +107,14 @@ export class SqlVaultStore implements VaultStore {
     if (changes.lastLogin !== undefined) set.last_login = millis(changes.lastLogin);
     if (Object.keys(set).length === 0) return (await this.findUserById(id)) ? 'updated' : 'not_found';
     try {
-      const result = await this.#db.updateTable('users').set(set).where('id', '=', id).executeTakeFirst();
-      return result.numUpdatedRows === 1n ? 'updated' : 'not_found';
+      return await this.#db.transaction().execute(async (tx) => {
+        const result = await tx.updateTable('users').set(set).where('id', '=', id).executeTakeFirst();
+        if (result.numUpdatedRows !== 1n) return 'not_found' as const;
+        if (options.endSessionsExcept !== undefined) {
+          await tx.deleteFrom('sessions').where('user_id', '=', id).where('id', '!=', options.endSessionsExcept).execute();
+        }
+        return 'updated' as const;
+      });
     } catch (error) {
       if (isUniqueViolation(error)) return 'email_taken';
       throw error;
@@ -119,8 +129,17 @@ export class SqlVaultStore implements VaultStore {
     });
   }
 
-  async createSession(session: SessionRecord, options: { exclusive: boolean }): Promise<void> {
-    await this.#db.transaction().execute(async (tx) => {
+  async createSession(session: SessionRecord, options: { exclusive: boolean; authkeyHash?: string }): Promise<boolean> {
+    return this.#db.transaction().execute(async (tx) => {
+      if (options.authkeyHash !== undefined) {
+        const current = await tx
+          .selectFrom('users')
+          .select('authkey_hash')
+          .where('id', '=', session.userId)
+          .$if(this.#lock, (qb) => qb.forUpdate())
+          .executeTakeFirst();
+        if (current?.authkey_hash !== options.authkeyHash) return false;
+      }
       if (options.exclusive) await tx.deleteFrom('sessions').where('user_id', '=', session.userId).execute();
       await tx
         .insertInto('sessions')
@@ -141,8 +160,10 @@ export class SqlVaultStore implements VaultStore {
           read: flag(session.read),
           write: flag(session.write),
           api_key_id: session.apiKeyId,
+          lifetime_seconds: session.lifetimeSeconds,
         })
         .execute();
+      return true;
     });
   }
 
@@ -153,10 +174,15 @@ export class SqlVaultStore implements VaultStore {
     return user && { session: toSession(row), user };
   }
 
-  async activateSession(id: string): Promise<boolean> {
+  async activateSession(id: string, now: Date): Promise<boolean> {
     const result = await this.#db
       .updateTable('sessions')
-      .set({ active: flag(true), user_validator: null })
+      .set({
+        active: flag(true),
+        user_validator: null,
+        // cast: PostgreSQL would type the parameter as a 32-bit integer.
+        valid_till: sql<number>`cast(${now.getTime()} as bigint) + lifetime_seconds * 1000`,
+      })
       .where('id', '=', id)
       .where('active', '=', flag(false))
       .executeTakeFirst();
@@ -237,5 +263,6 @@ function toSession(row: Selectable<SessionsTable>): SessionRecord {
     read: Boolean(row.read),
     write: Boolean(row.write),
     apiKeyId: row.api_key_id,
+    lifetimeSeconds: Number(row.lifetime_seconds),
   };
 }

@@ -29,13 +29,15 @@ describe('configuration', () => {
       DATABASE_URL: 'postgres://u:p@db/x',
       SIGNUPS_ALLOWED: 'false',
       FILE_DEFAULT_MAX_DOWNLOADS: '3',
-      TRUST_PROXY: 'true',
+      TRUST_PROXY: '10.0.0.1, 192.168.0.0/16',
     });
     assert.equal(config.publicUrl, 'https://files.example');
     assert.equal(config.databaseUrl, 'postgres://u:p@db/x');
     assert.equal(config.signupsAllowed, false);
     assert.equal(config.fileDefaultMaxDownloads, 3);
-    assert.equal(config.trustProxy, true);
+    assert.deepEqual(config.trustProxy, ['10.0.0.1', '192.168.0.0/16']);
+    assert.equal(parseConfig({ TRUST_PROXY: '2' }).trustProxy, 2);
+    assert.equal(parseConfig({}).trustProxy, false);
   });
 
   const bad: Array<[Record<string, string>, string]> = [
@@ -64,6 +66,8 @@ describe('configuration', () => {
     [{ FILE_MAX_TTL_SECONDS: '3600', FILE_DEFAULT_TTL_SECONDS: '7200' }, 'FILE_DEFAULT_TTL_SECONDS'],
     [{ FILE_MAX_DOWNLOADS: '5', FILE_DEFAULT_MAX_DOWNLOADS: '6' }, 'FILE_DEFAULT_MAX_DOWNLOADS'],
     [{ LOG_LEVEL: 'loud' }, 'LOG_LEVEL'],
+    [{ TRUST_PROXY: 'true' }, 'TRUST_PROXY'],
+    [{ TRUST_PROXY: 'everyone' }, 'TRUST_PROXY'],
   ];
   for (const [raw, variable] of bad) {
     test(`a bad ${variable} is refused, naming it`, () => {

@@ -2,12 +2,14 @@ import type { Migration, MigrationProvider } from 'kysely';
 import * as files from './0001-files.js';
 import * as vault from './0002-vault.js';
 import * as vaultObjects from './0003-vault-objects.js';
+import * as sessionLifetime from './0004-session-lifetime.js';
 
 // Listed here rather than read from the folder, so the compiled server and the tests run the same set.
 const MIGRATIONS: Record<string, Migration> = {
   '0001-files': files,
   '0002-vault': vault,
   '0003-vault-objects': vaultObjects,
+  '0004-session-lifetime': sessionLifetime,
 };
 
 export const migrationProvider: MigrationProvider = {
