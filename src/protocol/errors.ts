@@ -72,6 +72,7 @@ export const ERROR_CATALOGUE = {
   EITHER_PARENT_DATASTORE_OR_SHARE_NEED_TO_BE_DEFINED_NOT_BOTH: { status: 400, message: 'One parent, not two.', psono: 'non_field' },
   NO_PARENT_PROVIDED: { status: 400, message: 'A new parent is needed.', psono: 'non_field' },
   SECRET_ID_MALFORMED: { status: 400, message: 'The secret id is not a UUID.', psono: 'non_field' },
+  SECRET_ID_NOT_PROVIDED: { status: 400, message: 'GET /secret/ needs a secret id.', psono: 'non_field' },
   SECRET_ID_BADLY_FORMED: { status: 400, message: 'The secret id is not a UUID.', psono: 'non_field' },
   SECRET_HISTORY_ID_BADLY_FORMED: { status: 400, message: 'The history id is not a UUID.', psono: 'non_field' },
   SHARE_ID_MALFORMED: { status: 400, message: 'The share id is not a UUID.', psono: 'non_field' },

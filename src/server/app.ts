@@ -17,10 +17,15 @@ import { createFilesService, type FilesService } from './files/service.js';
 import { healthPlugin } from './health/plugin.js';
 import { loggerOptions, pathOnly } from './logging.js';
 import { openApiCollector, openApiRoute } from './openapi/plugin.js';
+import { createAccess } from './vault/access.js';
 import { createAccountsService } from './vault/accounts-service.js';
+import { createApiKeysService } from './vault/api-keys-service.js';
+import { createDatastoresService } from './vault/datastores-service.js';
 import { vaultPlugin } from './vault/plugin.js';
 import { buildSignedInfo, loadServerKeys, type ServerKeys } from './vault/server-keys.js';
+import { createSecretsService } from './vault/secrets-service.js';
 import { createSessionsService } from './vault/sessions-service.js';
+import { createSharesService } from './vault/shares-service.js';
 
 const BLINDVAULT_VERSION = '0.1.0';
 
@@ -111,6 +116,22 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   const webClient = origin(config.vault.webClientUrl) ?? origin(config.publicUrl) ?? `http://${config.host}:${config.port}`;
   const accounts = createAccountsService({ vault: deps.vault, keys: serverKeys, signupsAllowed: config.signupsAllowed, clock });
   const sessions = createSessionsService({ vault: deps.vault, replays: deps.replays, keys: serverKeys, accounts, config: config.vault, clock });
+  const access = createAccess({ objects: deps.objects, apiKeys: deps.apiKeys, clock });
+  const objects = {
+    datastores: createDatastoresService({ objects: deps.objects, accounts, clock }),
+    secrets: createSecretsService({ objects: deps.objects, access, clock }),
+    shares: createSharesService({ objects: deps.objects, vault: deps.vault, access, clock }),
+    apiKeys: createApiKeysService({
+      apiKeys: deps.apiKeys,
+      objects: deps.objects,
+      vault: deps.vault,
+      replays: deps.replays,
+      access,
+      keys: serverKeys,
+      config: config.vault,
+      clock,
+    }),
+  };
   await app.register(vaultPlugin, {
     prefix: '/server',
     config: config.vault,
@@ -122,6 +143,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     rateLimits: deps.rateLimits,
     accounts,
     sessions,
+    objects,
     signedInfo: buildSignedInfo(serverKeys, { webClientUrl: webClient, allowUserSearchByEmail: config.vault.allowUserSearchByEmail }),
     healthy: async () => {
       try {

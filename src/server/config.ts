@@ -27,7 +27,7 @@ export interface Config {
 
 export const THROTTLE_SCOPES = [
   'anon', 'user', 'info', 'health_check', 'registration', 'prelogin', 'login', 'api_key_login',
-  'user_update', 'user_delete', 'status_check', 'verify_email', 'user_search',
+  'user_update', 'user_delete', 'status_check', 'verify_email', 'user_search', 'api_key_access',
 ] as const;
 export type ThrottleScope = (typeof THROTTLE_SCOPES)[number];
 
@@ -145,6 +145,7 @@ const DEFAULT_THROTTLES: Record<ThrottleScope, string> = {
   status_check: '61/minute',
   verify_email: '60/hour',
   user_search: '600/hour',
+  api_key_access: '600/hour',
 };
 const PERIODS: Record<string, number> = { second: 1, minute: 60, hour: 3600, day: 86400 };
 

@@ -10,6 +10,7 @@ import type { ThrottleScope, VaultConfig } from '../config.js';
 import type { AccountsService } from './accounts-service.js';
 import { createAuthenticator, type AuthContext } from './auth.js';
 import { renderVaultError } from './errors.js';
+import type { ObjectRoutesOptions } from './object-routes.js';
 import { vaultRoutes } from './routes.js';
 import type { SignedInfo } from './server-keys.js';
 import type { SessionsService } from './sessions-service.js';
@@ -21,6 +22,12 @@ export interface VaultRouteConfig {
   auth: 'none' | 'token' | 'token*' | 'optional';
   scope?: ThrottleScope;
   flag: 'read' | 'write' | 'none';
+  /**
+   * API-key sessions (spec §1.5): by default unrestricted keys pass and restricted ones do not;
+   * 'deny' refuses every API-key session (account management); 'restricted' lets restricted keys
+   * through to a handler that checks the key's own secrets.
+   */
+  apiKey?: 'deny' | 'restricted';
 }
 
 declare module 'fastify' {
@@ -44,6 +51,8 @@ export interface VaultPluginOptions {
   rateLimits: RateLimitStore;
   accounts: AccountsService;
   sessions: SessionsService;
+  /** The services of datastores, secrets, shares and API keys. */
+  objects: Omit<ObjectRoutesOptions, 'maxBodyBytes'>;
   signedInfo: SignedInfo;
   healthy: () => Promise<{ dbRead: boolean; dbSync: boolean }>;
   clock: () => Date;
@@ -102,6 +111,9 @@ export async function vaultPlugin(app: FastifyInstance, options: VaultPluginOpti
     if (route.scope) await throttle(route.scope, auth.user.id);
     const needs = route.flag === 'none' ? undefined : route.flag;
     if ((needs === 'read' && !auth.session.read) || (needs === 'write' && !auth.session.write)) {
+      throw new BlindvaultError('VAULT_PERMISSION_DENIED');
+    }
+    if (auth.apiKey && (route.apiKey === 'deny' || (auth.apiKey.restrictToSecrets && route.apiKey !== 'restricted'))) {
       throw new BlindvaultError('VAULT_PERMISSION_DENIED');
     }
   });

@@ -11,6 +11,7 @@ import {
 import { FieldReader } from '../../protocol/vault/fields.js';
 import { parseActivateTokenRequest, parseLoginRequest, parseLogoutRequest } from '../../protocol/vault/sessions.js';
 import type { AuthContext } from './auth.js';
+import { objectRoutes } from './object-routes.js';
 import type { VaultPluginOptions, VaultRouteConfig } from './plugin.js';
 
 // Vault answers are Psono's JSON (encrypted once authenticated): declared as any JSON, so the
@@ -74,14 +75,18 @@ export async function vaultRoutes(app: FastifyInstance, options: VaultPluginOpti
     return sessions.activate(authOf(request), verification, verificationNonce);
   });
 
-  route('POST', '/authentication/logout/', { auth: 'token', flag: 'none' }, async (request) => {
-    await sessions.logout(authOf(request), parseLogoutRequest(request.vaultBody).sessionId);
+  route('POST', '/authentication/logout/', { auth: 'token', flag: 'none', apiKey: 'restricted' }, async (request) => {
+    const auth = authOf(request);
+    const { sessionId } = parseLogoutRequest(request.vaultBody);
+    // An API-key session ends itself only (spec §1.5).
+    if (auth.apiKey && sessionId !== undefined && sessionId !== auth.session.id) throw new BlindvaultError('VAULT_PERMISSION_DENIED');
+    await sessions.logout(auth, sessionId);
     return { success: 'Successfully logged out.' };
   });
 
-  route('GET', '/authentication/sessions/', { auth: 'token', flag: 'read' }, async (request) => sessions.list(authOf(request)));
+  route('GET', '/authentication/sessions/', { auth: 'token', flag: 'read', apiKey: 'deny' }, async (request) => sessions.list(authOf(request)));
 
-  route('PUT', '/user/update/', { auth: 'token', scope: 'user_update', flag: 'write' }, async (request) => {
+  route('PUT', '/user/update/', { auth: 'token', scope: 'user_update', flag: 'write', apiKey: 'deny' }, async (request) => {
     await accounts.updateUser(authOf(request), parseUserUpdateRequest(request.vaultBody));
     return { success: 'User updated.' };
   });
@@ -90,7 +95,7 @@ export async function vaultRoutes(app: FastifyInstance, options: VaultPluginOpti
     accounts.searchUsers(authOf(request), parseUserSearchRequest(request.vaultBody), { allowByEmail: options.config.allowUserSearchByEmail }),
   );
 
-  route('DELETE', '/user/delete/', { auth: 'token', scope: 'user_delete', flag: 'write' }, async (request) => {
+  route('DELETE', '/user/delete/', { auth: 'token', scope: 'user_delete', flag: 'write', apiKey: 'deny' }, async (request) => {
     await accounts.deleteUser(authOf(request), parseUserDeleteRequest(request.vaultBody).authkey);
     return {};
   });
@@ -99,6 +104,10 @@ export async function vaultRoutes(app: FastifyInstance, options: VaultPluginOpti
 
   route('GET', '/avatar/', { auth: 'token', flag: 'read' }, async () => ({ avatars: [] }));
 
+  for (const [url, methods] of objectRoutes(app, { ...options.objects, maxBodyBytes: options.config.maxBodyBytes })) {
+    registered.set(url, new Set([...(registered.get(url) ?? []), ...methods]));
+  }
+
   // A known path with a method it does not take: 405 (spec §0.1), `{}` for the methods Psono's
   // handlers know, a DRF message for the others.
   for (const [url, methods] of registered) {
@@ -106,7 +115,7 @@ export async function vaultRoutes(app: FastifyInstance, options: VaultPluginOpti
     app.route({
       method: [...missing, 'PATCH', ...(methods.has('GET') ? [] : ['HEAD'])] as HTTPMethods[],
       url,
-      schema: RESPONSES,
+      schema: { ...RESPONSES, ...(url.includes(':id') ? { params: Type.Object({ id: Type.String({ maxLength: 128 }) }) } : {}) },
       config: { vault: { auth: 'optional', flag: 'none' } },
       handler: async (request) => {
         if (request.method === 'PATCH' || request.method === 'HEAD') {

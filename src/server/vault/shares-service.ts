@@ -1,0 +1,328 @@
+import { createId } from '../../crypto/token.js';
+import { BlindvaultError, PSONO_REFUSALS } from '../../protocol/errors.js';
+import type {
+  Parent,
+  parseShareCreate,
+  parseShareLinkCreate,
+  parseShareRightAccept,
+  parseShareRightGrant,
+  parseShareRightUpdate,
+  parseShareUpdate,
+} from '../../protocol/vault/objects.js';
+import { formatIsoTime } from '../../protocol/vault/sessions.js';
+import type { ShareRightRecord, VaultObjectStore } from '../../store/vault-object-store.js';
+import type { UserRecord, VaultStore } from '../../store/vault-store.js';
+import type { Access } from './access.js';
+import type { AuthContext } from './auth.js';
+
+export interface SharesServiceDeps {
+  objects: VaultObjectStore;
+  vault: VaultStore;
+  access: Access;
+  clock: () => Date;
+}
+
+const iso = (d: Date | null) => (d === null ? null : formatIsoTime(d));
+
+/** Shares, their links and the users' rights on them (spec §3.7, §3.8). */
+export function createSharesService({ objects, vault, access, clock }: SharesServiceDeps) {
+  const refuse = (key: keyof typeof PSONO_REFUSALS) => new BlindvaultError('VAULT_REFUSED', { text: PSONO_REFUSALS[key] });
+
+  async function users(ids: Array<string | null>): Promise<Map<string, UserRecord>> {
+    const found = new Map<string, UserRecord>();
+    for (const id of new Set(ids.filter((i): i is string => i !== null))) {
+      const user = await vault.findUserById(id);
+      if (user) found.set(id, user);
+    }
+    return found;
+  }
+
+  /** True when `shareId` is `ancestorCandidate` or lies below it: linking it there would loop. */
+  async function wouldCycle(shareId: string, parent: Parent): Promise<boolean> {
+    if (parent.shareId === undefined) return false;
+    const seen = new Set<string>();
+    let frontier = [parent.shareId];
+    while (frontier.length > 0) {
+      if (frontier.includes(shareId)) return true;
+      const next: string[] = [];
+      for (const id of frontier) {
+        if (seen.has(id)) continue;
+        seen.add(id);
+        for (const link of await objects.linksOfShare(id)) if (link.parent.shareId) next.push(link.parent.shareId);
+      }
+      frontier = next;
+    }
+    return false;
+  }
+
+  async function list(auth: AuthContext) {
+    const rights = await objects.rightsOfUser(auth.user.id, clock());
+    const creators = await users(rights.map((r) => r.creatorId));
+    const shares = rights
+      // A pending right of a deleted creator is invisible (spec §3.7).
+      .filter((r) => r.accepted === true || (r.creatorId !== null && creators.has(r.creatorId)))
+      .map((r) => {
+        const creator = r.creatorId === null ? undefined : creators.get(r.creatorId);
+        return {
+          id: r.shareId,
+          share_right_id: r.id,
+          share_right_user_id: r.userId,
+          share_right_create_date: formatIsoTime(r.createdAt),
+          share_right_write_date: formatIsoTime(r.writeDate),
+          share_right_title: r.title,
+          share_right_title_nonce: r.titleNonce,
+          share_right_type: r.type,
+          share_right_type_nonce: r.typeNonce,
+          share_right_key: r.key,
+          share_right_key_nonce: r.keyNonce,
+          share_right_key_type: 'symmetric',
+          share_right_read: r.read,
+          share_right_write: r.write,
+          share_right_grant: r.grant,
+          share_right_accepted: r.accepted,
+          share_right_expiration_date: iso(r.expirationDate),
+          share_right_create_user_id: creator?.id ?? '',
+          share_right_create_user_username: creator?.username ?? '',
+          share_right_create_user_public_key: creator?.publicKey ?? '',
+        };
+      });
+    return { shares };
+  }
+
+  async function read(auth: AuthContext, shareId: string) {
+    const rights = await access.shareRights(auth.user.id, shareId);
+    const share = rights.read ? await objects.getShare(shareId) : undefined;
+    if (!share) throw new BlindvaultError('NO_PERMISSION_OR_NOT_EXIST');
+    return { id: share.id, data: share.data, data_nonce: share.dataNonce, user_id: share.userId, rights, write_date: formatIsoTime(share.writeDate) };
+  }
+
+  async function create(auth: AuthContext, request: ReturnType<typeof parseShareCreate>) {
+    if (!(await access.mayWriteParent(auth.user.id, request.parent))) throw new BlindvaultError('NO_PERMISSION_OR_NOT_EXIST');
+    const now = clock();
+    const shareId = createId();
+    const ownRight: ShareRightRecord = {
+      id: createId(),
+      shareId,
+      userId: auth.user.id,
+      creatorId: auth.user.id,
+      title: '',
+      titleNonce: '',
+      type: '',
+      typeNonce: '',
+      key: request.key,
+      keyNonce: request.keyNonce,
+      keyType: request.keyType,
+      read: true,
+      write: true,
+      grant: true,
+      accepted: true,
+      expirationDate: null,
+      createdAt: now,
+      writeDate: now,
+    };
+    const result = await objects.createShare(
+      { id: shareId, userId: auth.user.id, data: request.data, dataNonce: request.dataNonce, createdAt: now, writeDate: now },
+      ownRight,
+      { linkId: request.linkId, parent: request.parent },
+    );
+    if (!result.ok) throw new BlindvaultError('VAULT_DUPLICATE_LINK_ID');
+    return { share_id: shareId };
+  }
+
+  async function update(auth: AuthContext, request: ReturnType<typeof parseShareUpdate>) {
+    if (!(await access.shareRights(auth.user.id, request.shareId)).write) throw new BlindvaultError('NO_PERMISSION_OR_NOT_EXIST');
+    const result = await objects.updateShare(request.shareId, request.changes, { ...(request.oldWriteDate ? { oldWriteDate: request.oldWriteDate } : {}), now: clock() });
+    if (!result.ok) throw new BlindvaultError(result.reason === 'write_date_mismatch' ? 'WRITE_DATE_MISMATCH' : 'NO_PERMISSION_OR_NOT_EXIST');
+    return { success: 'Data updated.', write_date: formatIsoTime(result.value) };
+  }
+
+  async function createLink(auth: AuthContext, request: ReturnType<typeof parseShareLinkCreate>) {
+    const rights = await access.shareRights(auth.user.id, request.shareId);
+    const allowed =
+      request.parent.datastoreId !== undefined
+        ? (await access.ownsDatastore(auth.user.id, request.parent.datastoreId)) && (rights.read || rights.grant)
+        : (await access.mayWriteParent(auth.user.id, request.parent)) && rights.grant;
+    if (!allowed || !(await objects.getShare(request.shareId))) throw new BlindvaultError('NO_PERMISSION_OR_NOT_EXIST');
+    if (await wouldCycle(request.shareId, request.parent)) throw new BlindvaultError('SHARE_LINK_WOULD_CREATE_CYCLE');
+    const result = await objects.createShareLink({ linkId: request.linkId, shareId: request.shareId, parent: request.parent });
+    if (!result.ok) throw new BlindvaultError('VAULT_LINK_EXISTS', { resourceId: request.linkId });
+    return {};
+  }
+
+  async function moveLink(auth: AuthContext, linkId: string, parent: Parent) {
+    const link = await objects.getLink(linkId);
+    if (!link || link.shareId === null) throw new BlindvaultError('NO_PERMISSION_OR_NOT_EXIST');
+    const allowed =
+      (await access.shareRights(auth.user.id, link.shareId)).grant &&
+      (await access.mayWriteParent(auth.user.id, link.parent)) &&
+      (await access.mayWriteParent(auth.user.id, parent));
+    if (!allowed) throw new BlindvaultError('NO_PERMISSION_OR_NOT_EXIST');
+    if (await wouldCycle(link.shareId, parent)) throw new BlindvaultError('SHARE_LINK_WOULD_CREATE_CYCLE');
+    await objects.moveLink(linkId, parent);
+    return {};
+  }
+
+  async function deleteLink(auth: AuthContext, linkId: string) {
+    const link = await objects.getLink(linkId);
+    if (!link || link.shareId === null || !(await access.mayWriteParent(auth.user.id, link.parent))) throw new BlindvaultError('NO_PERMISSION_OR_NOT_EXIST');
+    await objects.deleteLink(linkId);
+    return {};
+  }
+
+  async function rightsOfShare(auth: AuthContext, shareId: string) {
+    const own = await access.shareRights(auth.user.id, shareId);
+    if (!own.read && !own.write && !own.grant) throw new BlindvaultError('NO_PERMISSION_OR_NOT_EXIST');
+    const rights = await objects.rightsOfShare(shareId, clock());
+    const holders = await users(rights.map((r) => r.userId));
+    return {
+      id: shareId,
+      own_share_rights: own,
+      user_share_rights: rights.map((r) => ({
+        id: r.id,
+        create_date: formatIsoTime(r.createdAt),
+        write_date: formatIsoTime(r.writeDate),
+        accepted: r.accepted,
+        read: r.read,
+        write: r.write,
+        grant: r.grant,
+        user_id: r.userId,
+        share_id: r.shareId,
+        username: holders.get(r.userId)?.username ?? '',
+        expiration_date: iso(r.expirationDate),
+      })),
+      group_share_rights: [],
+    };
+  }
+
+  async function myRights(auth: AuthContext) {
+    const rights = (await objects.rightsOfUser(auth.user.id, clock())).filter((r) => r.accepted === true);
+    return { share_rights: rights.map((r) => ({ share_id: r.shareId, read: r.read, write: r.write, grant: r.grant })) };
+  }
+
+  async function readRight(auth: AuthContext, rightId: string) {
+    const r = await objects.getShareRight(rightId);
+    const now = clock();
+    const visible = r && (r.userId === auth.user.id || r.creatorId === auth.user.id) && (r.expirationDate === null || r.expirationDate > now);
+    if (!r || !visible) throw new BlindvaultError('VAULT_OBJECT_FORBIDDEN', { resourceId: rightId });
+    return {
+      id: r.id,
+      title: r.title,
+      title_nonce: r.titleNonce,
+      key: r.key,
+      key_nonce: r.keyNonce,
+      read: r.read,
+      write: r.write,
+      grant: r.grant,
+      share_id: r.shareId,
+      expiration_date: iso(r.expirationDate),
+    };
+  }
+
+  /** Gives another user a right, boxed to that user's public key by the caller (spec §3.8, §2.4). */
+  async function grant(auth: AuthContext, request: ReturnType<typeof parseShareRightGrant>) {
+    const now = clock();
+    if (request.expirationDate && request.expirationDate <= now) throw new BlindvaultError('EXPIRATION_DATE_NEEDS_TO_BE_IN_THE_FUTURE');
+    if (!(await access.shareRights(auth.user.id, request.shareId)).grant || !(await objects.getShare(request.shareId))) {
+      throw new BlindvaultError('NO_PERMISSION_OR_NOT_EXIST');
+    }
+    const target = await vault.findUserById(request.userId);
+    if (!target) throw refuse('targetUserMissing');
+    const existing = await objects.findShareRight(request.shareId, target.id);
+    if (existing) {
+      const expired = existing.expirationDate !== null && existing.expirationDate <= now;
+      const orphaned = existing.accepted === null && (existing.creatorId === null || !(await vault.findUserById(existing.creatorId)));
+      if (!expired && !orphaned) throw refuse('rightExists');
+    }
+    // A user who already reaches the share through an ancestor accepts nothing new (spec §3.8).
+    const inherited = await access.shareRights(target.id, request.shareId);
+    const right: ShareRightRecord = {
+      id: createId(),
+      shareId: request.shareId,
+      userId: target.id,
+      creatorId: auth.user.id,
+      title: request.title,
+      titleNonce: request.titleNonce,
+      type: request.type,
+      typeNonce: request.typeNonce,
+      key: request.key,
+      keyNonce: request.keyNonce,
+      keyType: 'asymmetric',
+      read: request.read,
+      write: request.write,
+      grant: request.grant,
+      accepted: inherited.read || inherited.write || inherited.grant ? true : null,
+      expirationDate: request.expirationDate,
+      createdAt: now,
+      writeDate: now,
+    };
+    await objects.putShareRight(right);
+    return { share_right_id: right.id };
+  }
+
+  async function updateRight(auth: AuthContext, request: ReturnType<typeof parseShareRightUpdate>) {
+    const now = clock();
+    if (request.expirationDate && request.expirationDate <= now) throw new BlindvaultError('EXPIRATION_DATE_NEEDS_TO_BE_IN_THE_FUTURE');
+    const existing = await objects.findShareRight(request.shareId, request.userId);
+    if (!existing || !(await access.shareRights(auth.user.id, request.shareId)).grant) throw new BlindvaultError('NO_PERMISSION_OR_NOT_EXIST');
+    await objects.updateShareRight(
+      existing.id,
+      { read: request.read, write: request.write, grant: request.grant, ...(request.expirationDate !== undefined ? { expirationDate: request.expirationDate } : {}) },
+      now,
+    );
+    return { share_right_id: existing.id };
+  }
+
+  async function deleteRight(auth: AuthContext, rightId: string) {
+    const existing = await objects.getShareRight(rightId);
+    if (!existing || !(await access.shareRights(auth.user.id, existing.shareId)).grant) throw new BlindvaultError('NO_PERMISSION_OR_NOT_EXIST');
+    await objects.deleteShareRight(rightId);
+    return {};
+  }
+
+  async function pendingRightOf(auth: AuthContext, rightId: string) {
+    const r = await objects.getShareRight(rightId);
+    const now = clock();
+    if (!r || r.userId !== auth.user.id || r.accepted !== null || (r.expirationDate !== null && r.expirationDate <= now)) return undefined;
+    return r;
+  }
+
+  async function accept(auth: AuthContext, request: ReturnType<typeof parseShareRightAccept>) {
+    const r = await pendingRightOf(auth, request.rightId);
+    if (!r) throw refuse('cannotAccept');
+    await objects.updateShareRight(
+      r.id,
+      {
+        accepted: true,
+        type: '',
+        typeNonce: '',
+        keyType: request.keyType,
+        ...(request.key !== undefined && request.keyNonce !== undefined ? { key: request.key, keyNonce: request.keyNonce } : {}),
+      },
+      clock(),
+    );
+    if (!r.read) return { share_id: r.shareId, share_type: r.type, share_type_nonce: r.typeNonce };
+    const share = await objects.getShare(r.shareId);
+    return {
+      share_id: r.shareId,
+      share_data: share?.data ?? '',
+      share_data_nonce: share?.dataNonce ?? '',
+      share_type: r.type,
+      share_type_nonce: r.typeNonce,
+    };
+  }
+
+  async function decline(auth: AuthContext, rightId: string) {
+    const r = await pendingRightOf(auth, rightId);
+    if (!r) throw new BlindvaultError('NO_PERMISSION_OR_NOT_EXIST');
+    await objects.updateShareRight(
+      r.id,
+      { accepted: false, title: '', titleNonce: '', type: '', typeNonce: '', key: '', keyNonce: '', keyType: '' },
+      clock(),
+    );
+    return {};
+  }
+
+  return { list, read, create, update, createLink, moveLink, deleteLink, rightsOfShare, myRights, readRight, grant, updateRight, deleteRight, accept, decline };
+}
+
+export type SharesService = ReturnType<typeof createSharesService>;
