@@ -1,7 +1,18 @@
 // The vault SDK: registration, password login with forward-secret session keys, and requests whose
 // bodies and answers are encrypted with the session secret (spec §2, §3.3, §1.3, §1.4).
 import { fromHex, toHex } from '../crypto/encoding.js';
-import { boxKeyPair, boxOpen, boxPublicKey, boxSeal, randomBytes, secretboxOpen, secretboxSeal, verifyDetached } from '../crypto/nacl.js';
+import {
+  boxKeyPair,
+  boxOpen,
+  boxPublicKey,
+  boxSeal,
+  randomBytes,
+  secretboxOpen,
+  secretboxSeal,
+  signDetached,
+  signKeyPairFromSeed,
+  verifyDetached,
+} from '../crypto/nacl.js';
 import { DEFAULT_HASHING_PARAMETERS, deriveAuthkey, deriveKek, type HashingParameters } from '../crypto/psono-kdf.js';
 import { Secret } from '../crypto/secret.js';
 import { openJson, sealJson } from '../protocol/vault/envelope.js';
@@ -51,6 +62,11 @@ export class VaultClient {
     private readonly transport: Transport,
     private readonly options: { pinnedVerifyKey?: string } = {},
   ) {}
+
+  /** The transport, for sessions this client opens. */
+  transportForSessions(): Transport {
+    return this.transport;
+  }
 
   /** Plain JSON call of an unauthenticated endpoint; answers status and body. */
   async call(method: 'GET' | 'POST' | 'PUT' | 'DELETE', path: string, body?: unknown): Promise<{ status: number; body: unknown }> {
@@ -163,6 +179,59 @@ export class VaultClient {
     vaultSession.userSecretKey = new Secret(hex(text(usk)));
     return vaultSession;
   }
+}
+
+export interface ApiKeyCredentials {
+  apiKeyId: string;
+  /** `ask`: the key's Ed25519 seed (the seed client's api_key_private_key), 64 hex. */
+  privateKeyHex: string;
+  /** `AKS`: opens the copies of the user's keys (the seed client's api_key_secret_key), 64 hex. */
+  secretKeyHex: string;
+  deviceDescription?: string;
+}
+
+export interface ApiKeySessionInfo {
+  restrictToSecrets: boolean;
+  read: boolean;
+  write: boolean;
+}
+
+/** Logs in with an API key as the seed client does (spec §3.9.3) and checks the server's signature. */
+export async function loginWithApiKey(client: VaultClient, credentials: ApiKeyCredentials): Promise<{ session: VaultSession; key: ApiKeySessionInfo }> {
+  const server = await client.info();
+  const session = boxKeyPair();
+  const info = JSON.stringify({
+    api_key_id: credentials.apiKeyId,
+    session_public_key: toHex(session.publicKey),
+    device_description: credentials.deviceDescription ?? 'Blindvault SDK',
+  });
+  const signing = signKeyPairFromSeed(hex(credentials.privateKeyHex));
+  const login = await client.call('POST', '/api-key/login/', { info, signature: toHex(signDetached(signing.secretKey, utf8(info))) });
+  if (login.status !== 200) throw new VaultClientError(login.status, login.body);
+  const answer = login.body as { login_info: string; login_info_nonce: string; login_info_signature: string; server_session_public_key: string };
+  if (!verifyDetached(hex(server.verifyKey), utf8(answer.login_info), hex(answer.login_info_signature))) throw new Error('the login answer is not signed by the server');
+  const opened = boxOpen(hex(answer.server_session_public_key), session.secretKey, hex(answer.login_info), hex(answer.login_info_nonce));
+  if (!opened) throw new Error('the login answer does not open');
+  const l = JSON.parse(text(opened)) as Record<string, unknown> & { user: Record<string, unknown> };
+  const aks = hex(credentials.secretKeyHex);
+  const privateHex = l.user.private_key ? secretboxOpen(aks, hex(l.user.private_key), hex(l.user.private_key_nonce)) : undefined;
+  const secretHex = l.user.secret_key ? secretboxOpen(aks, hex(l.user.secret_key), hex(l.user.secret_key_nonce)) : undefined;
+  const vaultSession = new VaultSession(client.transportForSessions(), {
+    token: new Secret(String(l.token)),
+    sessionSecret: new Secret(hex(l.session_secret_key)),
+    deviceFingerprint: undefined,
+    validatorRequired: false,
+    userPrivateKey: new Secret(privateHex ? hex(text(privateHex)) : new Uint8Array()),
+    username: String(l.user.username),
+    userPublicKey: String(l.user.public_key),
+    userSauce: '',
+    hashingParameters: { ...DEFAULT_HASHING_PARAMETERS },
+  });
+  if (secretHex) vaultSession.userSecretKey = new Secret(hex(text(secretHex)));
+  return {
+    session: vaultSession,
+    key: { restrictToSecrets: l.api_key_restrict_to_secrets === true, read: l.api_key_read === true, write: l.api_key_write === true },
+  };
 }
 
 interface SessionKeys {
