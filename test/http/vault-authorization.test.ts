@@ -124,12 +124,12 @@ for (const backend of BACKENDS) {
       {
         name: 'read the secret in the share',
         call: () => ['GET', `/secret/${ids.sharedSecret}/`],
-        expect: { owner: 200, other: 400, reader: 200, writer: 200, granter: 200, restrictedKey: 400, readOnlyKey: 200, anonymous: 401 },
+        expect: { owner: 200, other: 400, reader: 200, writer: 200, granter: 200, restrictedKey: 403, readOnlyKey: 200, anonymous: 401 },
       },
       {
         name: 'write the secret in the share',
         call: () => ['POST', '/secret/', { secret_id: ids.sharedSecret, data: ct(60), data_nonce: nonce() }],
-        expect: { owner: 200, other: 400, reader: 400, writer: 200, granter: 200, restrictedKey: 400, readOnlyKey: 403, anonymous: 401 },
+        expect: { owner: 200, other: 400, reader: 400, writer: 200, granter: 200, restrictedKey: 403, readOnlyKey: 403, anonymous: 401 },
       },
       {
         name: 'add a secret to the share',

@@ -57,10 +57,13 @@ function authOf(request: FastifyRequest): AuthContext {
   return request.vaultAuth;
 }
 
-/** The path id as a lower-case UUID, or the error that path answers for a malformed one. */
-function pathId(request: FastifyRequest<{ Params: { id?: string } }>, malformed: ErrorCode, details?: Record<string, unknown>): string {
+/**
+ * The path id as a lower-case UUID, or the error that path answers for a malformed one; the
+ * API-key and share-right paths name the id in it (`resource_id`), the others do not.
+ */
+function pathId(request: FastifyRequest<{ Params: { id?: string } }>, malformed: ErrorCode, options: { withResourceId?: boolean } = {}): string {
   const id = request.params.id ?? '';
-  if (!UUID.test(id)) throw new BlindvaultError(malformed, { ...details, resourceId: id });
+  if (!UUID.test(id)) throw new BlindvaultError(malformed, options.withResourceId ? { resourceId: id } : {});
   return id.toLowerCase();
 }
 
@@ -118,7 +121,7 @@ export function objectRoutes(app: FastifyInstance, options: ObjectRoutesOptions)
   // Share rights (§3.8)
   route('GET', '/share/rights/:id/', read(), async (r) => shares.rightsOfShare(authOf(r), pathId(r, 'SHARE_ID_MALFORMED')));
   route('GET', '/share/right/', read(), async (r) => shares.myRights(authOf(r)));
-  route('GET', '/share/right/:id/', read(), async (r) => shares.readRight(authOf(r), pathId(r, 'VAULT_OBJECT_FORBIDDEN')));
+  route('GET', '/share/right/:id/', read(), async (r) => shares.readRight(authOf(r), pathId(r, 'VAULT_OBJECT_FORBIDDEN', { withResourceId: true })));
   route('PUT', '/share/right/', write(), async (r, reply) => reply.code(201).send(await shares.grant(authOf(r), parseShareRightGrant(body(r)))));
   route('POST', '/share/right/', write(), async (r) => shares.updateRight(authOf(r), parseShareRightUpdate(body(r))));
   route('DELETE', '/share/right/', write(), async (r) => shares.deleteRight(authOf(r), parseShareRightDelete(body(r)).rightId));
@@ -128,11 +131,11 @@ export function objectRoutes(app: FastifyInstance, options: ObjectRoutesOptions)
   // API keys (§3.9): managed from the owner's own sessions only (§1.5).
   const owner = { apiKey: 'deny' } as const;
   route('GET', '/api-key/', read(owner), async (r) => apiKeys.list(authOf(r)));
-  route('GET', '/api-key/:id/', read(owner), async (r) => apiKeys.read(authOf(r), pathId(r, 'VAULT_OBJECT_UNKNOWN')));
+  route('GET', '/api-key/:id/', read(owner), async (r) => apiKeys.read(authOf(r), pathId(r, 'VAULT_OBJECT_UNKNOWN', { withResourceId: true })));
   route('PUT', '/api-key/', write(owner), async (r, reply) => reply.code(201).send(await apiKeys.create(authOf(r), parseApiKeyCreate(body(r)))));
   route('POST', '/api-key/', write(owner), async (r) => apiKeys.update(authOf(r), parseApiKeyUpdate(body(r))));
   route('DELETE', '/api-key/', write(owner), async (r) => apiKeys.remove(authOf(r), parseUuidField(body(r), 'api_key_id')));
-  route('GET', '/api-key/secret/:id/', read(owner), async (r) => apiKeys.listSecrets(authOf(r), pathId(r, 'VAULT_OBJECT_UNKNOWN')));
+  route('GET', '/api-key/secret/:id/', read(owner), async (r) => apiKeys.listSecrets(authOf(r), pathId(r, 'VAULT_OBJECT_UNKNOWN', { withResourceId: true })));
   route('PUT', '/api-key/secret/', write(owner), async (r, reply) => reply.code(201).send(await apiKeys.addSecret(authOf(r), parseApiKeySecretCreate(body(r)))));
   route('DELETE', '/api-key/secret/', write(owner), async (r) => apiKeys.removeSecret(authOf(r), parseUuidField(body(r), 'api_key_secret_id')));
 

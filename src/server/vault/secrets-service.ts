@@ -17,13 +17,20 @@ export interface SecretsServiceDeps {
  * restricted API key reaches only the secrets attached to it.
  */
 export function createSecretsService({ objects, access, clock }: SecretsServiceDeps) {
+  /** A restricted API key outside its own secrets is refused like any route it may not use (spec §1.5). */
+  async function checkRestrictedKey(auth: AuthContext, secretId: string): Promise<void> {
+    if (auth.apiKey?.restrictToSecrets && !(await access.apiKeyHasSecret(auth.apiKey.id, secretId))) {
+      throw new BlindvaultError('VAULT_PERMISSION_DENIED');
+    }
+  }
+
   async function mayRead(auth: AuthContext, secretId: string): Promise<boolean> {
-    if (auth.apiKey?.restrictToSecrets && !(await access.apiKeyHasSecret(auth.apiKey.id, secretId))) return false;
+    await checkRestrictedKey(auth, secretId);
     return (await access.secretRights(auth.user.id, secretId)).read;
   }
 
   async function mayWrite(auth: AuthContext, secretId: string): Promise<boolean> {
-    if (auth.apiKey?.restrictToSecrets && !(await access.apiKeyHasSecret(auth.apiKey.id, secretId))) return false;
+    await checkRestrictedKey(auth, secretId);
     return (await access.secretRights(auth.user.id, secretId)).write;
   }
 

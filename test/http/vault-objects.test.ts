@@ -1,0 +1,166 @@
+import assert from 'node:assert/strict';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { after, before, describe, test } from 'node:test';
+import fc from 'fast-check';
+import { loginWithApiKey, VaultClient, VaultClientError, type VaultSession } from '../../src/client/vault-session.js';
+import { toHex } from '../../src/crypto/encoding.js';
+import { signDetached, signKeyPairFromSeed } from '../../src/crypto/nacl.js';
+import { openTestApp, type TestApp } from '../helpers/app.js';
+import { injectTransport } from '../helpers/inject-transport.js';
+
+const ct = (bytes = 80) => randomBytes(bytes).toString('hex');
+const nonce = () => randomBytes(24).toString('hex');
+const PASSWORD = 'objects passphrase';
+
+describe('vault objects: rules beyond who may do what', () => {
+  let t: TestApp;
+  let client: VaultClient;
+  let alice: VaultSession;
+  let bob: VaultSession;
+  let datastoreId: string;
+  const person = async (who: string) => {
+    const username = `${who}-${randomBytes(4).toString('hex')}@example.com`;
+    await client.register(username, `${username.split('@')[0]}@mail.example.com`, PASSWORD);
+    return client.login({ username, password: PASSWORD, sendDeviceTime: false });
+  };
+  const body = <T>(res: { status: number; body: unknown }, status: number): T => {
+    assert.equal(res.status, status, JSON.stringify(res.body));
+    return res.body as T;
+  };
+  const share = async (owner: VaultSession, parent: { parent_datastore_id: string } | { parent_share_id: string }) =>
+    body<{ share_id: string }>(await owner.request('POST', '/share/', { data: ct(40), data_nonce: nonce(), key: ct(), key_nonce: nonce(), key_type: 'symmetric', link_id: randomUUID(), ...parent }), 201).share_id;
+  const grant = async (owner: VaultSession, shareId: string, to: VaultSession, flags: { read: boolean; write: boolean; grant: boolean }) => {
+    const { share_right_id } = body<{ share_right_id: string }>(
+      await owner.request('PUT', '/share/right/', { share_id: shareId, user_id: to.userId, key: ct(), key_nonce: nonce(), title: ct(40), title_nonce: nonce(), type: ct(40), type_nonce: nonce(), ...flags }),
+      201,
+    );
+    return share_right_id;
+  };
+
+  before(async () => {
+    t = await openTestApp('sqlite', { VAULT_THROTTLE_LOGIN: '1000/minute', VAULT_THROTTLE_PRELOGIN: '1000/minute', VAULT_THROTTLE_API_KEY_LOGIN: '1000/minute' });
+    client = new VaultClient(injectTransport(t.app));
+    alice = await person('alice');
+    bob = await person('bob');
+    datastoreId = body<{ datastore_id: string }>(await alice.request('PUT', '/datastore/', { type: 'password', description: 'Default', secret_key: ct(), secret_key_nonce: nonce() }), 201).datastore_id;
+  });
+  after(async () => t.close());
+
+  test('rights are inherited from the nearest share above, and a direct right overrides them', async () => {
+    const outer = await share(alice, { parent_datastore_id: datastoreId });
+    const inner = await share(alice, { parent_share_id: outer });
+    const rightId = await grant(alice, outer, bob, { read: true, write: false, grant: false });
+    assert.equal((await bob.request('GET', `/share/${inner}/`)).status, 400, 'pending: nothing yet');
+    body(await bob.request('POST', '/share/right/accept/', { share_right_id: rightId }), 200);
+    const inherited = body<{ rights: unknown }>(await bob.request('GET', `/share/${inner}/`), 200);
+    assert.deepEqual(inherited.rights, { read: true, write: false, grant: false }, 'inherited from the outer share');
+    // An all-false direct right on the inner share removes the inherited access ("overwrite").
+    const direct = await grant(alice, inner, bob, { read: false, write: false, grant: false });
+    const accepted = await t.stores.objects.getShareRight(direct);
+    assert.equal(accepted?.accepted, true, 'a user who already reaches the share accepts nothing new');
+    assert.equal((await bob.request('GET', `/share/${inner}/`)).status, 400);
+    assert.equal((await bob.request('GET', `/share/${outer}/`)).status, 200, 'control: the outer share is still readable');
+  });
+
+  test('a share link that would make a share its own ancestor is refused', async () => {
+    const a = await share(alice, { parent_datastore_id: datastoreId });
+    const b = await share(alice, { parent_share_id: a });
+    const c = await share(alice, { parent_share_id: b });
+    for (const [shareId, parent] of [[a, c], [a, a], [b, c]] as const) {
+      const res = await alice.request('PUT', '/share/link/', { link_id: randomUUID(), share_id: shareId, parent_share_id: parent });
+      assert.deepEqual(res.body, { non_field_errors: ['SHARE_LINK_WOULD_CREATE_CYCLE'] });
+    }
+    const control = await alice.request('PUT', '/share/link/', { link_id: randomUUID(), share_id: c, parent_datastore_id: datastoreId });
+    assert.equal(control.status, 201, JSON.stringify(control.body));
+  });
+
+  test('optimistic concurrency: a stale old_write_date changes nothing; the current one works', async () => {
+    const first = body<{ write_date: string }>(await alice.request('POST', '/datastore/', { datastore_id: datastoreId, data: ct(30), data_nonce: nonce() }), 200);
+    const stale = await alice.request('POST', '/datastore/', { datastore_id: datastoreId, data: 'aa'.repeat(20), data_nonce: nonce(), old_write_date: '2020-01-01T00:00:00Z' });
+    assert.deepEqual(stale.body, { non_field_errors: ['WRITE_DATE_MISMATCH'] });
+    // The client may round-trip the value through a JS Date: millisecond precision still matches.
+    const roundTripped = new Date(first.write_date).toISOString();
+    body(await alice.request('POST', '/datastore/', { datastore_id: datastoreId, data: 'bb'.repeat(20), data_nonce: nonce(), old_write_date: roundTripped }), 200);
+    assert.equal(body<{ data: string }>(await alice.request('GET', `/datastore/${datastoreId}/`), 200).data, 'bb'.repeat(20));
+  });
+
+  test('path ids: a malformed datastore id answers without resource_id, an API key id with it', async () => {
+    assert.deepEqual((await alice.request('GET', '/datastore/xyz/')).body, { message: 'NO_PERMISSION_OR_NOT_EXIST' });
+    assert.deepEqual((await alice.request('GET', '/api-key/xyz/')).body, { message: 'NO_PERMISSION_OR_NOT_EXIST', resource_id: 'xyz' });
+    assert.deepEqual((await alice.request('GET', '/secret/xyz/')).body, { non_field_errors: ['SECRET_ID_MALFORMED'] });
+    assert.deepEqual((await alice.request('GET', '/share/xyz/')).body, { non_field_errors: ['SHARE_ID_MALFORMED'] });
+    assert.deepEqual((await alice.request('GET', '/secret/')).body, { non_field_errors: ['SECRET_ID_NOT_PROVIDED'] });
+  });
+
+  test('duplicates: a datastore type+description, a secret nonce, a link id', async () => {
+    assert.deepEqual((await alice.request('PUT', '/datastore/', { type: 'password', description: 'Default', secret_key: ct(), secret_key_nonce: nonce() })).body, {
+      error: 'DuplicateTypeDescription',
+      message: 'The combination of type and description must be unique',
+    });
+    const dataNonce = nonce();
+    const linkId = randomUUID();
+    body(await alice.request('PUT', '/secret/', { data: ct(40), data_nonce: dataNonce, link_id: linkId, parent_datastore_id: datastoreId }), 201);
+    assert.deepEqual((await alice.request('PUT', '/secret/', { data: ct(40), data_nonce: dataNonce, link_id: randomUUID(), parent_datastore_id: datastoreId })).body, { error: 'DuplicateNonce', message: "Don't use a nonce twice" });
+    assert.deepEqual((await alice.request('PUT', '/secret/', { data: ct(40), data_nonce: nonce(), link_id: linkId, parent_datastore_id: datastoreId })).body, { error: 'DuplicateLinkID', message: "Don't use a link id twice" });
+  });
+
+  test('API keys: a replayed signed login, a bad signature and an unknown key get one answer; deleting a key ends its sessions; flags follow', async () => {
+    const ask = randomBytes(32);
+    const { api_key_id } = body<{ api_key_id: string }>(
+      await alice.request('PUT', '/api-key/', {
+        title: 'ci', public_key: ct(32), private_key: ct(), private_key_nonce: nonce(), secret_key: ct(), secret_key_nonce: nonce(),
+        user_private_key: ct(), user_private_key_nonce: nonce(), user_secret_key: ct(), user_secret_key_nonce: nonce(),
+        verify_key: toHex(signKeyPairFromSeed(ask).publicKey), read: true, write: false,
+      }),
+      201,
+    );
+    const credentials = { apiKeyId: api_key_id, privateKeyHex: toHex(ask), secretKeyHex: ct(32) };
+    const { session, key } = await loginWithApiKey(client, credentials);
+    assert.deepEqual(key, { restrictToSecrets: false, read: true, write: false });
+    assert.equal((await session.request('POST', '/datastore/', { datastore_id: datastoreId, data: ct(30), data_nonce: nonce() })).status, 403, 'read-only');
+    body(await alice.request('POST', '/api-key/', { api_key_id, write: true }), 200);
+    assert.equal((await session.request('POST', '/datastore/', { datastore_id: datastoreId, data: ct(30), data_nonce: nonce() })).status, 200, 'the live session follows the key');
+
+    const info = JSON.stringify({ api_key_id, session_public_key: ct(32), device_description: 'replay test' });
+    const signature = toHex(signDetached(signKeyPairFromSeed(ask).secretKey, new TextEncoder().encode(info)));
+    assert.equal((await client.call('POST', '/api-key/login/', { info, signature })).status, 200);
+    const generic = { non_field_errors: ['NO_PERMISSION_OR_NOT_EXIST'] };
+    assert.deepEqual((await client.call('POST', '/api-key/login/', { info, signature })).body, generic, 'replayed');
+    assert.deepEqual((await client.call('POST', '/api-key/login/', { info, signature: signature.replace(/^./, (c) => (c === '0' ? '1' : '0')) })).body, generic, 'bad signature');
+    const unknown = JSON.stringify({ api_key_id: randomUUID(), session_public_key: ct(32) });
+    assert.deepEqual((await client.call('POST', '/api-key/login/', { info: unknown, signature })).body, generic, 'unknown key');
+    assert.deepEqual((await client.call('POST', '/api-key/login/', { info: 'not json', signature })).body, generic, 'not JSON');
+
+    body(await alice.request('DELETE', '/api-key/', { api_key_id }), 200);
+    assert.equal((await session.request('GET', '/datastore/')).status, 401, 'its sessions ended');
+    await assert.rejects(loginWithApiKey(client, credentials), VaultClientError);
+  });
+
+  test('garbage in every field of every object route, from a logged-in owner: a 4xx, never a 5xx', async () => {
+    const routes: Array<['POST' | 'PUT' | 'DELETE', string]> = [
+      ['PUT', '/datastore/'], ['POST', '/datastore/'], ['DELETE', '/datastore/'], ['PUT', '/secret/'], ['POST', '/secret/'],
+      ['POST', '/secret/link/'], ['DELETE', '/secret/link/'], ['POST', '/share/'], ['PUT', '/share/'], ['PUT', '/share/link/'],
+      ['POST', '/share/link/'], ['DELETE', '/share/link/'], ['PUT', '/share/right/'], ['POST', '/share/right/'], ['DELETE', '/share/right/'],
+      ['POST', '/share/right/accept/'], ['POST', '/share/right/decline/'], ['PUT', '/api-key/'], ['POST', '/api-key/'], ['DELETE', '/api-key/'],
+      ['PUT', '/api-key/secret/'], ['DELETE', '/api-key/secret/'], ['POST', '/user/search/'], ['PUT', '/user/update/'],
+    ];
+    const fields = [
+      'datastore_id', 'share_id', 'secret_id', 'link_id', 'user_id', 'api_key_id', 'api_key_secret_id', 'share_right_id', 'user_share_right_id',
+      'parent_datastore_id', 'parent_share_id', 'new_parent_share_id', 'new_parent_datastore_id', 'data', 'data_nonce', 'key', 'key_nonce', 'key_type',
+      'type', 'description', 'secret_key', 'secret_key_nonce', 'title', 'read', 'write', 'grant', 'is_default', 'old_write_date', 'expiration_date', 'authkey',
+    ];
+    const value = fc.oneof(
+      fc.constantFrom(datastoreId, alice.userId, bob.userId, randomUUID(), '', 'x', null, true, 0, -1, 1e300, [], {}, 'zz'.repeat(24), 'ab'.repeat(24), 'ab'.repeat(80), '2020-01-01T00:00:00Z', 'a\u0000b'),
+      fc.string({ maxLength: 40 }),
+      fc.integer(),
+    );
+    await fc.assert(
+      fc.asyncProperty(fc.constantFrom(...routes), fc.dictionary(fc.constantFrom(...fields), value, { maxKeys: 6 }), async ([method, path], payload) => {
+        const res = await alice.request(method, path, payload);
+        assert.ok(res.status < 500, `${method} ${path} ${JSON.stringify(payload)} → ${res.status} ${JSON.stringify(res.body)}`);
+        assert.equal(res.encrypted, true);
+      }),
+      { numRuns: 300 },
+    );
+  });
+});
