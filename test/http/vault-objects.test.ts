@@ -164,3 +164,60 @@ describe('vault objects: rules beyond who may do what', () => {
     );
   });
 });
+
+describe('vault objects: deletion leaves nothing readable that belonged only to what was deleted', () => {
+  test('deleting a datastore, then the user: links, keys, grants and sessions go; what was shared stays with its recipient', async () => {
+    const t = await openTestApp('postgres', { VAULT_THROTTLE_LOGIN: '1000/minute', VAULT_THROTTLE_PRELOGIN: '1000/minute' });
+    try {
+      const client = new VaultClient(injectTransport(t.app));
+      const register = async (who: string) => {
+        const username = `${who}-${randomBytes(4).toString('hex')}@example.com`;
+        await client.register(username, `${username.split('@')[0]}@mail.example.com`, PASSWORD);
+        return { username, session: await client.login({ username, password: PASSWORD, sendDeviceTime: false }) };
+      };
+      const carol = await register('carol');
+      const dave = await register('dave');
+      const created = async (res: Promise<{ status: number; body: unknown }>, key: string) => {
+        const r = await res;
+        assert.equal(r.status, 201, JSON.stringify(r.body));
+        return (r.body as Record<string, string>)[key] as string;
+      };
+      const main = await created(carol.session.request('PUT', '/datastore/', { type: 'password', description: 'Default', secret_key: ct(), secret_key_nonce: nonce() }), 'datastore_id');
+      const spare = await created(carol.session.request('PUT', '/datastore/', { type: 'password', description: 'Spare', secret_key: ct(), secret_key_nonce: nonce(), is_default: false }), 'datastore_id');
+      const inSpare = await created(carol.session.request('PUT', '/secret/', { data: ct(40), data_nonce: nonce(), link_id: randomUUID(), parent_datastore_id: spare }), 'secret_id');
+      const shared = await created(carol.session.request('POST', '/share/', { data: ct(40), data_nonce: nonce(), key: ct(), key_nonce: nonce(), key_type: 'symmetric', link_id: randomUUID(), parent_datastore_id: main }), 'share_id');
+      const right = await created(carol.session.request('PUT', '/share/right/', { share_id: shared, user_id: dave.session.userId, key: ct(), key_nonce: nonce(), title: ct(40), title_nonce: nonce(), type: ct(40), type_nonce: nonce(), read: true, write: false, grant: false }), 'share_right_id');
+      assert.equal((await dave.session.request('POST', '/share/right/accept/', { share_right_id: right })).status, 200);
+
+      // An API key with the secret of the spare datastore attached.
+      const ask = randomBytes(32);
+      const apiKeyId = await created(carol.session.request('PUT', '/api-key/', {
+        title: 'x', public_key: ct(32), private_key: ct(), private_key_nonce: nonce(), secret_key: ct(), secret_key_nonce: nonce(),
+        user_private_key: ct(), user_private_key_nonce: nonce(), user_secret_key: ct(), user_secret_key_nonce: nonce(),
+        verify_key: toHex(signKeyPairFromSeed(ask).publicKey), restrict_to_secrets: true,
+      }), 'api_key_id');
+      await created(carol.session.request('PUT', '/api-key/secret/', { api_key_id: apiKeyId, secret_id: inSpare, secret_key: ct(), secret_key_nonce: nonce(), title: ct(40), title_nonce: nonce() }), 'api_key_secret_id');
+      const access = () => client.call('POST', '/api-key-access/secret/', { api_key_id: apiKeyId, secret_id: inSpare });
+      assert.equal((await access()).status, 200, 'control: the key reads its secret');
+
+      const { deriveAuthkey, DEFAULT_HASHING_PARAMETERS } = await import('../../src/crypto/psono-kdf.js');
+      const authkey = await deriveAuthkey(carol.username, PASSWORD, DEFAULT_HASHING_PARAMETERS);
+      assert.equal((await carol.session.request('DELETE', '/datastore/', { datastore_id: spare, authkey })).status, 200);
+      assert.equal((await carol.session.request('GET', `/secret/${inSpare}/`)).status, 400, 'its secret is reachable through nothing');
+      assert.equal((await access()).status, 400, 'nor through the API key');
+
+      const { session: keySession } = await loginWithApiKey(client, { apiKeyId, privateKeyHex: toHex(ask), secretKeyHex: ct(32) });
+      assert.equal((await carol.session.request('DELETE', '/user/delete/', { authkey })).status, 200);
+      assert.equal((await keySession.request('GET', `/secret/${inSpare}/`)).status, 401, 'the key\'s sessions ended with the user');
+      await assert.rejects(loginWithApiKey(client, { apiKeyId, privateKeyHex: toHex(ask), secretKeyHex: ct(32) }), VaultClientError);
+      assert.equal((await access()).status, 400);
+      assert.equal(await t.stores.objects.getDatastore(main, carol.session.userId), undefined, 'the user\'s datastores are gone');
+      // What was shared stays with its recipient (spec §3.4): the creator is gone, the share is not.
+      const kept = await dave.session.request('GET', `/share/${shared}/`);
+      assert.equal(kept.status, 200);
+      assert.equal((kept.body as { user_id: unknown }).user_id, null);
+    } finally {
+      await t.close();
+    }
+  });
+});
