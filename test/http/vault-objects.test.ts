@@ -221,3 +221,22 @@ describe('vault objects: deletion leaves nothing readable that belonged only to 
     }
   });
 });
+
+describe('vault: session-less API-key access is throttled per key too', () => {
+  test('one key used from many addresses still meets its limit', async () => {
+    const t = await openTestApp('sqlite', { VAULT_THROTTLE_API_KEY_ACCESS: '2/minute', TRUST_PROXY: '1' });
+    try {
+      const apiKeyId = randomUUID();
+      const call = (ip: string) =>
+        t.app.inject({ method: 'POST', url: '/server/api-key-access/inspect/', headers: { 'content-type': 'application/json', 'x-forwarded-for': ip }, payload: JSON.stringify({ api_key_id: apiKeyId }) });
+      assert.equal((await call('203.0.113.1')).statusCode, 400, 'unknown key: the generic refusal');
+      assert.equal((await call('203.0.113.2')).statusCode, 400);
+      const third = await call('203.0.113.3');
+      assert.equal(third.statusCode, 429, 'a third address, the same key');
+      const other = await t.app.inject({ method: 'POST', url: '/server/api-key-access/inspect/', headers: { 'content-type': 'application/json', 'x-forwarded-for': '203.0.113.4' }, payload: JSON.stringify({ api_key_id: randomUUID() }) });
+      assert.equal(other.statusCode, 400, 'control: another key is not throttled');
+    } finally {
+      await t.close();
+    }
+  });
+});

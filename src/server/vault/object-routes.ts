@@ -30,6 +30,7 @@ import type { DatastoresService } from './datastores-service.js';
 import type { VaultRouteConfig } from './plugin.js';
 import type { SecretsService } from './secrets-service.js';
 import type { SharesService } from './shares-service.js';
+import type { Throttle } from './throttle.js';
 
 export interface ObjectRoutesOptions {
   datastores: DatastoresService;
@@ -37,6 +38,8 @@ export interface ObjectRoutesOptions {
   shares: SharesService;
   apiKeys: ApiKeysService;
   maxBodyBytes: number;
+  /** Counts session-less access per key as well as per client address (spec §4, BV api_key_access). */
+  throttle: Throttle;
 }
 
 type Method = 'GET' | 'PUT' | 'POST' | 'DELETE';
@@ -153,6 +156,7 @@ export function objectRoutes(app: FastifyInstance, options: ObjectRoutesOptions)
     const insecure = f.hex('api_key_secret_key', { length: 64 }) !== undefined;
     f.string('json_filter', { maxLength: 256 });
     f.done();
+    await options.throttle('api_key_access', `key:${apiKeyId as string}`);
     return apiKeys.accessRead(apiKeyId as string, secretId as string, insecure);
   });
   route('PUT', '/api-key-access/secret/', anonymous, async (r) => {
@@ -164,9 +168,14 @@ export function objectRoutes(app: FastifyInstance, options: ObjectRoutesOptions)
     const dataNonce = f.nonce('data_nonce', !insecure);
     if (!insecure && data === undefined) f.fail('data', 'This field is required.');
     f.done();
+    await options.throttle('api_key_access', `key:${apiKeyId as string}`);
     return apiKeys.accessWrite(apiKeyId as string, secretId as string, insecure ? 'insecure' : { data: data as string, dataNonce: dataNonce as string });
   });
-  route('POST', '/api-key-access/inspect/', anonymous, async (r) => apiKeys.inspect(parseUuidField(body(r), 'api_key_id')));
+  route('POST', '/api-key-access/inspect/', anonymous, async (r) => {
+    const apiKeyId = parseUuidField(body(r), 'api_key_id');
+    await options.throttle('api_key_access', `key:${apiKeyId}`);
+    return apiKeys.inspect(apiKeyId);
+  });
 
   return registered;
 }

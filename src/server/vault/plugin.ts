@@ -52,7 +52,7 @@ export interface VaultPluginOptions {
   accounts: AccountsService;
   sessions: SessionsService;
   /** The services of datastores, secrets, shares and API keys. */
-  objects: Omit<ObjectRoutesOptions, 'maxBodyBytes'>;
+  objects: Omit<ObjectRoutesOptions, 'maxBodyBytes' | 'throttle'>;
   signedInfo: SignedInfo;
   healthy: () => Promise<{ dbRead: boolean; dbSync: boolean }>;
   clock: () => Date;
@@ -145,5 +145,5 @@ export async function vaultPlugin(app: FastifyInstance, options: VaultPluginOpti
   });
 
   // Same encapsulation context, so the hooks above apply (and the prefix is not applied twice).
-  await vaultRoutes(app, options);
+  await vaultRoutes(app, options, throttle);
 }

@@ -13,6 +13,7 @@ import { parseActivateTokenRequest, parseLoginRequest, parseLogoutRequest } from
 import type { AuthContext } from './auth.js';
 import { objectRoutes } from './object-routes.js';
 import type { VaultPluginOptions, VaultRouteConfig } from './plugin.js';
+import type { Throttle } from './throttle.js';
 
 // Vault answers are Psono's JSON (encrypted once authenticated): declared as any JSON, so the
 // serializer never drops a field of an envelope.
@@ -31,7 +32,7 @@ function authOf(request: FastifyRequest): AuthContext {
   return request.vaultAuth;
 }
 
-export async function vaultRoutes(app: FastifyInstance, options: VaultPluginOptions): Promise<void> {
+export async function vaultRoutes(app: FastifyInstance, options: VaultPluginOptions, throttle: Throttle): Promise<void> {
   const { accounts, sessions } = options;
   const registered = new Map<string, Set<string>>();
   const route = (method: (typeof METHODS)[number], url: string, vault: VaultRouteConfig, handler: Handler) => {
@@ -104,7 +105,7 @@ export async function vaultRoutes(app: FastifyInstance, options: VaultPluginOpti
 
   route('GET', '/avatar/', { auth: 'token', flag: 'read' }, async () => ({ avatars: [] }));
 
-  for (const [url, methods] of objectRoutes(app, { ...options.objects, maxBodyBytes: options.config.maxBodyBytes })) {
+  for (const [url, methods] of objectRoutes(app, { ...options.objects, maxBodyBytes: options.config.maxBodyBytes, throttle })) {
     registered.set(url, new Set([...(registered.get(url) ?? []), ...methods]));
   }
 
