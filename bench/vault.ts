@@ -1,4 +1,5 @@
-// Vault bench: full password logins per second and transport-encrypted authenticated requests per
+// Vault bench: full password logins per second, transport-encrypted authenticated requests per
+// second, API-key logins per second and transport-encrypted secret reads by API-key sessions per
 // second of one Blindvault server, each beside a plain unauthenticated route of the same server,
 // measured in the same run at the same concurrency.
 //
@@ -14,7 +15,7 @@
 // Exit 0 when every measurement ran; exit 1 when something fails (a non-2xx answer, an exception,
 // a server that dies); 2 for bad arguments; 130 when interrupted.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
@@ -23,12 +24,16 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { fetchTransport, type Transport } from '../src/client/transport.js';
-import { VaultClient, type LoginOptions, type VaultSession } from '../src/client/vault-session.js';
+import { loginWithApiKey, VaultClient, type ApiKeyCredentials, type LoginOptions, type VaultSession } from '../src/client/vault-session.js';
+import { toHex } from '../src/crypto/encoding.js';
+import { signKeyPairFromSeed } from '../src/crypto/nacl.js';
 
 const HOST = '127.0.0.1';
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const PASSWORD = 'bench horse battery staple';
-const THROTTLE_SCOPES = ['ANON', 'USER', 'INFO', 'PRELOGIN', 'LOGIN', 'REGISTRATION', 'STATUS_CHECK'] as const;
+const THROTTLE_SCOPES = [
+  'ANON', 'USER', 'INFO', 'PRELOGIN', 'LOGIN', 'REGISTRATION', 'STATUS_CHECK', 'API_KEY_LOGIN', 'API_KEY_ACCESS',
+] as const;
 const UNTHROTTLED = '999999999/second';
 /** Warm-up: at least this long and at least one completed operation per client, at most WARM_UP_MAX_MS. */
 const WARM_UP_MIN_MS = 1000;
@@ -304,6 +309,42 @@ function plainGet(transport: Transport, urlPath: string): () => Promise<void> {
   };
 }
 
+/** Random hex standing in for a ciphertext or nonce the server never opens. */
+const randomHex = (bytes: number) => randomBytes(bytes).toString('hex');
+
+async function created(what: string, work: Promise<{ status: number; body: unknown }>): Promise<Record<string, unknown>> {
+  const answer = await work;
+  if (answer.status !== 201) throw new BenchFailure(describe(what, answer.status, answer.body));
+  return answer.body as Record<string, unknown>;
+}
+
+/** An unrestricted read-only API key of the session's user, as test/http/vault-authorization.test.ts makes one. */
+async function createApiKey(owner: VaultSession): Promise<ApiKeyCredentials> {
+  const ask = randomBytes(32);
+  const aks = randomBytes(32);
+  const { api_key_id } = await created('PUT /server/api-key/', owner.request('PUT', '/api-key/', {
+    title: 'bench', public_key: randomHex(32), private_key: randomHex(80), private_key_nonce: randomHex(24),
+    secret_key: randomHex(80), secret_key_nonce: randomHex(24), user_private_key: randomHex(80), user_private_key_nonce: randomHex(24),
+    user_secret_key: randomHex(80), user_secret_key_nonce: randomHex(24), verify_key: toHex(signKeyPairFromSeed(ask).publicKey),
+    read: true, write: false, restrict_to_secrets: false,
+  }));
+  if (typeof api_key_id !== 'string') throw new BenchFailure(`PUT /server/api-key/ answered no api_key_id: ${JSON.stringify(api_key_id)}`);
+  return { apiKeyId: api_key_id, privateKeyHex: toHex(ask), secretKeyHex: toHex(aks) };
+}
+
+async function apiKeyLogin(client: VaultClient, credentials: ApiKeyCredentials): Promise<VaultSession> {
+  const { session, key } = await loginWithApiKey(client, credentials);
+  if (!key.read || key.write || key.restrictToSecrets) throw new BenchFailure(`API-key login: unexpected key rights ${JSON.stringify(key)}`);
+  return session;
+}
+
+async function secretRead(session: VaultSession, secretId: string, data: string): Promise<void> {
+  const answer = await session.request('GET', `/secret/${secretId}/`);
+  if (answer.status !== 200) throw new BenchFailure(describe(`GET /server/secret/${secretId}/`, answer.status, answer.body));
+  if (!answer.encrypted) throw new BenchFailure('GET /server/secret/<id>/ answered 200 without encrypting the answer');
+  if ((answer.body as { data?: unknown } | null)?.data !== data) throw new BenchFailure('GET /server/secret/<id>/ answered other data than stored');
+}
+
 async function userStatus(session: VaultSession): Promise<void> {
   const answer = await session.request('GET', '/user/status/');
   if (answer.status !== 200) throw new BenchFailure(describe('GET /server/user/status/', answer.status, answer.body));
@@ -339,7 +380,9 @@ function printReport(options: BenchOptions, measurements: Measurement[], ratios:
       `${options.clients} concurrent clients, ${options.seconds} s window per measurement after a warm-up\n` +
       'Client (this process: SDK, scrypt, NaCl) and server (one child process: Argon2id, SQLite) share the machine,\n' +
       'so the client takes CPU the server would otherwise have. CPU columns: % of one core during the window.\n' +
-      'A login is the SDK\'s full client.login(): GET /server/info/ (signature checked), prelogin, login, activate-token.\n\n',
+      'A login is the SDK\'s full client.login(): GET /server/info/ (signature checked), prelogin, login, activate-token.\n' +
+      'An API-key login is the SDK\'s loginWithApiKey(): GET /server/info/ (signature checked), POST /api-key/login/ (Ed25519).\n' +
+      'A secret read is an API-key session\'s encrypted GET /secret/<id>/ (status 200, answer decrypted, data checked).\n\n',
   );
   printTable(
     ['measurement', 'completed', 'rate', 'p50', 'p99', 'server CPU', 'bench CPU'],
@@ -407,14 +450,44 @@ async function run(options: BenchOptions, tempDir: string): Promise<void> {
   );
   const infoAgain = await measure('GET /server/info/ (plain, again)', options, (client) => plainGet(transportOf(client), '/server/info/')());
 
+  // 3. API-key logins and secret reads by API-key sessions: one user, one unrestricted read-only
+  // API key per client, one datastore with one secret.
+  progress('registering the API-key owner, its datastore and secret');
+  const ownerName = `bench-owner-${tag}@example.com`;
+  const ownerRegistered = await vaultClientOf(0).register(ownerName, `bench-owner-${tag}@mail.example.com`, PASSWORD);
+  if (ownerRegistered.status !== 201) throw new BenchFailure(describe(`register ${ownerName}`, ownerRegistered.status, ownerRegistered.body));
+  const owner = await vaultClientOf(0).login({ username: ownerName, password: PASSWORD, sendDeviceTime: false });
+  const { datastore_id: datastoreId } = await created('PUT /server/datastore/', owner.request('PUT', '/datastore/', {
+    type: 'password', description: 'Default', secret_key: randomHex(80), secret_key_nonce: randomHex(24),
+  }));
+  const secretData = randomHex(60);
+  const { secret_id: secretId } = await created('PUT /server/secret/', owner.request('PUT', '/secret/', {
+    data: secretData, data_nonce: randomHex(24), link_id: randomUUID(), parent_datastore_id: datastoreId,
+  }));
+  if (typeof secretId !== 'string') throw new BenchFailure(`PUT /server/secret/ answered no secret_id: ${JSON.stringify(secretId)}`);
+  progress(`creating ${options.clients} API keys`);
+  const apiKeys = await inParallel(options.clients, REGISTER_CONCURRENCY, () => createApiKey(owner));
+  const apiKeyOf = (client: number) => apiKeys[client] as ApiKeyCredentials;
+  const apiKeyLogins = await measure('API-key login', options, async (client) => {
+    await apiKeyLogin(vaultClientOf(client), apiKeyOf(client));
+  });
+  progress(`logging in ${options.clients} API-key sessions`);
+  const apiKeySessions = await inParallel(options.clients, options.clients, (client) => apiKeyLogin(vaultClientOf(client), apiKeyOf(client)));
+  const secretReads = await measure('encrypted GET /secret/<id>/ (API key)', options, (client) =>
+    secretRead(apiKeySessions[client] as VaultSession, secretId, secretData),
+  );
+  const infoThird = await measure('GET /server/info/ (plain, third)', options, (client) => plainGet(transportOf(client), '/server/info/')());
+
   printReport(
     options,
-    [healthz, info, logins, status, statusValidated, infoAgain],
+    [healthz, info, logins, status, statusValidated, infoAgain, apiKeyLogins, secretReads, infoThird],
     [
       ['password logins/s vs GET /server/info/', logins, info],
       ['password logins/s vs GET /healthz', logins, healthz],
       ['encrypted /user/status/ vs GET /server/info/ (again)', status, infoAgain],
       ['  + validator vs GET /server/info/ (again)', statusValidated, infoAgain],
+      ['API-key logins/s vs GET /server/info/ (third)', apiKeyLogins, infoThird],
+      ['encrypted /secret/<id>/ (API key) vs GET /server/info/ (third)', secretReads, infoThird],
     ],
   );
 }
