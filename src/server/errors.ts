@@ -1,3 +1,4 @@
+import { describeDatabaseError } from '../store/sql/sql-database.js';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { BlindvaultError, isBlindvaultError, type ErrorCode, type ErrorResponse } from '../protocol/errors.js';
 
@@ -46,7 +47,8 @@ export function toBlindvaultError(error: unknown): BlindvaultError | undefined {
 export function renderBlindvaultError(error: unknown, request: FastifyRequest, reply: FastifyReply): FastifyReply {
   let known = toBlindvaultError(error);
   if (!known) {
-    request.log.error({ err: error }, 'unexpected error');
+    // A driver error's detail quotes the row's values: only its code and constraint are logged.
+    request.log.error({ err: isDriverError(error) ? describeDatabaseError(error) : error }, 'unexpected error');
     known = new BlindvaultError('INTERNAL');
   }
   const body: ErrorResponse = { error: known.code, message: known.message, requestId: String(request.id) };
@@ -54,4 +56,10 @@ export function renderBlindvaultError(error: unknown, request: FastifyRequest, r
   if (!request.raw.complete) reply.header('connection', 'close');
   reply.header('x-request-id', request.id);
   return reply.code(known.status).type('application/json; charset=utf-8').send(body);
+}
+
+/** Errors of the database drivers carry a SQLSTATE or SQLite code. */
+function isDriverError(error: unknown): boolean {
+  const code = (error as { code?: unknown } | undefined)?.code;
+  return typeof code === 'string' && (/^[0-9A-Z]{5}$/.test(code) || code.startsWith('SQLITE_'));
 }

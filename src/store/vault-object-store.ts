@@ -85,7 +85,9 @@ export interface Flags {
   grant: boolean;
 }
 
-export type WriteResult<T = Date> = { ok: true; value: T } | { ok: false; reason: 'not_found' | 'write_date_mismatch' | 'duplicate' | 'duplicate_nonce' | 'duplicate_link' };
+export type WriteResult<T = Date> =
+  | { ok: true; value: T }
+  | { ok: false; reason: 'not_found' | 'write_date_mismatch' | 'duplicate' | 'duplicate_nonce' | 'duplicate_link' | 'cycle' };
 
 export interface VaultObjectStore {
   // Datastores: the owner is part of every query.
@@ -118,8 +120,10 @@ export interface VaultObjectStore {
   getLink(linkId: string): Promise<LinkRecord | undefined>;
   linksOfSecret(secretId: string): Promise<LinkRecord[]>;
   linksOfShare(shareId: string): Promise<LinkRecord[]>;
+  /** Refused ('cycle') when the share would become its own ancestor; checked and written atomically. */
   createShareLink(link: { linkId: string; shareId: string; parent: LinkParent }): Promise<WriteResult<string>>;
-  moveLink(linkId: string, parent: LinkParent): Promise<boolean>;
+  /** Moves a link; for a share's link, refused ('cycle') like createShareLink. */
+  moveLink(linkId: string, parent: LinkParent): Promise<WriteResult<string>>;
   deleteLink(linkId: string): Promise<boolean>;
 
   // Shares and rights
@@ -135,8 +139,17 @@ export interface VaultObjectStore {
   rightsOfShare(shareId: string, now: Date): Promise<ShareRightRecord[]>;
   getShareRight(id: string): Promise<ShareRightRecord | undefined>;
   findShareRight(shareId: string, userId: string): Promise<ShareRightRecord | undefined>;
-  /** Inserts, or replaces an existing right of the same target (the caller decided it may). */
-  putShareRight(right: ShareRightRecord): Promise<void>;
-  updateShareRight(id: string, changes: Partial<Pick<ShareRightRecord, 'read' | 'write' | 'grant' | 'expirationDate' | 'accepted' | 'key' | 'keyNonce' | 'keyType' | 'title' | 'titleNonce' | 'type' | 'typeNonce'>>, now: Date): Promise<boolean>;
+  /**
+   * Inserts a right; with `replaceId`, that (expired or orphaned) right of the same target goes in
+   * the same transaction. 'duplicate' when the target has another right on the share.
+   */
+  putShareRight(right: ShareRightRecord, options?: { replaceId?: string }): Promise<WriteResult<string>>;
+  /** With `onlyIfPending`, changes nothing (false) unless the right is still pending: accept and decline cannot both win. */
+  updateShareRight(
+    id: string,
+    changes: Partial<Pick<ShareRightRecord, 'read' | 'write' | 'grant' | 'expirationDate' | 'accepted' | 'key' | 'keyNonce' | 'keyType' | 'title' | 'titleNonce' | 'type' | 'typeNonce'>>,
+    now: Date,
+    options?: { onlyIfPending?: boolean },
+  ): Promise<boolean>;
   deleteShareRight(id: string): Promise<boolean>;
 }

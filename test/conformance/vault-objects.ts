@@ -177,7 +177,7 @@ export function vaultObjectsSuite(name: string, open: () => Promise<VaultObjects
       await h.objects.createShare(child, right(child.id, userId), { linkId: childLink, parent: { shareId: share.id } });
       assert.deepEqual((await h.objects.linksOfShare(child.id)).map((l) => l.parent), [{ shareId: share.id }]);
       assert.deepEqual(await h.objects.createShareLink({ linkId: childLink, shareId: child.id, parent: { datastoreId: d.id } }), { ok: false, reason: 'duplicate_link' });
-      assert.equal(await h.objects.moveLink(childLink, { datastoreId: d.id }), true);
+      assert.deepEqual(await h.objects.moveLink(childLink, { datastoreId: d.id }), { ok: true, value: childLink });
       assert.deepEqual((await h.objects.getLink(childLink))?.parent, { datastoreId: d.id });
       assert.equal(await h.objects.deleteLink(childLink), true);
       assert.deepEqual(await h.objects.linksOfShare(child.id), []);
@@ -190,11 +190,61 @@ export function vaultObjectsSuite(name: string, open: () => Promise<VaultObjects
       assert.deepEqual(await h.objects.directRights(otherId, [share.id], at(3)), [{ shareId: share.id, read: true, write: false, grant: false }]);
       assert.equal((await h.objects.rightsOfShare(share.id, at(3))).length, 2);
       const expiring = right(share.id, otherId, { expirationDate: at(10) });
-      await h.objects.putShareRight(expiring);
+      assert.deepEqual(await h.objects.putShareRight(expiring), { ok: false, reason: 'duplicate' }, 'one right per user and share');
+      assert.deepEqual(await h.objects.putShareRight(expiring, { replaceId: pending.id }), { ok: true, value: expiring.id });
       assert.equal((await h.objects.findShareRight(share.id, otherId))?.id, expiring.id, 'replaced');
       assert.deepEqual(await h.objects.directRights(otherId, [share.id], at(10)), [], 'expired');
       assert.equal((await h.objects.rightsOfUser(otherId, at(10))).length, 0, 'expired rights are hidden');
       assert.equal(await h.objects.deleteShareRight(expiring.id), true);
+    });
+
+    test('links never close a loop, not even two written at the same moment', async () => {
+      const d = datastore(userId, { description: 'Loops' });
+      await h.objects.createDatastore(d);
+      const make = async (parent: { datastoreId: string } | { shareId: string }) => {
+        const share = { id: randomUUID(), userId, data: hex(40), dataNonce: hex(24), createdAt: T0, writeDate: T0 };
+        await h.objects.createShare(share, right(share.id, userId), { linkId: randomUUID(), parent });
+        return share.id;
+      };
+      const a = await make({ datastoreId: d.id });
+      const b = await make({ shareId: a });
+      assert.deepEqual(await h.objects.createShareLink({ linkId: randomUUID(), shareId: a, parent: { shareId: b } }), { ok: false, reason: 'cycle' });
+      assert.deepEqual(await h.objects.createShareLink({ linkId: randomUUID(), shareId: a, parent: { shareId: a } }), { ok: false, reason: 'cycle' });
+      const bLink = (await h.objects.linksOfShare(b))[0]?.linkId ?? '';
+      const c = await make({ datastoreId: d.id });
+      assert.deepEqual((await h.objects.moveLink(bLink, { shareId: b })).ok, false, 'a share moved under itself');
+      for (let i = 0; i < 5; i += 1) {
+        const x = await make({ datastoreId: d.id });
+        const y = await make({ datastoreId: d.id });
+        const results = await Promise.all([
+          h.objects.createShareLink({ linkId: randomUUID(), shareId: x, parent: { shareId: y } }),
+          h.objects.createShareLink({ linkId: randomUUID(), shareId: y, parent: { shareId: x } }),
+        ]);
+        assert.equal(results.filter((r) => r.ok).length, 1, 'exactly one of two links that would loop together');
+      }
+      assert.equal((await h.objects.createShareLink({ linkId: randomUUID(), shareId: c, parent: { shareId: a } })).ok, true, 'control');
+    });
+
+    test('one default datastore per type, whatever requests race', async () => {
+      const results = await Promise.all(Array.from({ length: 4 }, (_, i) => h.objects.createDatastore(datastore(userId, { type: 'race', description: `d${i}`, isDefault: true }))));
+      assert.equal(results.filter((r) => r.ok).length >= 1, true);
+      const defaults = (await h.objects.listDatastores(userId)).filter((d) => d.type === 'race' && d.isDefault);
+      assert.equal(defaults.length, 1);
+    });
+
+    test('accept and decline: only one of two at once changes a pending right', async () => {
+      const d = datastore(userId, { description: 'Pending' });
+      await h.objects.createDatastore(d);
+      const share = { id: randomUUID(), userId, data: hex(40), dataNonce: hex(24), createdAt: T0, writeDate: T0 };
+      await h.objects.createShare(share, right(share.id, userId), { linkId: randomUUID(), parent: { datastoreId: d.id } });
+      const pending = right(share.id, otherId, { accepted: null, creatorId: userId });
+      await h.objects.putShareRight(pending);
+      const [accepted, declined] = await Promise.all([
+        h.objects.updateShareRight(pending.id, { accepted: true }, at(1), { onlyIfPending: true }),
+        h.objects.updateShareRight(pending.id, { accepted: false }, at(1), { onlyIfPending: true }),
+      ]);
+      assert.equal(Number(accepted) + Number(declined), 1);
+      assert.equal(await h.objects.updateShareRight(pending.id, { accepted: true }, at(2), { onlyIfPending: true }), false);
     });
 
     test('share updates: optimistic concurrency', async () => {

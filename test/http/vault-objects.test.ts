@@ -62,6 +62,33 @@ describe('vault objects: rules beyond who may do what', () => {
     assert.equal((await bob.request('GET', `/share/${outer}/`)).status, 200, 'control: the outer share is still readable');
   });
 
+  test('a granter gives no more than it holds, never to itself, and cannot demote the creator or a stronger peer', async () => {
+    const carol = await person('carol');
+    const dan = await person('dan');
+    const outer = await share(alice, { parent_datastore_id: datastoreId });
+    const inner = await share(alice, { parent_share_id: outer });
+    const bobRight = await grant(alice, outer, bob, { read: true, write: false, grant: true });
+    body(await bob.request('POST', '/share/right/accept/', { share_right_id: bobRight }), 200);
+    const carolRight = await grant(alice, outer, carol, { read: true, write: true, grant: true });
+    body(await carol.request('POST', '/share/right/accept/', { share_right_id: carolRight }), 200);
+    const refused = { non_field_errors: ['NO_PERMISSION_OR_NOT_EXIST'] };
+    const grantBody = (shareId: string, userId: string, flags: { read: boolean; write: boolean; grant: boolean }) => ({
+      share_id: shareId, user_id: userId, key: ct(), key_nonce: nonce(), title: ct(40), title_nonce: nonce(), type: ct(40), type_nonce: nonce(), ...flags,
+    });
+    assert.deepEqual((await bob.request('PUT', '/share/right/', grantBody(inner, bob.userId, { read: true, write: true, grant: true }))).body, refused, 'to itself');
+    assert.deepEqual((await bob.request('POST', '/share/right/', { share_id: outer, user_id: bob.userId, read: true, write: true, grant: true })).body, refused, 'raising its own right');
+    assert.deepEqual((await bob.request('PUT', '/share/right/', grantBody(outer, dan.userId, { read: true, write: true, grant: false }))).body, refused, 'more than it holds');
+    assert.deepEqual((await bob.request('POST', '/share/right/', { share_id: outer, user_id: alice.userId, read: false, write: false, grant: false })).body, refused, 'the creator');
+    assert.deepEqual((await bob.request('POST', '/share/right/', { share_id: outer, user_id: carol.userId, read: true, write: false, grant: false })).body, refused, 'a stronger peer');
+    assert.deepEqual((await bob.request('DELETE', '/share/right/', { user_share_right_id: carolRight })).body, refused, 'deleting a stronger peer');
+    assert.equal((await bob.request('PUT', '/share/', { share_id: outer, data: ct(40), data_nonce: nonce() })).status, 400, 'still no write');
+    assert.equal((await alice.request('GET', `/share/${outer}/`)).status, 200, 'the creator keeps her share');
+    // Controls: within its own rights, a granter grants and manages weaker rights.
+    const danRight = await grant(bob, outer, dan, { read: true, write: false, grant: false });
+    body(await bob.request('POST', '/share/right/', { share_id: outer, user_id: dan.userId, read: true, write: false, grant: true }), 200);
+    body(await bob.request('DELETE', '/share/right/', { user_share_right_id: danRight }), 200);
+  });
+
   test('a share link that would make a share its own ancestor is refused', async () => {
     const a = await share(alice, { parent_datastore_id: datastoreId });
     const b = await share(alice, { parent_share_id: a });
@@ -130,6 +157,22 @@ describe('vault objects: rules beyond who may do what', () => {
     const unknown = JSON.stringify({ api_key_id: randomUUID(), session_public_key: ct(32) });
     assert.deepEqual((await client.call('POST', '/api-key/login/', { info: unknown, signature })).body, generic, 'unknown key');
     assert.deepEqual((await client.call('POST', '/api-key/login/', { info: 'not json', signature })).body, generic, 'not JSON');
+
+    // A session that carries write while its key no longer has it (made during a flag change) gets
+    // the key's flags as they are now.
+    body(await alice.request('POST', '/api-key/', { api_key_id, write: false }), 200);
+    const { createSessionToken, hashSessionToken } = await import('../../src/crypto/token.js');
+    const token = createSessionToken();
+    const found = await t.stores.vault.findSessionByTokenHash(hashSessionToken(session.token));
+    assert.ok(found);
+    await t.stores.vault.createSession({ ...found.session, id: randomUUID(), tokenHash: hashSessionToken(token), write: true }, { exclusive: false });
+    const stale = await t.app.inject({
+      method: 'POST',
+      url: '/server/datastore/',
+      headers: { 'content-type': 'application/json', authorization: `Token ${token.reveal()}` },
+      payload: JSON.stringify({}),
+    });
+    assert.equal(stale.statusCode, 403);
 
     body(await alice.request('DELETE', '/api-key/', { api_key_id }), 200);
     assert.equal((await session.request('GET', '/datastore/')).status, 401, 'its sessions ended');

@@ -203,7 +203,7 @@ export function createApiKeysService({ apiKeys, objects, vault, replays, access,
     const key = await apiKeys.getApiKey(apiKeyId);
     const grant = key && (await apiKeys.findApiKeySecret(apiKeyId, secretId));
     const owner = key && (await vault.findUserById(key.userId));
-    if (!key || !grant || !owner || !key.active || !owner.isActive || !key[need]) throw new BlindvaultError('NO_PERMISSION_OR_NOT_EXIST');
+    if (!key || !grant || !owner || !key.active || !owner.isActive || !owner.isEmailActive || !key[need]) throw new BlindvaultError('NO_PERMISSION_OR_NOT_EXIST');
     if (!(await access.secretRights(owner.id, secretId))[need]) throw new BlindvaultError('NO_PERMISSION_OR_NOT_EXIST');
     return { key, grant, owner };
   }
@@ -228,7 +228,7 @@ export function createApiKeysService({ apiKeys, objects, vault, replays, access,
   async function inspect(apiKeyId: string) {
     const key = await apiKeys.getApiKey(apiKeyId);
     const owner = key && (await vault.findUserById(key.userId));
-    if (!key || !owner || !key.active || !owner.isActive) throw new BlindvaultError('NO_PERMISSION_OR_NOT_EXIST');
+    if (!key || !owner || !key.active || !owner.isActive || !owner.isEmailActive) throw new BlindvaultError('NO_PERMISSION_OR_NOT_EXIST');
     const grants = await apiKeys.listApiKeySecrets(apiKeyId);
     const secrets = [];
     for (const g of grants) {

@@ -115,6 +115,9 @@ export function createAuthenticator({ vault, apiKeys, replays, config, clock }: 
       const apiKey = await apiKeys.getApiKey(session.apiKeyId);
       if (!apiKey || !apiKey.active || apiKey.userId !== user.id) throw unauthenticated(AUTH_FAILURES.invalidToken);
       context.apiKey = apiKey;
+      // The key's flags as they are now, not as they were when the session began: a session made
+      // while the owner took a flag away does not keep it.
+      context.session = { ...session, read: session.read && apiKey.read, write: session.write && apiKey.write };
     }
     if (session.requiresValidator) await validate(context, headers.validator);
     return context;

@@ -1,3 +1,4 @@
+import { describeDatabaseError } from '../../store/sql/sql-database.js';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { BlindvaultError, psonoShapeOf } from '../../protocol/errors.js';
 import { toBlindvaultError } from '../errors.js';
@@ -9,7 +10,8 @@ import { toBlindvaultError } from '../errors.js';
 export function renderVaultError(error: unknown, request: FastifyRequest, reply: FastifyReply): FastifyReply {
   let known = toBlindvaultError(error);
   if (!known) {
-    request.log.error({ err: error }, 'unexpected error');
+    // A driver error's detail quotes the row's values: only its code and constraint are logged.
+    request.log.error({ err: isDriverError(error) ? describeDatabaseError(error) : error }, 'unexpected error');
     known = new BlindvaultError('INTERNAL');
   }
   const details = known.details ?? {};
@@ -57,4 +59,10 @@ export function renderVaultError(error: unknown, request: FastifyRequest, reply:
   if (typeof details.retryAfterSeconds === 'number') reply.header('retry-after', String(details.retryAfterSeconds));
   reply.header('x-request-id', request.id);
   return reply.code(known.status).type('application/json').send(body);
+}
+
+/** Errors of the database drivers carry a SQLSTATE or SQLite code. */
+function isDriverError(error: unknown): boolean {
+  const code = (error as { code?: unknown } | undefined)?.code;
+  return typeof code === 'string' && (/^[0-9A-Z]{5}$/.test(code) || code.startsWith('SQLITE_'));
 }

@@ -53,7 +53,10 @@ export function createSecretsService({ objects, access, clock }: SecretsServiceD
       },
       { linkId: request.linkId, parent: request.parent },
     );
-    if (!result.ok) throw new BlindvaultError(result.reason === 'duplicate_link' ? 'VAULT_DUPLICATE_LINK_ID' : 'VAULT_DUPLICATE_NONCE');
+    if (!result.ok) {
+      if (result.reason === 'not_found') throw new BlindvaultError('NO_PERMISSION_OR_NOT_EXIST'); // the parent went meanwhile
+      throw new BlindvaultError(result.reason === 'duplicate_link' ? 'VAULT_DUPLICATE_LINK_ID' : 'VAULT_DUPLICATE_NONCE');
+    }
     return { secret_id: result.value };
   }
 
@@ -108,8 +111,7 @@ export function createSecretsService({ objects, access, clock }: SecretsServiceD
     const link = await objects.getLink(request.linkId);
     if (!link || link.secretId === null) throw new BlindvaultError('NO_PERMISSION_OR_NOT_EXIST');
     const allowed = (await access.mayWriteParent(auth.user.id, link.parent)) && (await access.mayWriteParent(auth.user.id, request.parent));
-    if (!allowed) throw new BlindvaultError('NO_PERMISSION_OR_NOT_EXIST');
-    await objects.moveLink(request.linkId, request.parent);
+    if (!allowed || !(await objects.moveLink(request.linkId, request.parent)).ok) throw new BlindvaultError('NO_PERMISSION_OR_NOT_EXIST');
     return {};
   }
 

@@ -37,22 +37,14 @@ export function createSharesService({ objects, vault, access, clock }: SharesSer
     return found;
   }
 
-  /** True when `shareId` is `ancestorCandidate` or lies below it: linking it there would loop. */
-  async function wouldCycle(shareId: string, parent: Parent): Promise<boolean> {
-    if (parent.shareId === undefined) return false;
-    const seen = new Set<string>();
-    let frontier = [parent.shareId];
-    while (frontier.length > 0) {
-      if (frontier.includes(shareId)) return true;
-      const next: string[] = [];
-      for (const id of frontier) {
-        if (seen.has(id)) continue;
-        seen.add(id);
-        for (const link of await objects.linksOfShare(id)) if (link.parent.shareId) next.push(link.parent.shareId);
-      }
-      frontier = next;
-    }
-    return false;
+  const covers = (holder: { read: boolean; write: boolean; grant: boolean }, wanted: { read: boolean; write: boolean; grant: boolean }) =>
+    (holder.read || !wanted.read) && (holder.write || !wanted.write) && (holder.grant || !wanted.grant);
+
+  /** Link results of the store, as the spec words them. */
+  function linkFailure(reason: string, linkId: string): BlindvaultError {
+    if (reason === 'cycle') return new BlindvaultError('SHARE_LINK_WOULD_CREATE_CYCLE');
+    if (reason === 'duplicate_link') return new BlindvaultError('VAULT_LINK_EXISTS', { resourceId: linkId });
+    return new BlindvaultError('NO_PERMISSION_OR_NOT_EXIST');
   }
 
   async function list(auth: AuthContext) {
@@ -125,7 +117,7 @@ export function createSharesService({ objects, vault, access, clock }: SharesSer
       ownRight,
       { linkId: request.linkId, parent: request.parent },
     );
-    if (!result.ok) throw new BlindvaultError('VAULT_DUPLICATE_LINK_ID');
+    if (!result.ok) throw new BlindvaultError(result.reason === 'not_found' ? 'NO_PERMISSION_OR_NOT_EXIST' : 'VAULT_DUPLICATE_LINK_ID');
     return { share_id: shareId };
   }
 
@@ -143,9 +135,9 @@ export function createSharesService({ objects, vault, access, clock }: SharesSer
         ? (await access.ownsDatastore(auth.user.id, request.parent.datastoreId)) && (rights.read || rights.grant)
         : (await access.mayWriteParent(auth.user.id, request.parent)) && rights.grant;
     if (!allowed || !(await objects.getShare(request.shareId))) throw new BlindvaultError('NO_PERMISSION_OR_NOT_EXIST');
-    if (await wouldCycle(request.shareId, request.parent)) throw new BlindvaultError('SHARE_LINK_WOULD_CREATE_CYCLE');
+    // The store checks for loops and writes in one step, so two links at once cannot close one.
     const result = await objects.createShareLink({ linkId: request.linkId, shareId: request.shareId, parent: request.parent });
-    if (!result.ok) throw new BlindvaultError('VAULT_LINK_EXISTS', { resourceId: request.linkId });
+    if (!result.ok) throw linkFailure(result.reason, request.linkId);
     return {};
   }
 
@@ -157,8 +149,8 @@ export function createSharesService({ objects, vault, access, clock }: SharesSer
       (await access.mayWriteParent(auth.user.id, link.parent)) &&
       (await access.mayWriteParent(auth.user.id, parent));
     if (!allowed) throw new BlindvaultError('NO_PERMISSION_OR_NOT_EXIST');
-    if (await wouldCycle(link.shareId, parent)) throw new BlindvaultError('SHARE_LINK_WOULD_CREATE_CYCLE');
-    await objects.moveLink(linkId, parent);
+    const result = await objects.moveLink(linkId, parent);
+    if (!result.ok) throw linkFailure(result.reason, linkId);
     return {};
   }
 
@@ -172,7 +164,10 @@ export function createSharesService({ objects, vault, access, clock }: SharesSer
   async function rightsOfShare(auth: AuthContext, shareId: string) {
     const own = await access.shareRights(auth.user.id, shareId);
     if (!own.read && !own.write && !own.grant) throw new BlindvaultError('NO_PERMISSION_OR_NOT_EXIST');
-    const rights = await objects.rightsOfShare(shareId, clock());
+    const all = await objects.rightsOfShare(shareId, clock());
+    const creators = await users(all.map((r) => r.creatorId));
+    // The same exclusions as GET /share/: a pending right of a deleted creator is invisible.
+    const rights = all.filter((r) => r.accepted === true || (r.creatorId !== null && creators.has(r.creatorId)));
     const holders = await users(rights.map((r) => r.userId));
     return {
       id: shareId,
@@ -218,20 +213,27 @@ export function createSharesService({ objects, vault, access, clock }: SharesSer
     };
   }
 
-  /** Gives another user a right, boxed to that user's public key by the caller (spec §3.8, §2.4). */
+  /**
+   * Gives another user a right, boxed to that user's public key by the caller (spec §3.8, §2.4).
+   * BV: never to oneself, and never more than the caller holds (Psono lets a granter raise its own
+   * rights and lock out the creator).
+   */
   async function grant(auth: AuthContext, request: ReturnType<typeof parseShareRightGrant>) {
     const now = clock();
     if (request.expirationDate && request.expirationDate <= now) throw new BlindvaultError('EXPIRATION_DATE_NEEDS_TO_BE_IN_THE_FUTURE');
-    if (!(await access.shareRights(auth.user.id, request.shareId)).grant || !(await objects.getShare(request.shareId))) {
+    const mine = await access.shareRights(auth.user.id, request.shareId);
+    if (!mine.grant || request.userId === auth.user.id || !covers(mine, request) || !(await objects.getShare(request.shareId))) {
       throw new BlindvaultError('NO_PERMISSION_OR_NOT_EXIST');
     }
     const target = await vault.findUserById(request.userId);
     if (!target) throw refuse('targetUserMissing');
     const existing = await objects.findShareRight(request.shareId, target.id);
+    let replaceId: string | undefined;
     if (existing) {
       const expired = existing.expirationDate !== null && existing.expirationDate <= now;
       const orphaned = existing.accepted === null && (existing.creatorId === null || !(await vault.findUserById(existing.creatorId)));
       if (!expired && !orphaned) throw refuse('rightExists');
+      replaceId = existing.id;
     }
     // A user who already reaches the share through an ancestor accepts nothing new (spec §3.8).
     const inherited = await access.shareRights(target.id, request.shareId);
@@ -255,15 +257,31 @@ export function createSharesService({ objects, vault, access, clock }: SharesSer
       createdAt: now,
       writeDate: now,
     };
-    await objects.putShareRight(right);
+    const result = await objects.putShareRight(right, replaceId !== undefined ? { replaceId } : {});
+    if (!result.ok) throw result.reason === 'duplicate' ? refuse('rightExists') : new BlindvaultError('NO_PERMISSION_OR_NOT_EXIST');
     return { share_right_id: right.id };
+  }
+
+  /**
+   * May the caller change or remove this right? It needs grant, must hold every flag the right
+   * gives (no one demotes a peer with more rights), and may not touch its own right or the right of
+   * the share's creator.
+   */
+  async function mayManage(auth: AuthContext, right: ShareRightRecord, now: Date): Promise<boolean> {
+    if (right.expirationDate !== null && right.expirationDate <= now) return false;
+    if (right.userId === auth.user.id) return false;
+    const share = await objects.getShare(right.shareId);
+    if (!share || share.userId === right.userId) return false;
+    const mine = await access.shareRights(auth.user.id, right.shareId);
+    return mine.grant && covers(mine, right);
   }
 
   async function updateRight(auth: AuthContext, request: ReturnType<typeof parseShareRightUpdate>) {
     const now = clock();
     if (request.expirationDate && request.expirationDate <= now) throw new BlindvaultError('EXPIRATION_DATE_NEEDS_TO_BE_IN_THE_FUTURE');
     const existing = await objects.findShareRight(request.shareId, request.userId);
-    if (!existing || !(await access.shareRights(auth.user.id, request.shareId)).grant) throw new BlindvaultError('NO_PERMISSION_OR_NOT_EXIST');
+    const mine = await access.shareRights(auth.user.id, request.shareId);
+    if (!existing || !(await mayManage(auth, existing, now)) || !covers(mine, request)) throw new BlindvaultError('NO_PERMISSION_OR_NOT_EXIST');
     await objects.updateShareRight(
       existing.id,
       { read: request.read, write: request.write, grant: request.grant, ...(request.expirationDate !== undefined ? { expirationDate: request.expirationDate } : {}) },
@@ -274,7 +292,7 @@ export function createSharesService({ objects, vault, access, clock }: SharesSer
 
   async function deleteRight(auth: AuthContext, rightId: string) {
     const existing = await objects.getShareRight(rightId);
-    if (!existing || !(await access.shareRights(auth.user.id, existing.shareId)).grant) throw new BlindvaultError('NO_PERMISSION_OR_NOT_EXIST');
+    if (!existing || !(await mayManage(auth, existing, clock()))) throw new BlindvaultError('NO_PERMISSION_OR_NOT_EXIST');
     await objects.deleteShareRight(rightId);
     return {};
   }
@@ -289,7 +307,7 @@ export function createSharesService({ objects, vault, access, clock }: SharesSer
   async function accept(auth: AuthContext, request: ReturnType<typeof parseShareRightAccept>) {
     const r = await pendingRightOf(auth, request.rightId);
     if (!r) throw refuse('cannotAccept');
-    await objects.updateShareRight(
+    const accepted = await objects.updateShareRight(
       r.id,
       {
         accepted: true,
@@ -299,7 +317,10 @@ export function createSharesService({ objects, vault, access, clock }: SharesSer
         ...(request.key !== undefined && request.keyNonce !== undefined ? { key: request.key, keyNonce: request.keyNonce } : {}),
       },
       clock(),
+      { onlyIfPending: true },
     );
+    // Declined (or accepted) by a request that ran at the same time.
+    if (!accepted) throw refuse('cannotAccept');
     if (!r.read) return { share_id: r.shareId, share_type: r.type, share_type_nonce: r.typeNonce };
     const share = await objects.getShare(r.shareId);
     return {
@@ -314,11 +335,13 @@ export function createSharesService({ objects, vault, access, clock }: SharesSer
   async function decline(auth: AuthContext, rightId: string) {
     const r = await pendingRightOf(auth, rightId);
     if (!r) throw new BlindvaultError('NO_PERMISSION_OR_NOT_EXIST');
-    await objects.updateShareRight(
+    const declined = await objects.updateShareRight(
       r.id,
       { accepted: false, title: '', titleNonce: '', type: '', typeNonce: '', key: '', keyNonce: '', keyType: '' },
       clock(),
+      { onlyIfPending: true },
     );
+    if (!declined) throw new BlindvaultError('NO_PERMISSION_OR_NOT_EXIST');
     return {};
   }
 

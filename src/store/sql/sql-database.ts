@@ -21,3 +21,15 @@ export function isUniqueViolation(error: unknown): boolean {
   const e = error as { code?: unknown; message?: unknown } | undefined;
   return e?.code === '23505' || e?.code === 'SQLITE_CONSTRAINT_UNIQUE' || e?.code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
 }
+
+/** True when an error from either driver is a foreign-key violation (a parent deleted meanwhile). */
+export function isForeignKeyViolation(error: unknown): boolean {
+  const e = error as { code?: unknown } | undefined;
+  return e?.code === '23503' || e?.code === 'SQLITE_CONSTRAINT_FOREIGNKEY';
+}
+
+/** What of a driver error may be logged: never its detail, which quotes the values of the row. */
+export function describeDatabaseError(error: unknown): Record<string, unknown> {
+  const e = error as { name?: unknown; code?: unknown; constraint?: unknown; message?: unknown } | undefined;
+  return { name: e?.name, code: e?.code, constraint: e?.constraint, message: typeof e?.message === 'string' ? e.message.slice(0, 200) : undefined };
+}

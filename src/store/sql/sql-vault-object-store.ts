@@ -1,4 +1,4 @@
-import type { Kysely, Selectable, Transaction, Updateable } from 'kysely';
+import { sql, type Kysely, type Selectable, type Transaction, type Updateable } from 'kysely';
 import { createId } from '../../crypto/token.js';
 import type {
   DatastoreRecord,
@@ -13,7 +13,7 @@ import type {
   WriteResult,
 } from '../vault-object-store.js';
 import type { Database, DatastoresTable, LinksTable, SecretsTable, SharesTable, UserShareRightsTable } from './schema.js';
-import { isUniqueViolation, type SqlDatabase } from './sql-database.js';
+import { isForeignKeyViolation, isUniqueViolation, type SqlDatabase } from './sql-database.js';
 
 const flag = (value: boolean) => (value ? 1 : 0);
 const date = (value: number | string) => new Date(Number(value));
@@ -53,6 +53,7 @@ export class SqlVaultObjectStore implements VaultObjectStore {
   async createDatastore(d: DatastoreRecord): Promise<WriteResult<string>> {
     try {
       await this.#db.transaction().execute(async (tx) => {
+        await this.#lockUser(tx, d.userId);
         if (d.isDefault) await clearDefault(tx, d.userId, d.type, d.id);
         await tx
           .insertInto('datastores')
@@ -97,7 +98,10 @@ export class SqlVaultObjectStore implements VaultObjectStore {
         if (changes.description !== undefined) set.description = changes.description;
         if (changes.isDefault !== undefined) {
           set.is_default = flag(changes.isDefault);
-          if (changes.isDefault) await clearDefault(tx, userId, current.type, id);
+          if (changes.isDefault) {
+            await this.#lockUser(tx, userId);
+            await clearDefault(tx, userId, current.type, id);
+          }
         }
         await tx.updateTable('datastores').set(set).where('id', '=', id).execute();
         return ok(options.now);
@@ -143,6 +147,7 @@ export class SqlVaultObjectStore implements VaultObjectStore {
       return ok(secret.id);
     } catch (error) {
       if (error instanceof DuplicateLink) return fail('duplicate_link');
+      if (isForeignKeyViolation(error)) return fail('not_found'); // the parent went meanwhile
       if (isUniqueViolation(error)) return fail(String((error as Error).message).includes('link') ? 'duplicate_link' : 'duplicate_nonce');
       throw error;
     }
@@ -256,17 +261,43 @@ export class SqlVaultObjectStore implements VaultObjectStore {
 
   async createShareLink(link: { linkId: string; shareId: string; parent: LinkParent }): Promise<WriteResult<string>> {
     try {
-      await this.#db.insertInto('links').values({ link_id: link.linkId, secret_id: null, share_id: link.shareId, ...parentColumns(link.parent) }).execute();
-      return ok(link.linkId);
+      return await this.#db.transaction().execute(async (tx) => {
+        await this.#lockLinks(tx);
+        if (await wouldCycle(tx, link.shareId, link.parent)) return fail('cycle');
+        await tx.insertInto('links').values({ link_id: link.linkId, secret_id: null, share_id: link.shareId, ...parentColumns(link.parent) }).execute();
+        return ok(link.linkId);
+      });
     } catch (error) {
       if (isUniqueViolation(error)) return fail('duplicate_link');
+      if (isForeignKeyViolation(error)) return fail('not_found');
       throw error;
     }
   }
 
-  async moveLink(linkId: string, parent: LinkParent): Promise<boolean> {
-    const result = await this.#db.updateTable('links').set(parentColumns(parent)).where('link_id', '=', linkId).executeTakeFirst();
-    return result.numUpdatedRows === 1n;
+  async moveLink(linkId: string, parent: LinkParent): Promise<WriteResult<string>> {
+    try {
+      return await this.#db.transaction().execute(async (tx) => {
+        await this.#lockLinks(tx);
+        const link = await tx.selectFrom('links').selectAll().where('link_id', '=', linkId).executeTakeFirst();
+        if (!link) return fail('not_found');
+        if (link.share_id !== null && (await wouldCycle(tx, link.share_id, parent))) return fail('cycle');
+        await tx.updateTable('links').set(parentColumns(parent)).where('link_id', '=', linkId).execute();
+        return ok(linkId);
+      });
+    } catch (error) {
+      if (isForeignKeyViolation(error)) return fail('not_found');
+      throw error;
+    }
+  }
+
+  /** Serializes writes of links on PostgreSQL, so that two links cannot close a loop together. */
+  async #lockLinks(tx: Transaction<Database>): Promise<void> {
+    if (this.#lock) await sql`select pg_advisory_xact_lock(7305211)`.execute(tx);
+  }
+
+  /** Serializes a user's datastore writes on PostgreSQL (one default per type). */
+  async #lockUser(tx: Transaction<Database>, userId: string): Promise<void> {
+    if (this.#lock) await tx.selectFrom('users').select('id').where('id', '=', userId).forUpdate().execute();
   }
 
   async deleteLink(linkId: string): Promise<boolean> {
@@ -290,6 +321,7 @@ export class SqlVaultObjectStore implements VaultObjectStore {
       return ok(share.id);
     } catch (error) {
       if (error instanceof DuplicateLink || isUniqueViolation(error)) return fail('duplicate_link');
+      if (isForeignKeyViolation(error)) return fail('not_found');
       throw error;
     }
   }
@@ -357,17 +389,25 @@ export class SqlVaultObjectStore implements VaultObjectStore {
     return row && toRight(row);
   }
 
-  async putShareRight(right: ShareRightRecord): Promise<void> {
-    await this.#db.transaction().execute(async (tx) => {
-      await tx.deleteFrom('user_share_rights').where('share_id', '=', right.shareId).where('user_id', '=', right.userId).execute();
-      await tx.insertInto('user_share_rights').values(rightColumns(right)).execute();
-    });
+  async putShareRight(right: ShareRightRecord, options: { replaceId?: string } = {}): Promise<WriteResult<string>> {
+    try {
+      await this.#db.transaction().execute(async (tx) => {
+        if (options.replaceId !== undefined) await tx.deleteFrom('user_share_rights').where('id', '=', options.replaceId).execute();
+        await tx.insertInto('user_share_rights').values(rightColumns(right)).execute();
+      });
+      return ok(right.id);
+    } catch (error) {
+      if (isUniqueViolation(error)) return fail('duplicate');
+      if (isForeignKeyViolation(error)) return fail('not_found');
+      throw error;
+    }
   }
 
   async updateShareRight(
     id: string,
     changes: Partial<Pick<ShareRightRecord, 'read' | 'write' | 'grant' | 'expirationDate' | 'accepted' | 'key' | 'keyNonce' | 'keyType' | 'title' | 'titleNonce' | 'type' | 'typeNonce'>>,
     now: Date,
+    options: { onlyIfPending?: boolean } = {},
   ): Promise<boolean> {
     const set: Updateable<UserShareRightsTable> = { write_date: now.getTime() };
     if (changes.read !== undefined) set.read = flag(changes.read);
@@ -382,7 +422,12 @@ export class SqlVaultObjectStore implements VaultObjectStore {
     if (changes.titleNonce !== undefined) set.title_nonce = changes.titleNonce;
     if (changes.type !== undefined) set.type = changes.type;
     if (changes.typeNonce !== undefined) set.type_nonce = changes.typeNonce;
-    const result = await this.#db.updateTable('user_share_rights').set(set).where('id', '=', id).executeTakeFirst();
+    const result = await this.#db
+      .updateTable('user_share_rights')
+      .set(set)
+      .where('id', '=', id)
+      .$if(options.onlyIfPending === true, (qb) => qb.where('accepted', 'is', null))
+      .executeTakeFirst();
     return result.numUpdatedRows === 1n;
   }
 
@@ -393,6 +438,20 @@ export class SqlVaultObjectStore implements VaultObjectStore {
 }
 
 class DuplicateLink extends Error {}
+
+/** True when hanging `shareId` under `parent` would make the share its own ancestor. */
+async function wouldCycle(tx: Transaction<Database>, shareId: string, parent: LinkParent): Promise<boolean> {
+  if (parent.shareId === undefined) return false;
+  const seen = new Set<string>();
+  let frontier = [parent.shareId];
+  while (frontier.length > 0) {
+    if (frontier.includes(shareId)) return true;
+    frontier.forEach((id) => seen.add(id));
+    const rows = await tx.selectFrom('links').select('parent_share_id').where('share_id', 'in', frontier).where('parent_share_id', 'is not', null).execute();
+    frontier = [...new Set(rows.map((r) => r.parent_share_id as string))].filter((id) => !seen.has(id));
+  }
+  return false;
+}
 
 async function clearDefault(tx: Transaction<Database>, userId: string, type: string, exceptId: string): Promise<void> {
   await tx.updateTable('datastores').set({ is_default: flag(false) }).where('user_id', '=', userId).where('type', '=', type).where('id', '!=', exceptId).execute();

@@ -3,6 +3,7 @@ import * as files from './0001-files.js';
 import * as vault from './0002-vault.js';
 import * as vaultObjects from './0003-vault-objects.js';
 import * as sessionLifetime from './0004-session-lifetime.js';
+import * as oneDefaultDatastore from './0005-one-default-datastore.js';
 
 // Listed here rather than read from the folder, so the compiled server and the tests run the same set.
 const MIGRATIONS: Record<string, Migration> = {
@@ -10,6 +11,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0002-vault': vault,
   '0003-vault-objects': vaultObjects,
   '0004-session-lifetime': sessionLifetime,
+  '0005-one-default-datastore': oneDefaultDatastore,
 };
 
 export const migrationProvider: MigrationProvider = {
