@@ -2,6 +2,9 @@ import type { ApiKeyStore } from '../../store/api-key-store.js';
 import type { Flags, LinkParent, VaultObjectStore } from '../../store/vault-object-store.js';
 
 const NONE: Flags = { read: false, write: false, grant: false };
+// Rights are looked up this many shares at a time: a share hung under very many others must not
+// become one unbounded query (PostgreSQL takes at most 65,535 parameters).
+const BATCH = 500;
 const or = (a: Flags, b: Flags): Flags => ({ read: a.read || b.read, write: a.write || b.write, grant: a.grant || b.grant });
 
 export interface AccessDeps {
@@ -37,7 +40,8 @@ export function createAccess({ objects, apiKeys, clock }: AccessDeps) {
       }
       const ids = [...parents];
       ids.forEach((id) => visited.add(id));
-      const rights = await objects.directRights(userId, ids, now);
+      const rights = [];
+      for (let i = 0; i < ids.length; i += BATCH) rights.push(...(await objects.directRights(userId, ids.slice(i, i + BATCH), now)));
       const withRight = new Set(rights.map((r) => r.shareId));
       for (const r of rights) result = or(result, r);
       frontier = ids.filter((id) => !withRight.has(id)); // a chain stops at its nearest right

@@ -447,8 +447,13 @@ async function wouldCycle(tx: Transaction<Database>, shareId: string, parent: Li
   while (frontier.length > 0) {
     if (frontier.includes(shareId)) return true;
     frontier.forEach((id) => seen.add(id));
-    const rows = await tx.selectFrom('links').select('parent_share_id').where('share_id', 'in', frontier).where('parent_share_id', 'is not', null).execute();
-    frontier = [...new Set(rows.map((r) => r.parent_share_id as string))].filter((id) => !seen.has(id));
+    const parents = new Set<string>();
+    for (let i = 0; i < frontier.length; i += 500) {
+      const batch = frontier.slice(i, i + 500);
+      const rows = await tx.selectFrom('links').select('parent_share_id').where('share_id', 'in', batch).where('parent_share_id', 'is not', null).execute();
+      rows.forEach((r) => parents.add(r.parent_share_id as string));
+    }
+    frontier = [...parents].filter((id) => !seen.has(id));
   }
   return false;
 }
