@@ -13,21 +13,18 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { Agent, request, type IncomingHttpHeaders, type IncomingMessage, type OutgoingHttpHeaders } from 'node:http';
-import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { buildServer, forwardOutput, freePort, HOST, ROOT } from './support.js';
 
 const MIB = 1024 * 1024;
-const HOST = '127.0.0.1';
 const PATTERN_BYTES = MIB;
 const WARM_UP_MIB = 16;
 const RSS_POLL_MS = 50;
 const TARGET_RATIO = 0.85;
 const TARGET_RSS_GROWTH_MIB = 64;
-const ROOT = fileURLToPath(new URL('..', import.meta.url));
 // One connection per request: no idle keep-alive socket outlives a measurement.
 const agent = new Agent({ keepAlive: false });
 
@@ -212,28 +209,6 @@ interface RunningServer {
 
 const running = new Set<RunningServer>();
 let interrupted = false;
-
-async function freePort(): Promise<number> {
-  return new Promise<number>((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, HOST, () => {
-      const address = probe.address();
-      const port = typeof address === 'object' && address !== null ? address.port : 0;
-      probe.close(() => (port > 0 ? resolve(port) : reject(new BenchFailure('no free port'))));
-    });
-  });
-}
-
-function forwardOutput(label: string, stream: NodeJS.ReadableStream | null): void {
-  let pending = '';
-  stream?.setEncoding('utf8');
-  stream?.on('data', (text: string) => {
-    const lines = (pending + text).split('\n');
-    pending = lines.pop() ?? '';
-    for (const line of lines) if (line.trim() !== '') process.stderr.write(`[${label}] ${line}\n`);
-  });
-}
 
 async function startServer(spec: ServerSpec, dataDir: string): Promise<RunningServer> {
   if (interrupted) throw new BenchFailure('interrupted');
@@ -457,17 +432,6 @@ function rssRow(metric: string, base: RssGrowth, ours: RssGrowth): Row {
 
 const progress = (text: string) => process.stderr.write(`bench: ${text}\n`);
 
-async function build(): Promise<void> {
-  progress('building dist/ (tsc -p tsconfig.build.json)');
-  const tsc = path.join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
-  const child = spawn(process.execPath, [tsc, '-p', 'tsconfig.build.json'], { cwd: ROOT, stdio: ['ignore', 'inherit', 'inherit'] });
-  const code = await new Promise<number | null>((resolve, reject) => {
-    child.once('error', reject);
-    child.once('exit', resolve);
-  });
-  if (code !== 0) throw new BenchFailure(`the server does not build (tsc exited with ${String(code)})`);
-}
-
 function serverSpecs(): { baseline: ServerSpec; ours: ServerSpec } {
   return {
     baseline: {
@@ -488,7 +452,7 @@ function serverSpecs(): { baseline: ServerSpec; ours: ServerSpec } {
 }
 
 async function run(options: BenchOptions, tempDir: string): Promise<void> {
-  await build();
+  await buildServer();
   const specs = serverSpecs();
   const ciphertext = makeCiphertext();
   const sizeBytes = options.sizeMiB * MIB;

@@ -18,18 +18,15 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { buildServer, forwardOutput, freePort, HOST, ROOT } from './support.js';
 import { fetchTransport, type Transport } from '../src/client/transport.js';
 import { loginWithApiKey, VaultClient, type ApiKeyCredentials, type LoginOptions, type VaultSession } from '../src/client/vault-session.js';
 import { toHex } from '../src/crypto/encoding.js';
 import { signKeyPairFromSeed } from '../src/crypto/nacl.js';
 
-const HOST = '127.0.0.1';
-const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const PASSWORD = 'bench horse battery staple';
 const THROTTLE_SCOPES = [
   'ANON', 'USER', 'INFO', 'PRELOGIN', 'LOGIN', 'REGISTRATION', 'STATUS_CHECK', 'API_KEY_LOGIN', 'API_KEY_ACCESS',
@@ -88,28 +85,6 @@ interface RunningServer {
 let server: RunningServer | undefined;
 let interrupted = false;
 
-async function freePort(): Promise<number> {
-  return new Promise<number>((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, HOST, () => {
-      const address = probe.address();
-      const port = typeof address === 'object' && address !== null ? address.port : 0;
-      probe.close(() => (port > 0 ? resolve(port) : reject(new BenchFailure('no free port'))));
-    });
-  });
-}
-
-function forwardOutput(label: string, stream: NodeJS.ReadableStream | null): void {
-  let pending = '';
-  stream?.setEncoding('utf8');
-  stream?.on('data', (text: string) => {
-    const lines = (pending + text).split('\n');
-    pending = lines.pop() ?? '';
-    for (const line of lines) if (line.trim() !== '') process.stderr.write(`[${label}] ${line}\n`);
-  });
-}
-
 async function startServer(dataDir: string): Promise<RunningServer> {
   if (interrupted) throw new BenchFailure('interrupted');
   const port = await freePort();
@@ -166,17 +141,6 @@ async function startServer(dataDir: string): Promise<RunningServer> {
     }
     await sleep(100);
   }
-}
-
-async function build(): Promise<void> {
-  progress('building dist/ (tsc -p tsconfig.build.json)');
-  const tsc = path.join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
-  const child = spawn(process.execPath, [tsc, '-p', 'tsconfig.build.json'], { cwd: ROOT, stdio: ['ignore', 'inherit', 'inherit'] });
-  const code = await new Promise<number | null>((resolve, reject) => {
-    child.once('error', reject);
-    child.once('exit', resolve);
-  });
-  if (code !== 0) throw new BenchFailure(`the server does not build (tsc exited with ${String(code)})`);
 }
 
 /** CPU seconds (user + system) the process has used so far; undefined without /proc. */
@@ -404,7 +368,7 @@ function printReport(options: BenchOptions, measurements: Measurement[], ratios:
 const progress = (text: string) => process.stderr.write(`bench: ${text}\n`);
 
 async function run(options: BenchOptions, tempDir: string): Promise<void> {
-  await build();
+  await buildServer();
   server = await startServer(tempDir);
   const { baseUrl } = server;
   const transports = Array.from({ length: options.clients }, () => fetchTransport(baseUrl));

@@ -1,12 +1,9 @@
 // The vault's accounts and sessions (the Psono protocol). Keys and ciphertexts are the wire's hex
 // strings, stored as received: the server never holds a user key in clear.
 
-export interface HashingParameters {
-  u: number;
-  r: number;
-  p: number;
-  l: number;
-}
+import type { HashingParameters } from '../crypto/psono-kdf.js';
+
+export type { HashingParameters };
 
 export interface UserRecord {
   id: string;

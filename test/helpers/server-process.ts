@@ -1,5 +1,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { createTestDatabase } from './postgres.js';
 
 export interface ServerProcess {
   url: string;
@@ -55,5 +59,28 @@ export async function startServerProcess(env: Record<string, string>): Promise<S
         child.once('exit', () => resolve());
         child.kill('SIGTERM');
       }),
+  };
+}
+
+/** A real server process on a backend, in a temp folder (and a database of its own on PostgreSQL). */
+export interface BackendServer {
+  server: ServerProcess;
+  /** The temp folder; the server's data lives in its data/ subfolder. */
+  work: string;
+  close(): Promise<void>;
+}
+
+export async function startBackendServer(backend: 'sqlite' | 'postgres', env: Record<string, string> = {}): Promise<BackendServer> {
+  const work = await mkdtemp(path.join(tmpdir(), 'blindvault-server-'));
+  const database = backend === 'postgres' ? await createTestDatabase() : undefined;
+  const server = await startServerProcess({ DATA_DIR: path.join(work, 'data'), ...(database ? { DATABASE_URL: database.url } : {}), ...env });
+  return {
+    server,
+    work,
+    async close() {
+      await server.stop();
+      await database?.drop();
+      await rm(work, { recursive: true, force: true });
+    },
   };
 }

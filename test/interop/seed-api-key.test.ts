@@ -1,12 +1,11 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { readFile, rm, writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { after, before, describe, test } from 'node:test';
-import { createTestDatabase, type TestDatabase } from '../helpers/postgres.js';
-import { startServerProcess, type ServerProcess } from '../helpers/server-process.js';
-import { BACKENDS, tempDir } from '../helpers/stores.js';
+import { startBackendServer, type BackendServer, type ServerProcess } from '../helpers/server-process.js';
+import { BACKENDS } from '../helpers/stores.js';
 
 // The seed's API-key client (api-key-sessions.txt), completed with its steps 7 and 8, run unchanged
 // but for its configuration lines against a real server, with a vault that a Python client built
@@ -49,24 +48,19 @@ function configure(source: string, fixture: Fixture, key: Credentials): string {
 
 for (const backend of BACKENDS) {
   describe(`the seed's API-key client, completed (${backend})`, () => {
+    let running: BackendServer;
     let server: ServerProcess;
     let work: string;
-    let database: TestDatabase | undefined;
     let fixture: Fixture;
     let seed: string;
     before(async () => {
-      work = await tempDir('blindvault-seed-api-');
-      database = backend === 'postgres' ? await createTestDatabase() : undefined;
-      server = await startServerProcess({ DATA_DIR: path.join(work, 'data'), ...(database ? { DATABASE_URL: database.url } : {}) });
+      running = await startBackendServer(backend);
+      ({ server, work } = running);
       const built = await run(PYTHON, ['test/interop/vault_fixture.py', `${server.url}/server`], { timeout: 120_000 });
       fixture = JSON.parse(built.stdout.trim().split('\n').at(-1) ?? '{}') as Fixture;
       seed = await readFile('test/interop/seed/api_key_sessions.py', 'utf8');
     });
-    after(async () => {
-      await server?.stop();
-      await database?.drop();
-      await rm(work, { recursive: true, force: true });
-    });
+    after(async () => running?.close());
 
     test('an unrestricted key reads every datastore, every share recursively, and a secret', async () => {
       const script = path.join(work, 'seed-unrestricted.py');

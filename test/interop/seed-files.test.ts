@@ -1,13 +1,12 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { readFile, rm, writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { after, before, describe, test } from 'node:test';
-import { createTestDatabase, type TestDatabase } from '../helpers/postgres.js';
-import { startServerProcess, type ServerProcess } from '../helpers/server-process.js';
-import { BACKENDS, tempDir } from '../helpers/stores.js';
+import { startBackendServer, type BackendServer, type ServerProcess } from '../helpers/server-process.js';
+import { BACKENDS } from '../helpers/stores.js';
 
 // The two Python snippets of the e2e-file-api seed, run as they are but for their configuration
 // lines, against a real server process: Debian's python3 with python3-cryptography and python3-requests.
@@ -28,19 +27,14 @@ function configure(source: string, values: Record<string, string>): string {
 
 for (const backend of BACKENDS) {
   describe(`the seed's Python upload and download snippets (${backend})`, () => {
+    let running: BackendServer;
     let server: ServerProcess;
     let work: string;
-    let database: TestDatabase | undefined;
     before(async () => {
-      work = await tempDir('blindvault-interop-');
-      database = backend === 'postgres' ? await createTestDatabase() : undefined;
-      server = await startServerProcess({ DATA_DIR: path.join(work, 'data'), ...(database ? { DATABASE_URL: database.url } : {}) });
+      running = await startBackendServer(backend);
+      ({ server, work } = running);
     });
-    after(async () => {
-      await server?.stop();
-      await database?.drop();
-      await rm(work, { recursive: true, force: true });
-    });
+    after(async () => running?.close());
 
     for (const size of [0, 1, 3 * 1024 * 1024 + 7]) {
       test(`a ${size}-byte file goes up encrypted and comes back byte for byte`, async () => {

@@ -1,0 +1,44 @@
+// What both benchmarks need around the servers they start: a free loopback port, child output
+// with a label, and a fresh build of the server.
+import { spawn } from 'node:child_process';
+import { createServer } from 'node:net';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const HOST = '127.0.0.1';
+export const ROOT = fileURLToPath(new URL('..', import.meta.url));
+
+export async function freePort(): Promise<number> {
+  return new Promise<number>((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(0, HOST, () => {
+      const address = probe.address();
+      const port = typeof address === 'object' && address !== null ? address.port : 0;
+      probe.close(() => (port > 0 ? resolve(port) : reject(new Error('no free port'))));
+    });
+  });
+}
+
+/** Copies a child's output to stderr line by line, each line prefixed with `[label]`. */
+export function forwardOutput(label: string, stream: NodeJS.ReadableStream | null): void {
+  let pending = '';
+  stream?.setEncoding('utf8');
+  stream?.on('data', (text: string) => {
+    const lines = (pending + text).split('\n');
+    pending = lines.pop() ?? '';
+    for (const line of lines) if (line.trim() !== '') process.stderr.write(`[${label}] ${line}\n`);
+  });
+}
+
+/** Compiles the server into dist/ (tsc -p tsconfig.build.json); rejects when it does not build. */
+export async function buildServer(): Promise<void> {
+  process.stderr.write('bench: building dist/ (tsc -p tsconfig.build.json)\n');
+  const tsc = path.join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
+  const child = spawn(process.execPath, [tsc, '-p', 'tsconfig.build.json'], { cwd: ROOT, stdio: ['ignore', 'inherit', 'inherit'] });
+  const code = await new Promise<number | null>((resolve, reject) => {
+    child.once('error', reject);
+    child.once('exit', resolve);
+  });
+  if (code !== 0) throw new Error(`the server does not build (tsc exited with ${String(code)})`);
+}
