@@ -27,6 +27,7 @@ export const ERROR_CATALOGUE = {
   OWNER_TOKEN_REQUIRED: { status: 401, message: 'This action needs the owner token of the file.' },
   NOT_FOUND: { status: 404, message: 'Not found, expired, or no longer available.' },
   RANGE_NOT_SATISFIABLE: { status: 416, message: 'The requested byte range is outside the file.' },
+  RATE_LIMITED: { status: 429, message: 'Too many requests from this address; try again after Retry-After seconds.' },
   UPLOAD_ABORTED: { status: 400, message: 'The upload was interrupted before it completed.' },
   UNAVAILABLE: { status: 503, message: 'A backing store does not answer.' },
   INTERNAL: { status: 500, message: 'Internal error. The request id identifies it in the server log.' },

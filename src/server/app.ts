@@ -109,7 +109,14 @@ export async function buildApp(deps: AppDeps): Promise<App> {
 
   await app.register(openApiCollector, { version: BLINDVAULT_VERSION });
   await app.register(healthPlugin, { metadata, blobs });
-  await app.register(filesPlugin, { service: files, publicUrl: config.publicUrl, maxUploadBytes: config.maxUploadBytes });
+  await app.register(filesPlugin, {
+    service: files,
+    publicUrl: config.publicUrl,
+    maxUploadBytes: config.maxUploadBytes,
+    rateLimits: deps.rateLimits,
+    uploadRate: config.fileUploadRate,
+    clock,
+  });
 
   const serverKeys = await loadServerKeys(deps.vault, config.vault);
   const origin = (url: string | undefined) => (url ? new URL(url).origin : undefined);

@@ -17,6 +17,8 @@ export interface Config {
   fileDefaultMaxDownloads: number | null;
   fileMaxDownloads: number;
   fileResumeWindowSeconds: number;
+  /** Uploads per client address (anonymous uploads would otherwise fill the disk). */
+  fileUploadRate: ThrottleRate;
   sweepIntervalSeconds: number;
   staleUploadSeconds: number;
   /** false, the number of proxy hops in front of the server, or the proxies' addresses (IPs or CIDRs). */
@@ -65,7 +67,7 @@ const GIB = 1024 ** 3;
 const VARIABLES = [
   'PORT', 'HOST', 'DATA_DIR', 'PUBLIC_URL', 'DATABASE_URL', 'BLOB_STORE', 'MAX_UPLOAD_BYTES', 'SIGNUPS_ALLOWED',
   'SMTP_URL', 'FILE_DEFAULT_TTL_SECONDS', 'FILE_MAX_TTL_SECONDS', 'FILE_DEFAULT_MAX_DOWNLOADS', 'FILE_MAX_DOWNLOADS',
-  'FILE_RESUME_WINDOW_SECONDS',
+  'FILE_RESUME_WINDOW_SECONDS', 'FILE_UPLOAD_RATE',
   'SWEEP_INTERVAL_SECONDS', 'STALE_UPLOAD_SECONDS', 'TRUST_PROXY', 'LOG_LEVEL',
   'VAULT_BOX_PRIVATE_KEY', 'VAULT_SIGNING_SEED', 'VAULT_PSONO_PRIVATE_KEY', 'VAULT_WEB_CLIENT_URL',
   'VAULT_ALLOWED_USERNAME_DOMAINS', 'VAULT_ALLOW_MULTIPLE_SESSIONS', 'VAULT_WEB_TOKEN_MIN_S', 'VAULT_WEB_TOKEN_MAX_S',
@@ -123,6 +125,7 @@ export function parseConfig(raw: Raw): Config {
       defaultDownloads === undefined ? null : integer(raw, 'FILE_DEFAULT_MAX_DOWNLOADS', 0, 1, fileMaxDownloads),
     fileMaxDownloads,
     fileResumeWindowSeconds: integer(raw, 'FILE_RESUME_WINDOW_SECONDS', 3600, 0, 86400),
+    fileUploadRate: rate(raw, 'FILE_UPLOAD_RATE', '60/hour'),
     sweepIntervalSeconds: integer(raw, 'SWEEP_INTERVAL_SECONDS', 60, 1, 86400),
     staleUploadSeconds: integer(raw, 'STALE_UPLOAD_SECONDS', 86400, 60, 30 * 86400),
     trustProxy: trustProxy(raw.TRUST_PROXY),
@@ -150,8 +153,11 @@ const DEFAULT_THROTTLES: Record<ThrottleScope, string> = {
 const PERIODS: Record<string, number> = { second: 1, minute: 60, hour: 3600, day: 86400 };
 
 function throttle(raw: Raw, scope: ThrottleScope): ThrottleRate {
-  const name = `VAULT_THROTTLE_${scope.toUpperCase()}`;
-  const text = raw[name] ?? DEFAULT_THROTTLES[scope];
+  return rate(raw, `VAULT_THROTTLE_${scope.toUpperCase()}`, DEFAULT_THROTTLES[scope]);
+}
+
+function rate(raw: Raw, name: string, fallback: string): ThrottleRate {
+  const text = raw[name] ?? fallback;
   const match = /^([1-9][0-9]{0,8})\/(second|minute|hour|day)$/.exec(text);
   if (!match) throw new ConfigError(name, `expected a rate such as 48/day (per second, minute, hour or day), got ${JSON.stringify(text)}`);
   return { limit: Number(match[1]), windowSeconds: PERIODS[match[2] ?? 'day'] ?? 86400 };

@@ -54,6 +54,7 @@ export function renderBlindvaultError(error: unknown, request: FastifyRequest, r
   const body: ErrorResponse = { error: known.code, message: known.message, requestId: String(request.id) };
   // A request whose body was not read to the end (a refused upload) is not worth draining: close.
   if (!request.raw.complete) reply.header('connection', 'close');
+  if (typeof known.details?.retryAfterSeconds === 'number') reply.header('retry-after', String(known.details.retryAfterSeconds));
   reply.header('x-request-id', request.id);
   return reply.code(known.status).type('application/json; charset=utf-8').send(body);
 }

@@ -25,7 +25,8 @@ export async function openTestApp(
   options: { wrapBlobs?: (blobs: BlobStore) => BlobStore; onRoute?: (route: RouteOptions) => void } = {},
 ): Promise<TestApp> {
   const stores = await openTestStores(backend);
-  const config = parseConfig({ LOG_LEVEL: 'info', ...env });
+  // Tests upload far more than a client would: the upload rate is set where a test is about it.
+  const config = parseConfig({ LOG_LEVEL: 'info', FILE_UPLOAD_RATE: '1000000/second', ...env });
   const logs: string[] = [];
   let offsetMs = 0;
   const { app, files, serverKeys } = await buildApp({

@@ -127,3 +127,25 @@ describe('server faults', () => {
     }
   });
 });
+
+describe('upload rate', () => {
+  test('uploads past FILE_UPLOAD_RATE from one address get a 429 with Retry-After, before the body is read, and store nothing', async () => {
+    const t = await openTestApp('sqlite', { FILE_UPLOAD_RATE: '2/minute' });
+    try {
+      const send = () => {
+        const { body, contentType } = multipartBody(e2eUpload(randomBytes(100)));
+        return t.app.inject({ method: 'POST', url: '/upload', payload: body, headers: { 'content-type': contentType } });
+      };
+      assert.equal((await send()).statusCode, 200);
+      assert.equal((await send()).statusCode, 200);
+      const refused = await send();
+      assert.equal(refused.statusCode, 429);
+      assert.equal(refused.json().error, 'RATE_LIMITED');
+      assert.ok(Number(refused.headers['retry-after']) >= 1);
+      assert.equal((await allFileIds(t.stores.metadata)).length, 2, 'the refused upload stored nothing');
+      assert.equal((await t.app.inject({ method: 'GET', url: '/healthz' })).statusCode, 200, 'other routes are not limited');
+    } finally {
+      await t.close();
+    }
+  });
+});

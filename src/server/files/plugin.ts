@@ -1,19 +1,39 @@
 import multipart from '@fastify/multipart';
 import type { FastifyInstance } from 'fastify';
+import { BlindvaultError } from '../../protocol/errors.js';
+import type { RateLimitStore } from '../../store/rate-limit-store.js';
 import { renderBlindvaultError } from '../errors.js';
+import { createRateLimiter, type Rate } from '../rate-limiter.js';
 import { multipartLimits } from './multipart.js';
 import { filesRoutes } from './routes.js';
 import type { FilesService } from './service.js';
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** Counted per client address against FILE_UPLOAD_RATE, in the shared store. */
+    uploadRateLimited?: boolean;
+  }
+}
 
 export interface FilesPluginOptions {
   service: FilesService;
   publicUrl: string | undefined;
   maxUploadBytes: number;
+  rateLimits: RateLimitStore;
+  uploadRate: Rate;
+  clock: () => Date;
 }
 
 /** The e2e file API of the seed: POST /upload, GET /f/{id}/encrypted, the owner's /f/{id}/manage. */
 export async function filesPlugin(app: FastifyInstance, options: FilesPluginOptions): Promise<void> {
   app.setErrorHandler(renderBlindvaultError);
+  const overLimit = createRateLimiter(options.rateLimits, options.clock);
+  // Before the body is read: a refused upload costs the server nothing but this check.
+  app.addHook('onRequest', async (request) => {
+    if (!request.routeOptions.config.uploadRateLimited) return;
+    const over = await overLimit('upload', request.ip, options.uploadRate);
+    if (over) throw new BlindvaultError('RATE_LIMITED', { retryAfterSeconds: over.retryAfterSeconds });
+  });
   await app.register(multipart, { limits: multipartLimits(options.maxUploadBytes), throwFileSizeLimit: true });
-  await app.register(filesRoutes, options);
+  await app.register(filesRoutes, { service: options.service, publicUrl: options.publicUrl, maxUploadBytes: options.maxUploadBytes });
 }

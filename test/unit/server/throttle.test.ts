@@ -22,6 +22,16 @@ function memoryRateLimits(): RateLimitStore {
   };
 }
 
+test('rate limiter: under the limit answers nothing; over it, how long to wait', async () => {
+  const { createRateLimiter } = await import('../../../src/server/rate-limiter.js');
+  let now = Date.parse('2026-01-01T00:00:10Z');
+  const overLimit = createRateLimiter(memoryRateLimits(), () => new Date(now));
+  assert.equal(await overLimit('upload', 'ip', { limit: 1, windowSeconds: 60 }), undefined);
+  assert.deepEqual(await overLimit('upload', 'ip', { limit: 1, windowSeconds: 60 }), { retryAfterSeconds: 50 });
+  now = Date.parse('2026-01-01T00:02:30Z');
+  assert.equal(await overLimit('upload', 'ip', { limit: 1, windowSeconds: 60 }), undefined, 'two windows later');
+});
+
 test('throttle: a sliding window - a burst at the end of one window still counts early in the next', async () => {
   let now = Date.parse('2026-01-01T00:00:50Z');
   const rates = parseConfig({ VAULT_THROTTLE_LOGIN: '10/minute' }).vault.throttles;
