@@ -24,6 +24,9 @@ describe('the route table', () => {
       assert.ok(schema?.response, `${name} has response schemas`);
       assert.ok(schema.response['4xx'] || schema.response['5xx'], `${name} declares its error shape`);
       if (route.url.includes(':')) assert.ok(schema.params, `${name} validates its path params`);
+      const config = route.config as { rateLimit?: string; vault?: { auth: string; scope?: string } } | undefined;
+      // Vault routes: anonymous ones count per address (anon + scope), token ones per user (user + scope).
+      assert.ok(config?.rateLimit !== undefined || config?.vault !== undefined, `${name} states its rate-limit class`);
     }
   });
 

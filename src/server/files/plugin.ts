@@ -10,8 +10,13 @@ import type { FilesService } from './service.js';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
-    /** Counted per client address against FILE_UPLOAD_RATE, in the shared store. */
-    uploadRateLimited?: boolean;
+    /**
+     * Every route of the server states how it is rate-limited: 'upload' is counted per client
+     * address against FILE_UPLOAD_RATE in the shared store; 'none' is a decision, not an omission
+     * (downloads are bounded by their file's own limits, health checks by the load balancer).
+     * Vault routes state theirs in `vault.scope` (spec §4).
+     */
+    rateLimit?: 'upload' | 'none';
   }
 }
 
@@ -30,7 +35,7 @@ export async function filesPlugin(app: FastifyInstance, options: FilesPluginOpti
   const overLimit = createRateLimiter(options.rateLimits, options.clock);
   // Before the body is read: a refused upload costs the server nothing but this check.
   app.addHook('onRequest', async (request) => {
-    if (!request.routeOptions.config.uploadRateLimited) return;
+    if (request.routeOptions.config.rateLimit !== 'upload') return;
     const over = await overLimit('upload', request.ip, options.uploadRate);
     if (over) throw new BlindvaultError('RATE_LIMITED', { retryAfterSeconds: over.retryAfterSeconds });
   });

@@ -50,7 +50,7 @@ export async function filesRoutes(app: FastifyInstance, options: FilesRoutesOpti
 
   routes.post(
     '/upload',
-    { schema: { consumes: ['multipart/form-data'], response: { 200: UploadResponseSchema, ...ERRORS } }, config: { uploadRateLimited: true } },
+    { schema: { consumes: ['multipart/form-data'], response: { 200: UploadResponseSchema, ...ERRORS } }, config: { rateLimit: 'upload' } },
     async (request, reply) => {
       const declared = Number(request.headers['content-length']);
       if (declared > options.maxUploadBytes + MULTIPART_OVERHEAD_BYTES) throw new BlindvaultError('PAYLOAD_TOO_LARGE');
@@ -86,7 +86,7 @@ export async function filesRoutes(app: FastifyInstance, options: FilesRoutesOpti
 
   routes.get(
     '/f/:id/encrypted',
-    { schema: { params: FileParamsSchema, headers: RangeHeadersSchema, response: { ...ERRORS } } },
+    { schema: { params: FileParamsSchema, headers: RangeHeadersSchema, response: { ...ERRORS } }, config: { rateLimit: 'none' } },
     async (request, reply) => {
       let download: Download;
       try {
@@ -112,7 +112,7 @@ export async function filesRoutes(app: FastifyInstance, options: FilesRoutesOpti
 
   routes.head(
     '/f/:id/encrypted',
-    { schema: { params: FileParamsSchema, response: { ...ERRORS } } },
+    { schema: { params: FileParamsSchema, response: { ...ERRORS } }, config: { rateLimit: 'none' } },
     async (request, reply) => {
       const { record, etag } = await service.inspectDownload(request.params.id);
       setDownloadHeaders(reply, record, etag).header('content-length', record.sizeBytes ?? 0);
@@ -131,7 +131,7 @@ export async function filesRoutes(app: FastifyInstance, options: FilesRoutesOpti
 
   routes.get(
     '/f/:id/manage',
-    { schema: { ...manageSchema, produces: ['application/json', 'text/html'], response: { 200: FileInfoResponseSchema, ...ERRORS } } },
+    { schema: { ...manageSchema, produces: ['application/json', 'text/html'], response: { 200: FileInfoResponseSchema, ...ERRORS } }, config: { rateLimit: 'none' } },
     async (request, reply) => {
       const record = await service.describe(request.params.id, ownerToken(request));
       reply.header('cache-control', 'no-store');
@@ -145,7 +145,7 @@ export async function filesRoutes(app: FastifyInstance, options: FilesRoutesOpti
 
   routes.patch(
     '/f/:id/manage',
-    { schema: { ...manageSchema, body: UpdateFileRequestSchema, response: { 200: FileInfoResponseSchema, ...ERRORS } } },
+    { schema: { ...manageSchema, body: UpdateFileRequestSchema, response: { 200: FileInfoResponseSchema, ...ERRORS } }, config: { rateLimit: 'none' } },
     async (request) => {
       const { expires_in: expiresInSeconds, max_downloads: maxDownloads } = request.body;
       const record = await service.update(request.params.id, ownerToken(request), {
@@ -158,7 +158,7 @@ export async function filesRoutes(app: FastifyInstance, options: FilesRoutesOpti
 
   routes.delete(
     '/f/:id/manage',
-    { schema: { ...manageSchema, response: { 204: Type.Null(), ...ERRORS } } },
+    { schema: { ...manageSchema, response: { 204: Type.Null(), ...ERRORS } }, config: { rateLimit: 'none' } },
     async (request, reply) => {
       await service.remove(request.params.id, ownerToken(request));
       return reply.code(204).send(null);

@@ -16,7 +16,7 @@ export async function healthPlugin(app: FastifyInstance, { metadata, blobs }: He
   app.setErrorHandler(renderBlindvaultError);
   app.get(
     '/healthz',
-    { schema: { response: { 200: Type.Object({ status: Type.Literal('ok') }), '5xx': ErrorResponseSchema } } },
+    { schema: { response: { 200: Type.Object({ status: Type.Literal('ok') }), '5xx': ErrorResponseSchema } }, config: { rateLimit: 'none' } },
     async (request) => {
       try {
         await Promise.all([metadata.ping(), blobs.ping()]);

@@ -21,7 +21,7 @@ export const openApiCollector = fp(async (app: FastifyInstance, { version }: { v
 export async function openApiRoute(app: FastifyInstance): Promise<void> {
   app.get(
     '/openapi.json',
-    { schema: { hide: true, response: { 200: Type.Object({}, { additionalProperties: true }), '4xx': ErrorResponseSchema } } },
+    { schema: { hide: true, response: { 200: Type.Object({}, { additionalProperties: true }), '4xx': ErrorResponseSchema } }, config: { rateLimit: 'none' } },
     async () => app.swagger(),
   );
 }
