@@ -113,13 +113,12 @@ export function parseSecretUpdate(body: unknown) {
   return { secretId: must(secretId), changes: { ...(data !== undefined ? { data } : {}), ...(dataNonce !== undefined ? { dataNonce } : {}), ...cb } };
 }
 
-export function parseLinkMove(body: unknown, shareKind: boolean) {
+export function parseLinkMove(body: unknown) {
   const f = new FieldReader(body);
   const linkId = f.uuid('link_id', true);
   const datastoreId = f.uuid('new_parent_datastore_id');
   const shareId = f.uuid('new_parent_share_id');
   f.done();
-  void shareKind;
   return { linkId: must(linkId), parent: parent(datastoreId, shareId, 'NO_PARENT_PROVIDED') };
 }
 

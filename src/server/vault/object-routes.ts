@@ -106,7 +106,7 @@ export function objectRoutes(app: FastifyInstance, options: ObjectRoutesOptions)
   route('POST', '/secret/', write({ apiKey: 'restricted' }), async (r) => secrets.update(authOf(r), parseSecretUpdate(body(r))));
   route('GET', '/secret/history/:id/', read(), async (r) => secrets.history(authOf(r), pathId(r, 'SECRET_ID_BADLY_FORMED')));
   route('GET', '/history/:id/', read(), async (r) => secrets.historyEntry(authOf(r), pathId(r, 'SECRET_HISTORY_ID_BADLY_FORMED')));
-  route('POST', '/secret/link/', write(), async (r) => secrets.moveLink(authOf(r), parseLinkMove(body(r), false)));
+  route('POST', '/secret/link/', write(), async (r) => secrets.moveLink(authOf(r), parseLinkMove(body(r))));
   route('DELETE', '/secret/link/', write(), async (r) => secrets.deleteLink(authOf(r), parseLinkId(body(r)).linkId));
 
   // Shares (§3.7): POST creates and PUT updates.
@@ -116,7 +116,7 @@ export function objectRoutes(app: FastifyInstance, options: ObjectRoutesOptions)
   route('PUT', '/share/', write(), async (r) => shares.update(authOf(r), parseShareUpdate(body(r))));
   route('PUT', '/share/link/', write(), async (r, reply) => reply.code(201).send(await shares.createLink(authOf(r), parseShareLinkCreate(body(r)))));
   route('POST', '/share/link/', write(), async (r) => {
-    const { linkId, parent } = parseLinkMove(body(r), true);
+    const { linkId, parent } = parseLinkMove(body(r));
     return shares.moveLink(authOf(r), linkId, parent);
   });
   route('DELETE', '/share/link/', write(), async (r) => shares.deleteLink(authOf(r), parseLinkId(body(r)).linkId));
