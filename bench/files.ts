@@ -8,7 +8,6 @@
 // this process only generates load. The body is 1 MiB of random bytes repeated, never held whole.
 // Exit 0 whether targets are met or missed; exit 1 when something fails (a non-2xx answer, wrong
 // bytes back, a server that dies).
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
@@ -17,7 +16,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { parseArgs } from 'node:util';
-import { buildServer, forwardOutput, freePort, HOST, ROOT } from './support.js';
+import { buildServer, freePort, HOST, ROOT, spawnServer } from './support.js';
 
 const MIB = 1024 * 1024;
 const PATTERN_BYTES = MIB;
@@ -214,24 +213,7 @@ async function startServer(spec: ServerSpec, dataDir: string): Promise<RunningSe
   if (interrupted) throw new BenchFailure('interrupted');
   await mkdir(dataDir, { recursive: true });
   const port = await freePort();
-  const child: ChildProcess = spawn(process.execPath, spec.args, {
-    cwd: ROOT,
-    env: { ...process.env, ...spec.env, PORT: String(port), DATA_DIR: dataDir },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  forwardOutput(spec.label, child.stdout);
-  forwardOutput(spec.label, child.stderr);
-  let exitedEarly: string | undefined;
-  const exited = new Promise<void>((resolve) => {
-    child.once('exit', (code, signal) => {
-      exitedEarly = `exited with ${signal ?? `code ${String(code)}`}`;
-      resolve();
-    });
-    child.once('error', (error) => {
-      exitedEarly = `did not start: ${error.message}`;
-      resolve();
-    });
-  });
+  const { child, exited, exitReason } = spawnServer(spec.label, spec.args, { ...process.env, ...spec.env, PORT: String(port), DATA_DIR: dataDir });
   let stopping = false;
   const server: RunningServer = {
     spec,
@@ -241,7 +223,7 @@ async function startServer(spec: ServerSpec, dataDir: string): Promise<RunningSe
       running.delete(server);
       if (stopping) return;
       stopping = true;
-      if (exitedEarly === undefined) {
+      if (exitReason() === undefined) {
         child.kill('SIGTERM');
         const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
         await exited;
@@ -253,12 +235,12 @@ async function startServer(spec: ServerSpec, dataDir: string): Promise<RunningSe
   running.add(server);
   // Unexpected deaths surface as failed requests; this names the cause.
   void exited.then(() => {
-    if (!stopping) process.stderr.write(`[${spec.label}] ${exitedEarly ?? 'exited'}\n`);
+    if (!stopping) process.stderr.write(`[${spec.label}] ${exitReason() ?? 'exited'}\n`);
   });
 
   const deadline = Date.now() + 20_000;
   for (;;) {
-    if (exitedEarly !== undefined) throw new BenchFailure(`${spec.label} server ${exitedEarly}`);
+    if (exitReason() !== undefined) throw new BenchFailure(`${spec.label} server ${exitReason()}`);
     try {
       const res = await get(port, '/healthz');
       const text = await readText(res);

@@ -1,6 +1,6 @@
 // What both benchmarks need around the servers they start: a free loopback port, child output
 // with a label, and a fresh build of the server.
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -41,4 +41,32 @@ export async function buildServer(): Promise<void> {
     child.once('exit', resolve);
   });
   if (code !== 0) throw new Error(`the server does not build (tsc exited with ${String(code)})`);
+}
+
+export interface ChildServer {
+  child: ChildProcess;
+  pid: number;
+  /** Settles when the process has ended (or failed to start). */
+  exited: Promise<void>;
+  /** Why it ended, once it has; undefined while it runs. */
+  exitReason(): string | undefined;
+}
+
+/** Starts a server process with its output labelled on stderr, and keeps track of its end. */
+export function spawnServer(label: string, args: string[], env: NodeJS.ProcessEnv): ChildServer {
+  const child = spawn(process.execPath, args, { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  forwardOutput(label, child.stdout);
+  forwardOutput(label, child.stderr);
+  let reason: string | undefined;
+  const exited = new Promise<void>((resolve) => {
+    child.once('exit', (code, signal) => {
+      reason = `exited with ${signal ?? `code ${String(code)}`}`;
+      resolve();
+    });
+    child.once('error', (error) => {
+      reason = `did not start: ${error.message}`;
+      resolve();
+    });
+  });
+  return { child, pid: child.pid ?? 0, exited, exitReason: () => reason };
 }

@@ -14,14 +14,13 @@
 // operations are counted (and their latencies kept), then the in-flight operations are drained.
 // Exit 0 when every measurement ran; exit 1 when something fails (a non-2xx answer, an exception,
 // a server that dies); 2 for bad arguments; 130 when interrupted.
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { buildServer, forwardOutput, freePort, HOST, ROOT } from './support.js';
+import { buildServer, freePort, HOST, ROOT, spawnServer } from './support.js';
 import { fetchTransport, type Transport } from '../src/client/transport.js';
 import { loginWithApiKey, VaultClient, type ApiKeyCredentials, type LoginOptions, type VaultSession } from '../src/client/vault-session.js';
 import { toHex } from '../src/crypto/encoding.js';
@@ -89,24 +88,7 @@ async function startServer(dataDir: string): Promise<RunningServer> {
   if (interrupted) throw new BenchFailure('interrupted');
   const port = await freePort();
   const throttles = Object.fromEntries(THROTTLE_SCOPES.map((scope) => [`VAULT_THROTTLE_${scope}`, UNTHROTTLED]));
-  const child: ChildProcess = spawn(process.execPath, [path.join(ROOT, 'dist', 'server', 'main.js')], {
-    cwd: ROOT,
-    env: { ...process.env, ...throttles, DATA_DIR: dataDir, PORT: String(port), HOST, LOG_LEVEL: 'warn' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  forwardOutput('blindvault', child.stdout);
-  forwardOutput('blindvault', child.stderr);
-  let exitedEarly: string | undefined;
-  const exited = new Promise<void>((resolve) => {
-    child.once('exit', (code, signal) => {
-      exitedEarly = `exited with ${signal ?? `code ${String(code)}`}`;
-      resolve();
-    });
-    child.once('error', (error) => {
-      exitedEarly = `did not start: ${error.message}`;
-      resolve();
-    });
-  });
+  const { child, exited, exitReason } = spawnServer('blindvault', [path.join(ROOT, 'dist', 'server', 'main.js')], { ...process.env, ...throttles, DATA_DIR: dataDir, PORT: String(port), HOST, LOG_LEVEL: 'warn' });
   let stopping = false;
   const running: RunningServer = {
     pid: child.pid ?? 0,
@@ -114,7 +96,7 @@ async function startServer(dataDir: string): Promise<RunningServer> {
     stop: async () => {
       if (stopping) return;
       stopping = true;
-      if (exitedEarly === undefined) {
+      if (exitReason() === undefined) {
         child.kill('SIGTERM');
         const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
         await exited;
@@ -124,12 +106,12 @@ async function startServer(dataDir: string): Promise<RunningServer> {
   };
   // Unexpected deaths surface as failed requests; this names the cause.
   void exited.then(() => {
-    if (!stopping) process.stderr.write(`[blindvault] ${exitedEarly ?? 'exited'}\n`);
+    if (!stopping) process.stderr.write(`[blindvault] ${exitReason() ?? 'exited'}\n`);
   });
 
   const deadline = Date.now() + 20_000;
   for (;;) {
-    if (exitedEarly !== undefined) throw new BenchFailure(`the server ${exitedEarly}`);
+    if (exitReason() !== undefined) throw new BenchFailure(`the server ${exitReason()}`);
     try {
       const res = await fetch(`${running.baseUrl}/healthz`);
       const text = await res.text();
