@@ -172,7 +172,8 @@ export interface VaultObjectStore {
   /** The share, the creator's own right (all flags, accepted) and its link (made by that creator), in one transaction. */
   createShare(share: ShareRecord, ownRight: ShareRightRecord, link: { linkId: string; parent: LinkParent }): Promise<WriteResult<string>>;
   getShare(id: string): Promise<ShareRecord | undefined>;
-  updateShare(id: string, changes: { data?: string; dataNonce?: string }, options: { oldWriteDate?: Date; now: Date }): Promise<WriteResult>;
+  /** Only if the user may write the share (checked by the statement that locks its row); 'not_found' otherwise. */
+  updateShareFor(userId: string, id: string, changes: { data?: string; dataNonce?: string }, options: { oldWriteDate?: Date; now: Date }): Promise<WriteResult>;
   /** Every unexpired right of a user (pending, accepted, declined), for GET /share/. */
   rightsOfUser(userId: string, now: Date): Promise<ShareRightRecord[]>;
   /** Every unexpired right on a share, for GET /share/rights/{id}/. */

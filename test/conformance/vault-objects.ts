@@ -261,8 +261,9 @@ export function vaultObjectsSuite(name: string, open: () => Promise<VaultObjects
       await h.objects.createDatastore(d);
       const share = { id: randomUUID(), userId, data: hex(40), dataNonce: hex(24), createdAt: T0, writeDate: T0 };
       await h.objects.createShare(share, right(share.id, userId), { linkId: randomUUID(), parent: { datastoreId: d.id } });
-      assert.deepEqual(await h.objects.updateShare(share.id, { data: 'aa', dataNonce: 'bb' }, { oldWriteDate: T0, now: at(7) }), { ok: true, value: at(7) });
-      assert.deepEqual(await h.objects.updateShare(share.id, { data: 'cc' }, { oldWriteDate: T0, now: at(8) }), { ok: false, reason: 'write_date_mismatch' });
+      assert.deepEqual(await h.objects.updateShareFor(otherId, share.id, { data: 'aa', dataNonce: 'bb' }, { now: at(7) }), { ok: false, reason: 'not_found' }, 'no write right');
+      assert.deepEqual(await h.objects.updateShareFor(userId, share.id, { data: 'aa', dataNonce: 'bb' }, { oldWriteDate: T0, now: at(7) }), { ok: true, value: at(7) });
+      assert.deepEqual(await h.objects.updateShareFor(userId, share.id, { data: 'cc' }, { oldWriteDate: T0, now: at(8) }), { ok: false, reason: 'write_date_mismatch' });
       assert.equal((await h.objects.getShare(share.id))?.data, 'aa');
     });
 

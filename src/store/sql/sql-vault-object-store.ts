@@ -420,9 +420,13 @@ export class SqlVaultObjectStore implements VaultObjectStore {
     return row && toShare(row);
   }
 
-  async updateShare(id: string, changes: { data?: string; dataNonce?: string }, options: { oldWriteDate?: Date; now: Date }): Promise<WriteResult> {
+  async updateShareFor(userId: string, id: string, changes: { data?: string; dataNonce?: string }, options: { oldWriteDate?: Date; now: Date }): Promise<WriteResult> {
     return this.#db.transaction().execute(async (tx) => {
-      const current = await tx.selectFrom('shares').selectAll().where('id', '=', id).$if(this.#lock, (qb) => qb.forUpdate()).executeTakeFirst();
+      const { rows } = await sql<Selectable<SharesTable>>`
+        with recursive ${rightsCtes(sql`select ${idParam(userId)} as user_id, ${idParam(id)} as share_id`, options.now.getTime())}
+        select * from shares where id = ${id} and exists (select 1 from reach where w = 1)
+        ${this.#lock ? sql`for update of shares` : sql``}`.execute(tx);
+      const current = rows[0];
       if (!current) return fail('not_found');
       if (options.oldWriteDate && Number(current.write_date) !== options.oldWriteDate.getTime()) return fail('write_date_mismatch');
       const set: Updateable<SharesTable> = { write_date: options.now.getTime() };

@@ -119,8 +119,8 @@ export function createSharesService({ objects, vault, policy, clock }: SharesSer
   }
 
   async function update(auth: AuthContext, request: ReturnType<typeof parseShareUpdate>) {
-    if (!(await policy.shareRights(auth.user.id, request.shareId)).write) throw new BlindvaultError('NO_PERMISSION_OR_NOT_EXIST');
-    const result = await objects.updateShare(request.shareId, request.changes, { ...(request.oldWriteDate ? { oldWriteDate: request.oldWriteDate } : {}), now: clock() });
+    // Write on the share, checked by the statement that locks it.
+    const result = await objects.updateShareFor(auth.user.id, request.shareId, request.changes, { ...(request.oldWriteDate ? { oldWriteDate: request.oldWriteDate } : {}), now: clock() });
     if (!result.ok) throw new BlindvaultError(result.reason === 'write_date_mismatch' ? 'WRITE_DATE_MISMATCH' : 'NO_PERMISSION_OR_NOT_EXIST');
     return { success: 'Data updated.', write_date: formatIsoTime(result.value) };
   }
