@@ -167,6 +167,16 @@ for (const backend of BACKENDS) {
       body(await alice.request('POST', '/share/link/', { link_id: shareLink, new_parent_datastore_id: alice.datastoreId }), 200);
       body(await alice.request('DELETE', '/secret/link/', { link_id: secretLink }), 200);
       body(await alice.request('DELETE', '/share/link/', { link_id: shareLink }), 200);
+
+      // A link that stops existing between the check and the write: of two deletes at once, one
+      // deletes it and the other is told it does not exist.
+      for (const path of ['/secret/link/', '/share/link/'] as const) {
+        const linkId = randomUUID();
+        if (path === '/secret/link/') await secret(alice, { parent_datastore_id: alice.datastoreId }, linkId);
+        else body(await alice.request('PUT', '/share/link/', { link_id: linkId, share_id: other, parent_datastore_id: alice.datastoreId }), 201);
+        const answers = await Promise.all([alice.request('DELETE', path, { link_id: linkId }), alice.request('DELETE', path, { link_id: linkId })]);
+        assert.deepEqual(answers.map((a) => a.status).sort(), [200, 400], `DELETE ${path} twice at once`);
+      }
     });
   });
 }

@@ -10,7 +10,7 @@ import type { ReplayStore } from '../../../store/replay-store.js';
 import type { VaultObjectStore } from '../../../store/vault-object-store.js';
 import type { VaultStore } from '../../../store/vault-store.js';
 import type { VaultConfig } from '../../config.js';
-import type { Policy } from '../auth/policy.js';
+import { apiKeyMayAct, ownsApiKey, type Policy } from '../auth/policy.js';
 import type { AuthContext } from '../auth/authenticator.js';
 import type { ServerKeys } from '../server-keys.js';
 import { mintSession } from '../sessions/mint-session.js';
@@ -38,7 +38,7 @@ export function createApiKeysService({ apiKeys, objects, vault, replays, policy,
 
   async function ownKey(auth: AuthContext, id: string): Promise<ApiKeyRecord> {
     const key = await apiKeys.getApiKey(id);
-    if (!key || key.userId !== auth.user.id) throw new BlindvaultError('VAULT_OBJECT_UNKNOWN', { resourceId: id });
+    if (!key || !ownsApiKey(auth.user.id, key)) throw new BlindvaultError('VAULT_OBJECT_UNKNOWN', { resourceId: id });
     return key;
   }
 
@@ -101,7 +101,7 @@ export function createApiKeysService({ apiKeys, objects, vault, replays, policy,
   /** BV: the caller must be able to read the secret (Psono only checks that some link exists, §5 #4). */
   async function addSecret(auth: AuthContext, request: ReturnType<typeof parseApiKeySecretCreate>) {
     const key = await apiKeys.getApiKey(request.apiKeyId);
-    if (!key || key.userId !== auth.user.id || !(await policy.secretRights(auth.user.id, request.secretId)).read) {
+    if (!key || !ownsApiKey(auth.user.id, key) || !(await policy.secretRights(auth.user.id, request.secretId)).read) {
       throw new BlindvaultError('NO_PERMISSION_OR_NOT_EXIST');
     }
     const id = createId();
@@ -113,7 +113,7 @@ export function createApiKeysService({ apiKeys, objects, vault, replays, policy,
   async function removeSecret(auth: AuthContext, grantId: string) {
     const grant = await apiKeys.getApiKeySecret(grantId);
     const key = grant && (await apiKeys.getApiKey(grant.apiKeyId));
-    if (!grant || !key || key.userId !== auth.user.id) throw new BlindvaultError('NO_PERMISSION_OR_NOT_EXIST');
+    if (!grant || !key || !ownsApiKey(auth.user.id, key)) throw new BlindvaultError('NO_PERMISSION_OR_NOT_EXIST');
     await apiKeys.deleteApiKeySecret(grantId);
     return {};
   }
@@ -130,9 +130,9 @@ export function createApiKeysService({ apiKeys, objects, vault, replays, policy,
     const signature = /^[0-9a-fA-F]{128}$/.test(signatureHex) ? fromHex(signatureHex.toLowerCase()) : undefined;
     const verifyKey = key ? fromHex(key.verifyKey) : undefined;
     const signed = verifyDetached(verifyKey ?? dummyVerifyKey, utf8(infoText), signature ?? new Uint8Array(64));
-    if (!info || !key || !signature || !verifyKey || !signed || !key.active) throw generic();
+    if (!info || !key || !signature || !verifyKey || !signed) throw generic();
     const user = await vault.findUserById(key.userId);
-    if (!user || !user.isActive || !user.isEmailActive) throw generic();
+    if (!apiKeyMayAct(key, user)) throw generic();
     const now = clock();
     if (info.deviceTime && Math.abs(info.deviceTime.getTime() - now.getTime()) > DEVICE_TIME_SKEW_MS) throw generic();
     if (!(await replays.remember('api_key_login', sha256Hex(signatureHex.toLowerCase()), new Date(now.getTime() + LOGIN_REPLAY_MS), now))) throw generic();
@@ -196,7 +196,7 @@ export function createApiKeysService({ apiKeys, objects, vault, replays, policy,
     const key = await apiKeys.getApiKey(apiKeyId);
     const grant = key && (await apiKeys.findApiKeySecret(apiKeyId, secretId));
     const owner = key && (await vault.findUserById(key.userId));
-    if (!key || !grant || !owner || !key.active || !owner.isActive || !owner.isEmailActive || !key[need]) throw new BlindvaultError('NO_PERMISSION_OR_NOT_EXIST');
+    if (!key || !grant || !apiKeyMayAct(key, owner, need)) throw new BlindvaultError('NO_PERMISSION_OR_NOT_EXIST');
     return { key, grant, owner, caller: { userId: owner.id, apiKeyId: key.id } };
   }
 
@@ -220,7 +220,7 @@ export function createApiKeysService({ apiKeys, objects, vault, replays, policy,
   async function inspect(apiKeyId: string) {
     const key = await apiKeys.getApiKey(apiKeyId);
     const owner = key && (await vault.findUserById(key.userId));
-    if (!key || !owner || !key.active || !owner.isActive || !owner.isEmailActive) throw new BlindvaultError('NO_PERMISSION_OR_NOT_EXIST');
+    if (!key || !apiKeyMayAct(key, owner)) throw new BlindvaultError('NO_PERMISSION_OR_NOT_EXIST');
     const grants = await apiKeys.listApiKeySecrets(apiKeyId);
     const secrets = [];
     for (const g of grants) {

@@ -1,6 +1,7 @@
 import { BlindvaultError } from '../../../protocol/errors.js';
-import type { ApiKeyStore } from '../../../store/api-key-store.js';
+import type { ApiKeyRecord, ApiKeyStore } from '../../../store/api-key-store.js';
 import type { Flags, LinkParent, SecretCaller, ShareLinkRecord, ShareRightRecord, VaultObjectStore } from '../../../store/vault-object-store.js';
+import type { UserRecord } from '../../../store/vault-store.js';
 import type { VaultRouteConfig } from '../routing.js';
 import type { AuthContext } from './authenticator.js';
 
@@ -140,6 +141,11 @@ export function createPolicy({ objects, apiKeys, clock }: PolicyDeps) {
     return mayManageRight(userId, right);
   }
 
+  /** Only its holder accepts or declines a right, while it is pending and unexpired. */
+  function mayAnswerRight(userId: string, right: ShareRightRecord): boolean {
+    return right.userId === userId && right.accepted === null && (right.expirationDate === null || right.expirationDate > clock());
+  }
+
   /** A right is shown to its holder and to the user who gave it, until it expires. */
   function mayReadRight(userId: string, right: ShareRightRecord): boolean {
     const now = clock();
@@ -163,7 +169,25 @@ export function createPolicy({ objects, apiKeys, clock }: PolicyDeps) {
     mayManageRight,
     mayDeleteRight,
     mayReadRight,
+    mayAnswerRight,
   };
+}
+
+/**
+ * API keys are managed by their owner alone (from password sessions: `sessionMayUse`). Datastores
+ * are their owner's too; that check is the store's query itself (`getDatastore(id, ownerId)`).
+ */
+export function ownsApiKey(userId: string, key: ApiKeyRecord): boolean {
+  return key.userId === userId;
+}
+
+/**
+ * May an API key act (log in, or reach its secrets without a session)? Only an active key of an
+ * active, verified owner, and for session-less access only with the flag the action needs; the
+ * owner's rights on the secret are then checked by the store's read or write.
+ */
+export function apiKeyMayAct(key: ApiKeyRecord, owner: UserRecord | undefined, need?: 'read' | 'write'): owner is UserRecord {
+  return key.active && owner !== undefined && owner.isActive && owner.isEmailActive && (need === undefined || key[need]);
 }
 
 export type Policy = ReturnType<typeof createPolicy>;

@@ -293,9 +293,7 @@ export function createSharesService({ objects, vault, policy, clock }: SharesSer
 
   async function pendingRightOf(auth: AuthContext, rightId: string) {
     const r = await objects.getShareRight(rightId);
-    const now = clock();
-    if (!r || r.userId !== auth.user.id || r.accepted !== null || (r.expirationDate !== null && r.expirationDate <= now)) return undefined;
-    return r;
+    return r && policy.mayAnswerRight(auth.user.id, r) ? r : undefined;
   }
 
   async function accept(auth: AuthContext, request: ReturnType<typeof parseShareRightAccept>) {
