@@ -52,7 +52,7 @@ export interface VaultPluginOptions {
   clock: () => Date;
 }
 
-/** The Psono-compatible vault under /server (spec vault-protocol.md). */
+/** The Psono-compatible vault under /server (docs/vault-protocol.md). */
 export async function vaultPlugin(app: FastifyInstance, options: VaultPluginOptions): Promise<void> {
   const { clock, serverKeys: keys } = options;
   const { vault, objects, apiKeys, replays, rateLimits, metadata } = options.stores;
