@@ -134,6 +134,11 @@ for (const backend of BACKENDS) {
       },
       'API key / read': () => ['GET', `/api-key/${ids.readOnlyKey}/`],
       'sessions / list': () => ['GET', '/authentication/sessions/'],
+      'another session of the owner / end': async () => {
+        const fresh = await client.login({ username: people.owner.username, password: PASSWORD, sendDeviceTime: false });
+        const { sessions: list } = await ok<{ sessions: Array<{ id: string; current_session: boolean }> }>(200, fresh.request('GET', '/authentication/sessions/'));
+        return ['POST', '/authentication/logout/', { session_id: list.find((x) => x.current_session)?.id }];
+      },
     };
 
     const call = async (subject: Subject, [method, path, body]: Request) => {

@@ -173,6 +173,11 @@ export function createPolicy({ objects, apiKeys, clock }: PolicyDeps) {
   };
 }
 
+/** Logging out: a password session ends itself or another session of its user; an API-key session ends itself only (spec §1.5). */
+export function mayEndSession(auth: AuthContext, sessionId: string | undefined): boolean {
+  return !auth.apiKey || sessionId === undefined || sessionId === auth.session.id;
+}
+
 /**
  * API keys are managed by their owner alone (from password sessions: `sessionMayUse`). Datastores
  * are their owner's too; that check is the store's query itself (`getDatastore(id, ownerId)`).
