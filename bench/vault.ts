@@ -299,6 +299,40 @@ async function userStatus(session: VaultSession): Promise<void> {
   if (!answer.encrypted) throw new BenchFailure('GET /server/user/status/ answered 200 without encrypting the answer');
 }
 
+const ALTERNATING_ROUNDS = 3;
+
+/**
+ * Two operations measured in alternating rounds (A, B, A, B, …), each round a share of the window, so
+ * that load from outside the bench falls on both alike; their ratio is what is compared.
+ */
+async function measureAlternating(
+  labels: [string, string],
+  options: BenchOptions,
+  ops: [(client: number) => Promise<void>, (client: number) => Promise<void>],
+): Promise<[Measurement, Measurement]> {
+  const round = { ...options, seconds: Math.max(1, Math.round(options.seconds / ALTERNATING_ROUNDS)) };
+  const parts: [Measurement[], Measurement[]] = [[], []];
+  for (let r = 0; r < ALTERNATING_ROUNDS; r += 1) {
+    parts[0].push(await measure(labels[0], round, ops[0]));
+    parts[1].push(await measure(labels[1], round, ops[1]));
+  }
+  return [combine(labels[0], parts[0]), combine(labels[1], parts[1])];
+}
+
+function combine(label: string, parts: Measurement[]): Measurement {
+  const windowSeconds = parts.reduce((sum, m) => sum + m.windowSeconds, 0);
+  const weighted = (value: (m: Measurement) => number | undefined) =>
+    parts.some((m) => value(m) === undefined) ? undefined : parts.reduce((sum, m) => sum + (value(m) as number) * m.windowSeconds, 0) / windowSeconds;
+  return {
+    label,
+    completed: parts.reduce((sum, m) => sum + m.completed, 0),
+    windowSeconds,
+    latenciesMs: parts.flatMap((m) => m.latenciesMs),
+    serverCpuPercent: weighted((m) => m.serverCpuPercent),
+    clientCpuPercent: weighted((m) => m.clientCpuPercent) ?? 0,
+  };
+}
+
 // ---------------------------------------------------------------------------------------------
 // Report
 
@@ -435,8 +469,11 @@ async function run(options: BenchOptions, tempDir: string): Promise<void> {
     const { secretId: id, data } = tree.secrets.get(depth) as { secretId: string; data: string };
     return secretRead(plainSessions[client] as VaultSession, id, data);
   };
-  const shallow = await measure('encrypted GET /secret/<id>/ via a share 1 deep', options, sharedRead(1));
-  const deep = await measure(`encrypted GET /secret/<id>/ via a share ${DEEP} deep`, options, sharedRead(DEEP));
+  const [shallow, deep] = await measureAlternating(
+    ['encrypted GET /secret/<id>/ via a share 1 deep', `encrypted GET /secret/<id>/ via a share ${DEEP} deep`],
+    options,
+    [sharedRead(1), sharedRead(DEEP)],
+  );
   progress('counting SQL statements per authorized read (in-process server, Kysely log hook)');
   const statements = await countStatementsPerRead(await mkdtemp(path.join(tempDir, 'count-')), PASSWORD);
 
