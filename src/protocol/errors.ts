@@ -29,6 +29,8 @@ export const ERROR_CATALOGUE = {
   RANGE_NOT_SATISFIABLE: { status: 416, message: 'The requested byte range is outside the file.' },
   RATE_LIMITED: { status: 429, message: 'Too many requests from this address; try again after Retry-After seconds.' },
   UPLOAD_ABORTED: { status: 400, message: 'The upload was interrupted before it completed.' },
+  BODY_TIMEOUT: { status: 408, message: 'The request body did not arrive in time.' },
+  UPLOAD_TOO_SLOW: { status: 408, message: 'The upload sent too few bytes for too long and was stopped.' },
   UNAVAILABLE: { status: 503, message: 'A backing store does not answer.' },
   INTERNAL: { status: 500, message: 'Internal error. The request id identifies it in the server log.' },
 

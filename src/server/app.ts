@@ -1,4 +1,3 @@
-import helmet from '@fastify/helmet';
 import Fastify, { LogController, type FastifyInstance, type RouteOptions } from 'fastify';
 import type { DestinationStream } from 'pino';
 import { createId } from '../crypto/token.js';
@@ -15,7 +14,8 @@ import { renderBlindvaultError } from './errors.js';
 import { filesPlugin } from './files/plugin.js';
 import { createFilesService, type FilesService } from './files/service.js';
 import { healthPlugin } from './health/plugin.js';
-import { loggerOptions, pathOnly } from './logging.js';
+import { edgePlugin } from './edge/plugin.js';
+import { loggerOptions } from './logging.js';
 import { openApiCollector, openApiRoute } from './openapi/plugin.js';
 import { createAccess } from './vault/access.js';
 import { createAccountsService } from './vault/accounts-service.js';
@@ -73,7 +73,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     // A URL with a broken escape never reaches a route: answer it in the catalogue's shape too,
     // without echoing the URL (it may carry an owner token).
     frameworkErrors: (_error, request, reply) => {
-      request.log.info({ method: request.method, path: '[malformed url]', statusCode: 400 }, 'request');
+      request.log.info({ method: request.method, route: '[malformed url]', statusCode: 400 }, 'request');
       return renderBlindvaultError(new BlindvaultError('VALIDATION_FAILED'), request, reply);
     },
     ajv: { customOptions: { removeAdditional: true, coerceTypes: false, allErrors: false } },
@@ -88,22 +88,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   });
 
   if (deps.onRoute) app.addHook('onRoute', deps.onRoute);
-  app.addHook('onRequest', async (request, reply) => {
-    reply.header('x-request-id', request.id);
-  });
-  // One line per request, without query strings, headers or bodies (they carry tokens and IVs).
-  app.addHook('onResponse', async (request, reply) => {
-    request.log.info(
-      { method: request.method, path: pathOnly(request.url), statusCode: reply.statusCode, ms: Math.round(reply.elapsedTime) },
-      'request',
-    );
-  });
-
-  await app.register(helmet, {
-    referrerPolicy: { policy: 'no-referrer' },
-    contentSecurityPolicy: { directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"], formAction: ["'self'"] } },
-    crossOriginResourcePolicy: { policy: 'cross-origin' },
-  });
+  await app.register(edgePlugin, { publicUrl: config.publicUrl, bodyTimeoutSeconds: config.bodyTimeoutSeconds, uploadPace: config.uploadPace });
   app.setErrorHandler(renderBlindvaultError);
   app.setNotFoundHandler((request, reply) => renderBlindvaultError(new BlindvaultError('NOT_FOUND'), request, reply));
 

@@ -50,7 +50,7 @@ export async function filesRoutes(app: FastifyInstance, options: FilesRoutesOpti
 
   routes.post(
     '/upload',
-    { schema: { consumes: ['multipart/form-data'], response: { 200: UploadResponseSchema, ...ERRORS } }, config: { rateLimit: 'upload' } },
+    { schema: { consumes: ['multipart/form-data'], response: { 200: UploadResponseSchema, ...ERRORS } }, config: { rateLimit: 'upload', streamsBody: true } },
     async (request, reply) => {
       const declared = Number(request.headers['content-length']);
       if (declared > options.maxUploadBytes + MULTIPART_OVERHEAD_BYTES) throw new BlindvaultError('PAYLOAD_TOO_LARGE');
