@@ -97,7 +97,7 @@ for (const backend of BACKENDS) {
 
     test('control: an upload at full speed under the same rule is stored', async () => {
       const { body, contentType } = multipartBody(e2eUpload(randomBytes(2 * 1024 * 1024)));
-      const res = await fetch(`${base}/upload`, { method: 'POST', headers: { 'content-type': contentType }, body });
+      const res = await fetch(`${base}/upload`, { method: 'POST', headers: { 'content-type': contentType }, body: new Uint8Array(body) });
       assert.equal(res.status, 200, await res.clone().text());
       const { id } = (await res.json()) as { id: string };
       assert.deepEqual(await allFileIds(t.stores.metadata), [id]);
