@@ -3,6 +3,7 @@ import type { DestinationStream } from 'pino';
 import { createId } from '../crypto/token.js';
 import { BlindvaultError } from '../protocol/errors.js';
 import type { BlobStore } from '../store/blob-store.js';
+import { readKeyFile } from '../store/key-file.js';
 import type { MetadataStore } from '../store/metadata-store.js';
 import type { ApiKeyStore } from '../store/api-key-store.js';
 import type { RateLimitStore } from '../store/rate-limit-store.js';
@@ -103,7 +104,9 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     clock,
   });
 
-  const serverKeys = await loadServerKeys(deps.vault, config.vault);
+  // A key file keeps the private keys out of the database (and its backups).
+  const keyFile = config.vault.keyFile === undefined ? undefined : await readKeyFile(config.vault.keyFile);
+  const serverKeys = await loadServerKeys(deps.vault, keyFile ? { ...config.vault, ...keyFile } : config.vault);
   const origin = (url: string | undefined) => (url ? new URL(url).origin : undefined);
   const webClient = origin(config.vault.webClientUrl) ?? origin(config.publicUrl) ?? `http://${config.host}:${config.port}`;
   const accounts = createAccountsService({ vault: deps.vault, keys: serverKeys, signupsAllowed: config.signupsAllowed, clock });
