@@ -101,6 +101,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     maxUploadBytes: config.maxUploadBytes,
     rateLimits: deps.rateLimits,
     uploadRate: config.fileUploadRate,
+    failedAuthRate: config.failedAuthRate,
     clock,
   });
 

@@ -131,7 +131,7 @@ export async function filesRoutes(app: FastifyInstance, options: FilesRoutesOpti
 
   routes.get(
     '/f/:id/manage',
-    { schema: { ...manageSchema, produces: ['application/json', 'text/html'], response: { 200: FileInfoResponseSchema, ...ERRORS } }, config: { rateLimit: 'none' } },
+    { schema: { ...manageSchema, produces: ['application/json', 'text/html'], response: { 200: FileInfoResponseSchema, ...ERRORS } }, config: { rateLimit: 'owner' } },
     async (request, reply) => {
       const record = await service.describe(request.params.id, ownerToken(request));
       reply.header('cache-control', 'no-store');
@@ -145,7 +145,7 @@ export async function filesRoutes(app: FastifyInstance, options: FilesRoutesOpti
 
   routes.patch(
     '/f/:id/manage',
-    { schema: { ...manageSchema, body: UpdateFileRequestSchema, response: { 200: FileInfoResponseSchema, ...ERRORS } }, config: { rateLimit: 'none' } },
+    { schema: { ...manageSchema, body: UpdateFileRequestSchema, response: { 200: FileInfoResponseSchema, ...ERRORS } }, config: { rateLimit: 'owner' } },
     async (request) => {
       const { expires_in: expiresInSeconds, max_downloads: maxDownloads } = request.body;
       const record = await service.update(request.params.id, ownerToken(request), {
@@ -158,7 +158,7 @@ export async function filesRoutes(app: FastifyInstance, options: FilesRoutesOpti
 
   routes.delete(
     '/f/:id/manage',
-    { schema: { ...manageSchema, response: { 204: Type.Null(), ...ERRORS } }, config: { rateLimit: 'none' } },
+    { schema: { ...manageSchema, response: { 204: Type.Null(), ...ERRORS } }, config: { rateLimit: 'owner' } },
     async (request, reply) => {
       await service.remove(request.params.id, ownerToken(request));
       return reply.code(204).send(null);
