@@ -1,5 +1,6 @@
 import Fastify, { LogController, type FastifyInstance, type RouteOptions } from 'fastify';
 import type { DestinationStream } from 'pino';
+import { setPasswordHashConcurrency } from '../crypto/password-hash.js';
 import { createId } from '../crypto/token.js';
 import { BlindvaultError } from '../protocol/errors.js';
 import type { BlobStore } from '../store/blob-store.js';
@@ -56,6 +57,8 @@ export interface App {
 export async function buildApp(deps: AppDeps): Promise<App> {
   const { config, metadata, blobs } = deps;
   const clock = deps.clock ?? (() => new Date());
+  // Process-wide, like the libuv thread pool it keeps free for file I/O.
+  setPasswordHashConcurrency(config.passwordHashConcurrency);
   const app = Fastify({
     // The vault's paths end in "/"; the same path without it reaches the same handler (never a redirect).
     routerOptions: { ignoreTrailingSlash: true },
