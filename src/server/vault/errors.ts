@@ -56,6 +56,8 @@ export function renderVaultError(error: unknown, request: FastifyRequest, reply:
       body = { detail: detail ?? known.message };
   }
   if (known.status === 401) reply.header('www-authenticate', 'Token');
+  // A body refused before it was read (401 before the body, 413, 408) is not worth draining: close.
+  if (!request.raw.complete) reply.header('connection', 'close');
   if (typeof details.retryAfterSeconds === 'number') reply.header('retry-after', String(details.retryAfterSeconds));
   reply.header('x-request-id', request.id);
   return reply.code(known.status).type('application/json').send(body);

@@ -87,6 +87,7 @@ describe('configuration', () => {
     const { vault } = parseConfig({});
     assert.deepEqual(vault.throttles.login, { limit: 48, windowSeconds: 86400 });
     assert.deepEqual(vault.throttles.status_check, { limit: 61, windowSeconds: 60 });
+    assert.deepEqual(vault.throttles.datastore_delete, vault.throttles.user_delete, 'an authkey check, as strict as account deletion');
     assert.deepEqual(vault.tokenSeconds, { web: [60, 2_592_000], app: [60, 31_536_000], apiKey: [60, 600] });
     assert.deepEqual(vault.allowedUsernameDomains, ['*']);
     assert.equal(parseConfig({ VAULT_THROTTLE_LOGIN: '5/minute' }).vault.throttles.login.windowSeconds, 60);
