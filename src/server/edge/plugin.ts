@@ -51,7 +51,8 @@ async function edge(app: FastifyInstance, options: EdgePluginOptions): Promise<v
     if (request.routeOptions.config.streamsBody) {
       request.uploadPace = watchUploadPace(request.raw, options.uploadPace, () => {
         const timer = setTimeout(() => {
-          if (!reply.sent) request.raw.destroy();
+          // The raw response, not reply.sent: a route that hijacked its reply is cut off too.
+          if (!reply.raw.headersSent) request.raw.destroy();
         }, STALL_GRACE_MS);
         timer.unref();
       });
