@@ -17,9 +17,11 @@ import { filesPlugin } from './files/plugin.js';
 import { createFilesService, type FilesService } from './files/service.js';
 import { healthPlugin } from './health/plugin.js';
 import { edgePlugin } from './edge/plugin.js';
+import { setSecurityHeaders } from './edge/security-headers.js';
 import { loggerOptions } from './logging.js';
 import { openApiCollector, openApiRoute } from './openapi/plugin.js';
 import { vaultPlugin } from './vault/plugin.js';
+import type { MalformedUrlAnswer } from './vault/malformed-url.js';
 import { loadServerKeys, type ServerKeys } from './vault/server-keys.js';
 
 const BLINDVAULT_VERSION = '0.1.0';
@@ -52,6 +54,8 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   const clock = deps.clock ?? (() => new Date());
   // Process-wide, like the libuv thread pool it keeps free for file I/O.
   setPasswordHashConcurrency(config.passwordHashConcurrency);
+  // Fastify refuses a URL it cannot route before any plugin sees the request; the vault answers its own.
+  const malformedVaultUrl: { answer?: MalformedUrlAnswer } = {};
   const app = Fastify({
     // The vault's paths end in "/"; the same path without it reaches the same handler (never a redirect).
     routerOptions: { ignoreTrailingSlash: true },
@@ -71,6 +75,9 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     // without echoing the URL (it may carry an owner token).
     frameworkErrors: (_error, request, reply) => {
       request.log.info({ method: request.method, route: '[malformed url]', statusCode: 400 }, 'request');
+      // Before the edge plugin's hooks: its headers are set here.
+      setSecurityHeaders(request, reply, config.publicUrl);
+      if (malformedVaultUrl.answer && /^\/server(\/|\?|$)/.test(request.url)) return void malformedVaultUrl.answer(request, reply);
       return renderBlindvaultError(new BlindvaultError('VALIDATION_FAILED'), request, reply);
     },
     ajv: { customOptions: { removeAdditional: true, coerceTypes: false, allErrors: false } },
@@ -109,6 +116,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     config,
     stores: { metadata, vault: deps.vault, objects: deps.objects, apiKeys: deps.apiKeys, replays: deps.replays, rateLimits: deps.rateLimits },
     serverKeys,
+    malformedUrl: malformedVaultUrl,
     clock,
   });
   await app.register(openApiRoute);

@@ -18,7 +18,7 @@ describe('security headers', () => {
 
   test('the Content-Security-Policy is exactly the configured one, on successes and errors alike', async () => {
     const t = await open({});
-    for (const url of ['/healthz', '/f/00000000-0000-4000-8000-000000000000/encrypted', '/server/info/', '/server/datastore/', '/nowhere']) {
+    for (const url of ['/healthz', '/f/00000000-0000-4000-8000-000000000000/encrypted', '/server/info/', '/server/datastore/', '/nowhere', '/f/%zz/manage', '/server/secret/%zz/']) {
       const res = await t.app.inject({ method: 'GET', url });
       assert.equal(res.headers['content-security-policy'], CONTENT_SECURITY_POLICY, url);
     }

@@ -4,7 +4,7 @@ import fp from 'fastify-plugin';
 import type { UploadPaceConfig } from '../config.js';
 import { routeOf } from '../logging.js';
 import { hasBody, withBodyDeadline } from './body-deadline.js';
-import { CONTENT_SECURITY_POLICY, STRICT_TRANSPORT_SECURITY, wantsHsts } from './security-headers.js';
+import { setSecurityHeaders } from './security-headers.js';
 import { watchUploadPace, type UploadPace } from './upload-pace.js';
 
 declare module 'fastify' {
@@ -46,8 +46,7 @@ async function edge(app: FastifyInstance, options: EdgePluginOptions): Promise<v
 
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
-    reply.header('content-security-policy', CONTENT_SECURITY_POLICY);
-    if (wantsHsts(request.protocol, options.publicUrl)) reply.header('strict-transport-security', STRICT_TRANSPORT_SECURITY);
+    setSecurityHeaders(request, reply, options.publicUrl);
     if (request.routeOptions.config.streamsBody) {
       request.uploadPace = watchUploadPace(request.raw, options.uploadPace, () => {
         const timer = setTimeout(() => {

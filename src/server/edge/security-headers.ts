@@ -1,3 +1,5 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+
 /**
  * The Content-Security-Policy of every answer, exactly as sent: the server serves JSON, ciphertext
  * and one script-less HTML page (the owner's view of a file), none of which needs a source.
@@ -13,4 +15,10 @@ export const STRICT_TRANSPORT_SECURITY = 'max-age=31536000; includeSubDomains';
  */
 export function wantsHsts(protocol: string, publicUrl: string | undefined): boolean {
   return protocol === 'https' || (publicUrl !== undefined && publicUrl.startsWith('https://'));
+}
+
+/** The headers of this module on one answer (the edge plugin sets them on every request). */
+export function setSecurityHeaders(request: FastifyRequest, reply: FastifyReply, publicUrl: string | undefined): void {
+  reply.header('content-security-policy', CONTENT_SECURITY_POLICY);
+  if (wantsHsts(request.protocol, publicUrl)) reply.header('strict-transport-security', STRICT_TRANSPORT_SECURITY);
 }

@@ -81,6 +81,15 @@ export function createVaultRouter(app: FastifyInstance, options: { maxBodyBytes:
 export const read = (extra: Partial<VaultRouteConfig> = {}): VaultRouteConfig => ({ auth: 'token', flag: 'read', ...extra });
 export const write = (extra: Partial<VaultRouteConfig> = {}): VaultRouteConfig => ({ auth: 'token', flag: 'write', ...extra });
 
+/** The headers that authenticate a vault request (spec §1.2, §1.3), as the authenticator takes them. */
+export function credentialsOf(request: FastifyRequest): { authorization?: string; validator?: string } {
+  const validator = request.headers['authorization-validator'];
+  return {
+    ...(request.headers.authorization ? { authorization: request.headers.authorization } : {}),
+    ...(typeof validator === 'string' ? { validator } : {}),
+  };
+}
+
 /** The caller, for routes that require a token (the onRequest hook has authenticated it). */
 export function authOf(request: FastifyRequest): AuthContext {
   if (!request.vaultAuth) throw new BlindvaultError('VAULT_UNAUTHENTICATED', { detail: 'Invalid token or not yet activated.' });
