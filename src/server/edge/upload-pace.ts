@@ -29,11 +29,13 @@ export function watchUploadPace(request: IncomingMessage, pace: UploadPaceConfig
   const socket = request.socket as { bytesRead?: unknown } | null;
   const bytesRead = () => (typeof socket?.bytesRead === 'number' ? socket.bytesRead : undefined);
   let seen = bytesRead();
+  let stopped = false;
   // A socket that does not count (an injected request in a test) has no pace to watch.
   const timer = seen === undefined ? undefined : setInterval(check, pace.windowSeconds * 1000);
   timer?.unref();
 
   function check(): void {
+    if (stopped) return;
     if (request.complete || request.destroyed) return stop();
     const now = bytesRead() ?? 0;
     const progress = now - (seen ?? 0);
@@ -45,6 +47,7 @@ export function watchUploadPace(request: IncomingMessage, pace: UploadPaceConfig
   }
 
   function stop(): void {
+    stopped = true;
     if (timer) clearInterval(timer);
   }
 
