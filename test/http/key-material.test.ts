@@ -55,8 +55,17 @@ for (const backend of BACKENDS) {
       await chmod(dataDir, 0o750);
       await assert.rejects(open(dataDir), /DATA_DIR/);
       await chmod(dataDir, 0o700);
-      const stores = await open(dataDir);
-      await stores.close();
+      const previous = process.umask(0);
+      try {
+        const stores = await open(dataDir);
+        await stores.close();
+      } finally {
+        process.umask(previous);
+      }
+      for (const name of await readdir(dataDir)) {
+        const file = path.join(dataDir, name);
+        assert.equal(await modeOf(file), (await stat(file)).isDirectory() ? 0o700 : 0o600, `${name}, in a folder that existed`);
+      }
     });
   });
 }
