@@ -8,9 +8,11 @@ import pg from 'pg';
 import { toHex } from '../../src/crypto/encoding.js';
 import { boxPublicKey } from '../../src/crypto/nacl.js';
 import { openStores } from '../../src/store/open-stores.js';
+import { buildApp } from '../../src/server/app.js';
+import { parseConfig } from '../../src/server/config.js';
 import { openTestApp } from '../helpers/app.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/postgres.js';
-import { BACKENDS, tempDir } from '../helpers/stores.js';
+import { BACKENDS, openTestStores, tempDir } from '../helpers/stores.js';
 
 // Issue 8 item 10: the data folder, the database files and the key file are the owner's alone.
 
@@ -161,12 +163,17 @@ for (const backend of BACKENDS) {
       test(`a key file ${name} is refused, without a byte of it in the message`, async () => {
         await prepare();
         const file = name === 'a symbolic link' ? path.join(work, 'link.json') : keyFile();
-        await assert.rejects(openTestApp(backend, { VAULT_KEY_FILE: file }), (error: Error) => {
-          assert.match(error.message, /^VAULT_KEY_FILE /);
-          assert.match(error.message, expected);
-          assert.ok(!error.message.includes(boxKey.slice(0, 16)) && !error.message.includes(signingSeed.slice(0, 16)));
-          return true;
-        });
+        const stores = await openTestStores(backend);
+        try {
+          await assert.rejects(buildApp({ ...stores, config: parseConfig({ VAULT_KEY_FILE: file, LOG_LEVEL: 'silent' }) }), (error: Error) => {
+            assert.match(error.message, /^VAULT_KEY_FILE /);
+            assert.match(error.message, expected);
+            assert.ok(!error.message.includes(boxKey.slice(0, 16)) && !error.message.includes(signingSeed.slice(0, 16)));
+            return true;
+          });
+        } finally {
+          await stores.close();
+        }
       });
     }
   });
