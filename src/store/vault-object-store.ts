@@ -127,6 +127,18 @@ export interface VaultObjectStore {
    */
   readSecretFor(caller: SecretCaller, id: string, now: Date): Promise<SecretRecord | undefined>;
   /**
+   * The bulk read (spec §3.12): counts one read of every secret of the batch that the caller may read
+   * and returns those, after the count; the others (and unknown ids) are left out. One statement for
+   * the whole batch: the rights walk of every share the batch hangs under is part of it.
+   */
+  readSecretsFor(caller: SecretCaller, ids: readonly string[], now: Date): Promise<SecretRecord[]>;
+  /**
+   * The bulk create (spec §3.12): the secrets and their links under one parent, only if the caller
+   * may write that parent (checked inside the transaction that inserts); all or nothing. The value
+   * is the new secrets' ids, in the order given.
+   */
+  createSecretsFor(caller: SecretCaller, parent: LinkParent, secrets: ReadonlyArray<{ secret: SecretRecord; linkId: string }>, now: Date): Promise<WriteResult<string[]>>;
+  /**
    * Only if the caller may write the secret: keeps the previous version in the history, then applies
    * the changes (one transaction, the rights checked by the statement that locks the row).
    */

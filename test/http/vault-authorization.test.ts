@@ -24,12 +24,16 @@ const PEOPLE = ['owner', 'other', 'reader', 'writer', 'granter', 'inherited', 'l
 type Person = (typeof PEOPLE)[number];
 type Method = 'GET' | 'POST' | 'PUT' | 'DELETE';
 type Request = [method: Method, path: string, body?: unknown];
+/** A bulk read: the request, and the secret whose presence in the answer the row states. */
+type Probe = { request: Request; listed: string };
 
 interface Row {
   key: string;
   subject: Subject;
   status: number;
   code: ErrorCode | undefined;
+  /** `200 (left out)`: a bulk read that answers without the secret. */
+  leftOut: boolean;
   reason: string;
 }
 
@@ -44,7 +48,7 @@ function readMatrix(): Row[] {
     assert.equal(cells.length, 5, `a matrix row has five cells: ${line}`);
     const [object, action, subject, answer, reason] = cells as [string, string, string, string, string];
     assert.ok((SUBJECTS as readonly string[]).includes(subject), `unknown subject in: ${line}`);
-    const match = /^([1-5][0-9]{2})(?: ([A-Z_]+))?$/.exec(answer);
+    const match = /^([1-5][0-9]{2})(?: ([A-Z_]+))?( \(left out\))?$/.exec(answer);
     assert.ok(match, `an answer is a status and, for a refusal, a catalogue code: ${line}`);
     const code = match[2] as ErrorCode | undefined;
     if (code !== undefined) {
@@ -52,7 +56,7 @@ function readMatrix(): Row[] {
       assert.equal(ERROR_CATALOGUE[code].status, Number(match[1]), `${code} has the status of the catalogue`);
     }
     assert.ok(reason.length > 0, `every row says why: ${line}`);
-    rows.push({ key: `${object} / ${action}`, subject: subject as Subject, status: Number(match[1]), code, reason });
+    rows.push({ key: `${object} / ${action}`, subject: subject as Subject, status: Number(match[1]), code, leftOut: match[3] !== undefined, reason });
   }
   return rows;
 }
@@ -95,7 +99,7 @@ for (const backend of BACKENDS) {
     const userOf = (subject: Subject) => people[(PEOPLE as readonly string[]).includes(subject) ? (subject as Person) : 'owner'];
 
     // One request per table key; some make, for each call, the object they act on.
-    const CALLS: Record<string, (subject: Subject) => Promise<Request> | Request> = {
+    const CALLS: Record<string, (subject: Subject) => Promise<Request | Probe> | Request | Probe> = {
       'datastore / list': () => ['GET', '/datastore/'],
       'datastore / read': () => ['GET', `/datastore/${ids.datastore}/`],
       'datastore / write': () => ['POST', '/datastore/', { datastore_id: ids.datastore, data: ct(30), data_nonce: nonce() }],
@@ -104,6 +108,11 @@ for (const backend of BACKENDS) {
       'secret in the share / read': () => ['GET', `/secret/${ids.sharedSecret}/`],
       'secret in the share / write': () => ['POST', '/secret/', { secret_id: ids.sharedSecret, data: ct(60), data_nonce: nonce() }],
       'secret in the share / history': () => ['GET', `/secret/history/${ids.sharedSecret}/`],
+      // A bulk read asks for the secret among ids the caller can never read: only the secret may come back.
+      'secret in the datastore / bulk read': () => ({ request: ['POST', '/bulk-secret-read/', { secret_ids: [ids.secret, randomUUID(), ids.secret.toUpperCase()] }], listed: ids.secret }),
+      'secret in the share / bulk read': () => ({ request: ['POST', '/bulk-secret-read/', { secret_ids: [ids.sharedSecret, randomUUID()] }], listed: ids.sharedSecret }),
+      'datastore / add secrets in bulk': () => ['PUT', '/bulk-secret/', { parent_datastore_id: ids.datastore, secrets: [bulkEntry(), bulkEntry()] }],
+      'share / add secrets in bulk': () => ['PUT', '/bulk-secret/', { parent_share_id: ids.share, secrets: [bulkEntry(), bulkEntry()] }],
       'share / read': () => ['GET', `/share/${ids.share}/`],
       'share / write': () => ['PUT', '/share/', { share_id: ids.share, data: ct(60), data_nonce: nonce() }],
       'share / add a secret': () => ['PUT', '/secret/', { data: ct(60), data_nonce: nonce(), link_id: randomUUID(), parent_share_id: ids.share }],
@@ -140,6 +149,8 @@ for (const backend of BACKENDS) {
         return ['POST', '/authentication/logout/', { session_id: list.find((x) => x.current_session)?.id }];
       },
     };
+
+    const bulkEntry = () => ({ data: ct(60), data_nonce: nonce(), link_id: randomUUID() });
 
     const call = async (subject: Subject, [method, path, body]: Request) => {
       const session = sessions[subject];
@@ -206,7 +217,7 @@ for (const backend of BACKENDS) {
       for (const key of keys) {
         const rows = MATRIX.filter((r) => r.key === key);
         assert.deepEqual(rows.map((r) => r.subject), [...SUBJECTS], `${key}: one row per subject, in order`);
-        assert.ok(rows.some((r) => r.status < 300), `${key}: a refusal needs its control`);
+        assert.ok(rows.some((r) => r.status < 300 && !r.leftOut), `${key}: a refusal needs its control`);
       }
     });
 
@@ -214,13 +225,21 @@ for (const backend of BACKENDS) {
       test(key, async () => {
         const rows = MATRIX.filter((r) => r.key === key);
         // Refusals first: a control that changes state runs after them.
-        const ordered = [...rows.filter((r) => r.status >= 300), ...rows.filter((r) => r.status < 300)];
+        const refusal = (r: Row) => r.status >= 300 || r.leftOut;
+        const ordered = [...rows.filter(refusal), ...rows.filter((r) => !refusal(r))];
         const got: string[] = [];
         const want: string[] = [];
         for (const row of ordered) {
-          const res = await call(row.subject, await (CALLS[key] as (s: Subject) => Promise<Request> | Request)(row.subject));
-          want.push(`${row.subject}: ${row.status}${row.code ? ` ${row.code}` : ''}`);
+          const made = await (CALLS[key] as (s: Subject) => Promise<Request | Probe> | Request | Probe)(row.subject);
+          const probe = Array.isArray(made) ? undefined : made;
+          const res = await call(row.subject, probe ? probe.request : (made as Request));
+          want.push(`${row.subject}: ${row.status}${row.code ? ` ${row.code}` : ''}${row.leftOut ? ' (left out)' : ''}`);
           let seen = `${row.subject}: ${res.status}`;
+          if (probe && res.status === 200) {
+            const listed = (res.body as { secrets: Array<{ id: string }> }).secrets.map((x) => x.id);
+            assert.ok(listed.every((id) => id === probe.listed), `${row.subject}: a bulk read answers nothing but the secret asked for`);
+            if (!listed.includes(probe.listed)) seen += ' (left out)';
+          }
           if (row.code) {
             const shape = psonoShapeOf(row.code);
             const b = res.body as Record<string, unknown>;
@@ -231,7 +250,7 @@ for (const backend of BACKENDS) {
             seen += rendered ? ` ${row.code}` : ` ${res.raw.slice(0, 120)}`;
           }
           got.push(seen);
-          if (res.status >= 300) {
+          if (res.status >= 300 || seen.endsWith('(left out)')) {
             for (const secret of ciphertexts) assert.ok(!res.raw.includes(secret), `${row.subject} saw a ciphertext in a refusal`);
           }
         }

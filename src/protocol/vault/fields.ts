@@ -16,6 +16,9 @@ export const MESSAGES = {
   boolean: 'IS_NOT_A_VALID_BOOLEAN',
   hex: 'NO_VALID_HEX',
   dict: (type: string) => `Expected a dictionary of items but got type "${type}".`,
+  list: (type: string) => `Expected a list of items but got type "${type}".`,
+  emptyList: 'This list may not be empty.',
+  maxItems: (n: number) => `Ensure this field has no more than ${n} elements.`,
   nullCharacter: 'Null characters are not allowed.',
 } as const;
 
@@ -32,7 +35,8 @@ interface StringRules {
   maxLength?: number;
 }
 
-function pythonTypeName(value: unknown): string {
+/** The Python type name Psono's messages give a JSON value. */
+export function pythonTypeName(value: unknown): string {
   if (Array.isArray(value)) return 'list';
   if (value === null) return 'NoneType';
   if (typeof value === 'boolean') return 'bool';
@@ -129,6 +133,16 @@ export class FieldReader {
     if (raw === undefined) return undefined;
     if (typeof raw !== 'object' || Array.isArray(raw)) return this.#fail(name, MESSAGES.dict(pythonTypeName(raw)));
     return raw as Record<string, unknown>;
+  }
+
+  /** A JSON array of at most `maxItems` entries (checked before any entry is looked at). */
+  list(name: string, rules: { required?: boolean; allowEmpty?: boolean; maxItems: number }): unknown[] | undefined {
+    const raw = this.#raw(name, rules.required ?? false);
+    if (raw === undefined) return undefined;
+    if (!Array.isArray(raw)) return this.#fail(name, MESSAGES.list(pythonTypeName(raw)));
+    if (raw.length === 0 && !(rules.allowEmpty ?? true)) return this.#fail(name, MESSAGES.emptyList);
+    if (raw.length > rules.maxItems) return this.#fail(name, MESSAGES.maxItems(rules.maxItems));
+    return raw;
   }
 
   /** Adds a domain-specific message (e.g. INVALID_USERNAME_FORMAT). */

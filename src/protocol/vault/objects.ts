@@ -1,6 +1,8 @@
 // Request codecs of datastores, secrets, links, shares, share rights and API keys (spec §3.5–3.9).
 import { BlindvaultError } from '../errors.js';
-import { FieldReader } from './fields.js';
+import { FieldReader, MESSAGES, pythonTypeName } from './fields.js';
+
+const UUID = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
 import { parseIsoTime } from './sessions.js';
 
 export type Parent = { datastoreId: string; shareId?: undefined } | { shareId: string; datastoreId?: undefined };
@@ -101,6 +103,57 @@ export function parseSecretCreate(body: unknown) {
   const cb = callbacks(f);
   f.done();
   return { data: must(data), dataNonce: must(dataNonce), linkId: must(linkId), parent: parent(datastoreId, shareId, 'EITHER_PARENT_DATASTORE_OR_SHARE_NEED_TO_BE_DEFINED'), ...cb };
+}
+
+/** BV: the most ids (secrets) one bulk request may carry (spec §3.12); the web client sends a whole vault at once. */
+export const BULK_SECRETS_MAX = 5000;
+
+/** `POST /bulk-secret-read/` (spec §3.12): the ids, lower-cased and each once. */
+export function parseBulkSecretRead(body: unknown) {
+  const f = new FieldReader(body);
+  const raw = f.list('secret_ids', { required: true, maxItems: BULK_SECRETS_MAX });
+  const ids = new Set<string>();
+  for (const id of raw ?? []) {
+    if (typeof id !== 'string' || !UUID.test(id)) {
+      f.fail('secret_ids', MESSAGES.uuid);
+      break;
+    }
+    ids.add(id.toLowerCase());
+  }
+  f.done();
+  return { secretIds: [...ids] };
+}
+
+/**
+ * `PUT /bulk-secret/` (spec §3.12): every secret as `PUT /secret/` reads it; a bad entry is reported as
+ * `"<index>.<field>: <message>"` under `secrets` (BV: Psono nests the errors by index).
+ */
+export function parseBulkSecretCreate(body: unknown) {
+  const f = new FieldReader(body);
+  const datastoreId = f.uuid('parent_datastore_id');
+  const shareId = f.uuid('parent_share_id');
+  const raw = f.list('secrets', { required: true, allowEmpty: false, maxItems: BULK_SECRETS_MAX });
+  const secrets: Array<{ data: string; dataNonce: string; linkId: string; callbackUrl?: string; callbackUser?: string; callbackPass?: string }> = [];
+  for (const [index, item] of (raw ?? []).entries()) {
+    let entry: FieldReader;
+    try {
+      entry = new FieldReader(item);
+    } catch {
+      f.fail('secrets', `${index}: ${MESSAGES.dict(pythonTypeName(item))}`);
+      continue;
+    }
+    const data = entry.hex('data', { required: true, minLength: 32, maxLength: 50 * 1024 * 1024 });
+    const dataNonce = entry.nonce('data_nonce');
+    const linkId = entry.uuid('link_id', true);
+    const cb = callbacks(entry);
+    if (!entry.ok) {
+      for (const [field, messages] of Object.entries(entry.errors)) for (const message of messages) f.fail('secrets', `${index}.${field}: ${message}`);
+      continue;
+    }
+    secrets.push({ data: must(data), dataNonce: must(dataNonce), linkId: must(linkId), ...cb });
+  }
+  f.done();
+  return { parent: parent(datastoreId, shareId, 'EITHER_PARENT_DATASTORE_OR_SHARE_NEED_TO_BE_DEFINED'), secrets };
 }
 
 export function parseSecretUpdate(body: unknown) {

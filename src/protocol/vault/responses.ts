@@ -109,6 +109,24 @@ export const SecretReadResponse = Type.Object({
   callback_user: str(),
   callback_pass: str(),
 });
+// §3.12 Bulk secrets
+export const BulkSecretReadResponse = Type.Object({
+  secrets: Type.Array(
+    Type.Object({
+      id: str(),
+      create_date: str(),
+      write_date: str(),
+      data: str(),
+      data_nonce: str(),
+      type: str(),
+      read_count: int(),
+      callback_url: str(),
+      callback_user: str(),
+      callback_pass: str(),
+    }),
+  ),
+});
+export const BulkSecretCreateResponse = Type.Object({ secrets: Type.Array(Type.Object({ link_id: str(), secret_id: str() })) });
 export const SecretHistoryResponse = Type.Object({
   history: Type.Array(Type.Object({ id: str(), create_date: str(), username: nullable(str()) })),
 });

@@ -10,7 +10,8 @@ export interface VaultRouteConfig {
   /** 'optional' only for 405 answers: authenticated when possible, so the answer can be encrypted. */
   auth: 'none' | 'token' | 'token*' | 'optional';
   scope?: ThrottleScope;
-  flag: 'read' | 'write' | 'none';
+  /** 'read+write': both (the bulk secret read is a POST that reads, spec §1.5). */
+  flag: 'read' | 'write' | 'read+write' | 'none';
   /**
    * API-key sessions (spec §1.5): by default unrestricted keys pass and restricted ones do not;
    * 'deny' refuses every API-key session (account management); 'restricted' lets restricted keys

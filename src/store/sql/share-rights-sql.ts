@@ -24,11 +24,15 @@ export const idParam = (value: string) => sql`cast(${value} as varchar(36))`;
  * right met by the walk, with the caps of the path to it. `start` is a select of (user_id, share_id)
  * pairs where the walk begins; its caps are all set.
  */
-export function rightsCtes(start: RawBuilder<unknown>, nowMs: number): RawBuilder<unknown> {
-  return sql`walk(user_id, share_id, r, w, g) as (
-      select s.user_id, s.share_id, 1, 1, 1 from (${start}) s
+export function rightsCtes(start: RawBuilder<unknown>, nowMs: number, options: { origin?: boolean } = {}): RawBuilder<unknown> {
+  // With `origin`, every row also carries the share its walk began at (a column `origin` of `start`),
+  // so that one statement can resolve the rights on many shares at once (the bulk secret read).
+  const o = options.origin ? (alias: string) => sql`${sql.ref(`${alias}.origin`)}, ` : () => sql``;
+  const oc = options.origin ? sql`origin, ` : sql``;
+  return sql`walk(${oc}user_id, share_id, r, w, g) as (
+      select ${o('s')}s.user_id, s.share_id, 1, 1, 1 from (${start}) s
       union
-      select walk.user_id, l.parent_share_id,
+      select ${o('walk')}walk.user_id, l.parent_share_id,
         case when walk.r = 1 and c."read" then 1 else 0 end,
         case when walk.w = 1 and c."write" then 1 else 0 end,
         case when walk.g = 1 and c."grant" then 1 else 0 end
@@ -38,8 +42,8 @@ export function rightsCtes(start: RawBuilder<unknown>, nowMs: number): RawBuilde
       left join user_share_rights d on d.share_id = walk.share_id and d.user_id = walk.user_id and d.accepted and ${unexpired('d', nowMs)}
       where d.id is null and ((walk.r = 1 and c."read") or (walk.w = 1 and c."write") or (walk.g = 1 and c."grant"))
     ),
-    reach(user_id, share_id, r, w, g) as (
-      select walk.user_id, walk.share_id,
+    reach(${oc}user_id, share_id, r, w, g) as (
+      select ${o('walk')}walk.user_id, walk.share_id,
         case when walk.r = 1 and d."read" then 1 else 0 end,
         case when walk.w = 1 and d."write" then 1 else 0 end,
         case when walk.g = 1 and d."grant" then 1 else 0 end
@@ -66,4 +70,31 @@ export function secretAllowed(userId: string, secretId: RawBuilder<unknown>, fla
 export function apiKeyAllows(apiKeyId: string | undefined, secretId: RawBuilder<unknown>): RawBuilder<unknown> {
   if (apiKeyId === undefined) return sql`1 = 1`;
   return sql`exists (select 1 from api_key_secrets ks where ks.api_key_id = ${apiKeyId} and ks.secret_id = ${secretId})`;
+}
+
+/**
+ * The ids of a batch as rows `batch(id)`, from one JSON array parameter: one statement and one bound
+ * value whatever the size of the batch (SQLite's json_each, PostgreSQL's jsonb_array_elements_text).
+ */
+export function batchIds(ids: readonly string[], backend: 'sqlite' | 'postgres'): RawBuilder<unknown> {
+  const json = JSON.stringify(ids);
+  return backend === 'postgres'
+    ? sql`batch(id) as (select cast(value as varchar(36)) from jsonb_array_elements_text(cast(${json} as jsonb)) as t(value))`
+    : sql`batch(id) as (select cast(value as varchar(36)) from json_each(${json}))`;
+}
+
+/** The walk of one user from every share that a secret of the batch hangs under, each walk tagged with its share. */
+export function batchSecretStart(userId: string): RawBuilder<unknown> {
+  return sql`select distinct sl.parent_share_id as origin, ${idParam(userId)} as user_id, sl.parent_share_id as share_id
+    from secret_links sl join batch on batch.id = sl.secret_id where sl.parent_share_id is not null`;
+}
+
+/**
+ * True (as a SQL condition on the row `secretRef` of a secret) when the user, through the CTEs of
+ * `rightsCtes(batchSecretStart(...), now, { origin: true })`, may read it: they own a datastore it
+ * hangs in, or reach with read a share it hangs in.
+ */
+export function batchSecretReadable(userId: string, secretRef: RawBuilder<unknown>): RawBuilder<unknown> {
+  return sql`(exists (select 1 from secret_links sl join datastores ds on ds.id = sl.parent_datastore_id where sl.secret_id = ${secretRef} and ds.user_id = ${userId})
+    or exists (select 1 from secret_links sl join reach on reach.origin = sl.parent_share_id where sl.secret_id = ${secretRef} and reach.r = 1))`;
 }

@@ -15,7 +15,7 @@ import type {
   WriteResult,
 } from '../vault-object-store.js';
 import type { Database, DatastoresTable, SecretHistoryTable, SecretLinksTable, SecretsTable, ShareLinksTable, SharesTable, UserShareRightsTable } from './schema.js';
-import { apiKeyAllows, idParam, rightsCtes, secretAllowed, secretStart } from './share-rights-sql.js';
+import { apiKeyAllows, batchIds, batchSecretReadable, batchSecretStart, idParam, rightsCtes, secretAllowed, secretStart } from './share-rights-sql.js';
 import { isForeignKeyViolation, isUniqueViolation, type SqlDatabase } from './sql-database.js';
 
 const flag = (value: boolean) => (value ? 1 : 0);
@@ -35,9 +35,11 @@ export class SqlVaultObjectStore implements VaultObjectStore {
   readonly #db: Kysely<Database>;
   // Row locks for read-check-write transactions; SQLite serializes writers anyway.
   readonly #lock: boolean;
+  readonly #backend: SqlDatabase['backend'];
 
   constructor(database: SqlDatabase) {
     this.#db = database.db;
+    this.#backend = database.backend;
     this.#lock = database.backend === 'postgres';
   }
 
@@ -170,6 +172,54 @@ export class SqlVaultObjectStore implements VaultObjectStore {
       where id = ${id} and ${secretAllowed(caller.userId, secretId, 'r')} and ${apiKeyAllows(caller.apiKeyId, secretId)}
       returning *`.execute(this.#db);
     return rows[0] && toSecret(rows[0]);
+  }
+
+  async readSecretsFor(caller: SecretCaller, ids: readonly string[], now: Date): Promise<SecretRecord[]> {
+    if (ids.length === 0) return [];
+    const self = sql`secrets.id`;
+    const { rows } = await sql<Selectable<SecretsTable>>`
+      with recursive ${batchIds(ids, this.#backend)}, ${rightsCtes(batchSecretStart(caller.userId), now.getTime(), { origin: true })}
+      update secrets set read_count = read_count + 1
+      where id in (select id from batch) and ${batchSecretReadable(caller.userId, self)} and ${apiKeyAllows(caller.apiKeyId, self)}
+      returning *`.execute(this.#db);
+    return rows.map(toSecret);
+  }
+
+  async createSecretsFor(caller: SecretCaller, parent: LinkParent, secrets: ReadonlyArray<{ secret: SecretRecord; linkId: string }>, now: Date): Promise<WriteResult<string[]>> {
+    const linkIds = new Set(secrets.map((s) => s.linkId));
+    if (linkIds.size !== secrets.length) return fail('duplicate_link');
+    if (new Set(secrets.map((s) => s.secret.dataNonce)).size !== secrets.length) return fail('duplicate_nonce');
+    try {
+      return await this.#db.transaction().execute(async (tx) => {
+        // The parent's write right, checked by the statement that locks the parent's row (PostgreSQL).
+        if (!(await this.#parentWritable(tx, caller, parent, now))) return fail('not_found');
+        for (const chunk of chunks([...linkIds], BULK_CHUNK)) {
+          if (await tx.selectFrom('secret_links').select('link_id').where('link_id', 'in', chunk).executeTakeFirst()) return fail('duplicate_link');
+        }
+        for (const chunk of chunks(secrets, BULK_CHUNK)) {
+          await tx.insertInto('secrets').values(chunk.map(({ secret }) => secretColumns(secret))).execute();
+          await tx.insertInto('secret_links').values(chunk.map(({ secret, linkId }) => ({ link_id: linkId, secret_id: secret.id, ...parentColumns(parent) }))).execute();
+        }
+        return ok(secrets.map((s) => s.secret.id));
+      });
+    } catch (error) {
+      if (isForeignKeyViolation(error)) return fail('not_found'); // the parent went meanwhile
+      if (isUniqueViolation(error)) return fail(String((error as Error).message).includes('link') ? 'duplicate_link' : 'duplicate_nonce');
+      throw error;
+    }
+  }
+
+  /** May the caller hang secrets under this parent: an own datastore, or write on the share (locked on PostgreSQL). */
+  async #parentWritable(tx: Transaction<Database>, caller: SecretCaller, parent: LinkParent, now: Date): Promise<boolean> {
+    if (parent.datastoreId !== undefined) {
+      const row = await tx.selectFrom('datastores').select('id').where('id', '=', parent.datastoreId).where('user_id', '=', caller.userId).$if(this.#lock, (qb) => qb.forShare()).executeTakeFirst();
+      return row !== undefined;
+    }
+    const { rows } = await sql<{ id: string }>`
+      with recursive ${rightsCtes(sql`select ${idParam(caller.userId)} as user_id, ${idParam(parent.shareId)} as share_id`, now.getTime())}
+      select id from shares where id = ${parent.shareId} and exists (select 1 from reach where w = 1)
+      ${this.#lock ? sql`for share of shares` : sql``}`.execute(tx);
+    return rows.length === 1;
   }
 
   async updateSecretFor(
@@ -518,6 +568,31 @@ export class SqlVaultObjectStore implements VaultObjectStore {
 }
 
 class DuplicateLink extends Error {}
+
+// Rows per INSERT of a bulk create: 11 bound values a row stays far below SQLite's and PostgreSQL's limits.
+const BULK_CHUNK = 500;
+
+function chunks<T>(items: readonly T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}
+
+function secretColumns(secret: SecretRecord) {
+  return {
+    id: secret.id,
+    user_id: secret.userId,
+    data: secret.data,
+    data_nonce: secret.dataNonce,
+    type: secret.type,
+    read_count: 0,
+    callback_url: secret.callbackUrl,
+    callback_user: secret.callbackUser,
+    callback_pass: secret.callbackPass,
+    created_at: secret.createdAt.getTime(),
+    write_date: secret.writeDate.getTime(),
+  };
+}
 
 /** True when hanging `shareId` under `parent` would make the share its own ancestor (share links only). */
 async function wouldCycle(tx: Transaction<Database>, shareId: string, parent: LinkParent): Promise<boolean> {

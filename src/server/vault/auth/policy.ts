@@ -203,8 +203,8 @@ export type Policy = ReturnType<typeof createPolicy>;
  * unrestricted keys only; 'restricted': restricted keys too, their secrets checked by the query).
  */
 export function sessionMayUse(auth: AuthContext, route: VaultRouteConfig): boolean {
-  if (route.flag === 'read' && !auth.session.read) return false;
-  if (route.flag === 'write' && !auth.session.write) return false;
+  if ((route.flag === 'read' || route.flag === 'read+write') && !auth.session.read) return false;
+  if ((route.flag === 'write' || route.flag === 'read+write') && !auth.session.write) return false;
   if (auth.apiKey && (route.apiKey === 'deny' || (auth.apiKey.restrictToSecrets && route.apiKey !== 'restricted'))) return false;
   return true;
 }

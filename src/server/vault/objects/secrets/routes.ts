@@ -1,6 +1,8 @@
 import { BlindvaultError } from '../../../../protocol/errors.js';
-import { parseLinkId, parseLinkMove, parseSecretCreate, parseSecretUpdate } from '../../../../protocol/vault/objects.js';
+import { parseBulkSecretCreate, parseBulkSecretRead, parseLinkId, parseLinkMove, parseSecretCreate, parseSecretUpdate } from '../../../../protocol/vault/objects.js';
 import {
+  BulkSecretCreateResponse,
+  BulkSecretReadResponse,
   EmptyResponse,
   SecretCreateResponse,
   SecretHistoryEntryResponse,
@@ -29,4 +31,11 @@ export function secretsRoutes({ route }: VaultRouter, { secrets }: { secrets: Se
   );
   route('POST', '/secret/link/', write(), { 200: EmptyResponse }, async (r) => secrets.moveLink(authOf(r), parseLinkMove(r.vaultBody)));
   route('DELETE', '/secret/link/', write(), { 200: EmptyResponse }, async (r) => secrets.deleteLink(authOf(r), parseLinkId(r.vaultBody).linkId));
+  // §3.12: the Security Report and the export read a whole vault at once; the import creates one.
+  route('POST', '/bulk-secret-read/', { auth: 'token', flag: 'read+write', apiKey: 'restricted' }, { 200: BulkSecretReadResponse }, async (r) =>
+    secrets.readMany(authOf(r), parseBulkSecretRead(r.vaultBody).secretIds),
+  );
+  route('PUT', '/bulk-secret/', write(), { 201: BulkSecretCreateResponse }, async (r, reply) =>
+    reply.code(201).send(await secrets.createMany(authOf(r), parseBulkSecretCreate(r.vaultBody))),
+  );
 }

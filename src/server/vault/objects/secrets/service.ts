@@ -1,8 +1,8 @@
 import { createId } from '../../../../crypto/token.js';
 import { BlindvaultError } from '../../../../protocol/errors.js';
-import type { parseLinkMove, parseSecretCreate, parseSecretUpdate } from '../../../../protocol/vault/objects.js';
+import type { parseBulkSecretCreate, parseLinkMove, parseSecretCreate, parseSecretUpdate } from '../../../../protocol/vault/objects.js';
 import { formatIsoTime } from '../../../../protocol/vault/sessions.js';
-import type { VaultObjectStore } from '../../../../store/vault-object-store.js';
+import type { SecretRecord, VaultObjectStore } from '../../../../store/vault-object-store.js';
 import type { Policy } from '../../auth/policy.js';
 import type { AuthContext } from '../../auth/authenticator.js';
 
@@ -48,6 +48,46 @@ export function createSecretsService({ objects, policy, clock }: SecretsServiceD
   async function read(auth: AuthContext, secretId: string) {
     const s = await objects.readSecretFor(policy.secretCaller(auth), secretId, clock());
     if (!s) throw await policy.secretRefusal(auth, secretId);
+    return secretAnswer(s);
+  }
+
+  /**
+   * The bulk read (spec §3.12): the secrets of the batch the caller may read, each read counted; the
+   * others are left out, whatever the reason (a restricted key gets only its own secrets).
+   */
+  async function readMany(auth: AuthContext, secretIds: string[]) {
+    const found = await objects.readSecretsFor(policy.secretCaller(auth), secretIds, clock());
+    return { secrets: found.map((s) => ({ id: s.id, ...secretAnswer(s) })) };
+  }
+
+  /** The bulk create (spec §3.12): all or nothing, under a parent the caller may write (checked by the store's transaction). */
+  async function createMany(auth: AuthContext, request: ReturnType<typeof parseBulkSecretCreate>) {
+    const now = clock();
+    const batch = request.secrets.map((s) => ({
+      linkId: s.linkId,
+      secret: {
+        id: createId(),
+        userId: auth.user.id,
+        data: s.data,
+        dataNonce: s.dataNonce,
+        type: 'password',
+        readCount: 0,
+        callbackUrl: s.callbackUrl ?? '',
+        callbackUser: s.callbackUser ?? '',
+        callbackPass: s.callbackPass ?? '',
+        createdAt: now,
+        writeDate: now,
+      },
+    }));
+    const result = await objects.createSecretsFor(policy.secretCaller(auth), request.parent, batch, now);
+    if (!result.ok) {
+      if (result.reason === 'not_found') throw new BlindvaultError('NO_PERMISSION_OR_NOT_EXIST');
+      throw new BlindvaultError(result.reason === 'duplicate_link' ? 'VAULT_DUPLICATE_LINK_ID' : 'VAULT_DUPLICATE_NONCE');
+    }
+    return { secrets: batch.map((b, i) => ({ link_id: b.linkId, secret_id: result.value[i] as string })) };
+  }
+
+  function secretAnswer(s: SecretRecord) {
     return {
       create_date: formatIsoTime(s.createdAt),
       write_date: formatIsoTime(s.writeDate),
@@ -103,7 +143,7 @@ export function createSecretsService({ objects, policy, clock }: SecretsServiceD
     return {};
   }
 
-  return { create, read, update, history, historyEntry, moveLink, deleteLink };
+  return { create, read, readMany, createMany, update, history, historyEntry, moveLink, deleteLink };
 }
 
 export type SecretsService = ReturnType<typeof createSecretsService>;
