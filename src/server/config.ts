@@ -33,6 +33,8 @@ export interface Config {
   /** How many Argon2id computations may run at once (they share libuv's thread pool with file I/O). */
   passwordHashConcurrency: number;
   vault: VaultConfig;
+  /** Settings that still work but will go (e.g. VAULT_WEB_CLIENT_URL): main logs one warning each. */
+  deprecations: string[];
 }
 
 export interface UploadPaceConfig {
@@ -58,7 +60,12 @@ export interface VaultConfig {
   psonoPrivateKeyHex: string | undefined;
   /** A 0600 file holding the box key and signing seed (docs/formats/key-file-v1.md), read at start. */
   keyFile: string | undefined;
+  /** Deprecated (VAULT_WEB_CLIENT_URL): the web client's address named in /info/; its origin is allowed for CORS. */
   webClientUrl: string | undefined;
+  /** Origins allowed to call the vault from a browser (VAULT_CORS_ORIGINS), besides PUBLIC_URL's. */
+  corsOrigins: string[];
+  /** A Psono web-client build to serve at /vault/ (VAULT_WEB_CLIENT_DIR): an absolute folder path. */
+  webClientDir: string | undefined;
   allowedUsernameDomains: string[];
   allowMultipleSessions: boolean;
   tokenSeconds: { web: [number, number]; app: [number, number]; apiKey: [number, number] };
@@ -87,6 +94,7 @@ const VARIABLES = [
   'BODY_TIMEOUT_SECONDS', 'UPLOAD_MIN_BYTES', 'UPLOAD_MIN_BYTES_SECONDS', 'FAILED_AUTH_RATE', 'PASSWORD_HASH_CONCURRENCY',
   'VAULT_KEY_FILE',
   'VAULT_BOX_PRIVATE_KEY', 'VAULT_SIGNING_SEED', 'VAULT_PSONO_PRIVATE_KEY', 'VAULT_WEB_CLIENT_URL',
+  'VAULT_CORS_ORIGINS', 'VAULT_WEB_CLIENT_DIR',
   'VAULT_ALLOWED_USERNAME_DOMAINS', 'VAULT_ALLOW_MULTIPLE_SESSIONS', 'VAULT_WEB_TOKEN_MIN_S', 'VAULT_WEB_TOKEN_MAX_S',
   'VAULT_APP_TOKEN_MIN_S', 'VAULT_APP_TOKEN_MAX_S', 'VAULT_API_KEY_TOKEN_MIN_S', 'VAULT_API_KEY_TOKEN_MAX_S',
   'VAULT_DEVICE_PROTECTION', 'VAULT_REPLAY_WINDOW_S', 'VAULT_ALLOW_USER_SEARCH_BY_EMAIL', 'VAULT_MAX_BODY_BYTES',
@@ -99,8 +107,37 @@ function flagOf(variable: string): string {
   return variable.toLowerCase().replaceAll('_', '-');
 }
 
-/** Flags win over the environment. Unknown flags are an error, not silently ignored. */
+/**
+ * Our namespaces in the environment: a variable in them that the server does not know is a typo or a
+ * setting of another version, and stops the start rather than being ignored. `VAULT_` is shared
+ * with HashiCorp Vault's command-line client, whose variables people export in their shells: those
+ * are let through by name. `BLINDVAULT_` belongs to the CLI (client side, never read by the
+ * server); only a `BLINDVAULT_<server setting>` is refused, since it names a server setting that the
+ * server would not read.
+ */
+const OUR_PREFIXES = /^(?:VAULT|FILE)_/;
+const HASHICORP_VAULT_VARIABLES = new Set([
+  'VAULT_ADDR', 'VAULT_AGENT_ADDR', 'VAULT_TOKEN', 'VAULT_NAMESPACE', 'VAULT_CACERT', 'VAULT_CACERT_BYTES', 'VAULT_CAPATH',
+  'VAULT_CLIENT_CERT', 'VAULT_CLIENT_KEY', 'VAULT_CLIENT_TIMEOUT', 'VAULT_CLUSTER_ADDR', 'VAULT_API_ADDR', 'VAULT_FORMAT',
+  'VAULT_LICENSE', 'VAULT_LICENSE_PATH', 'VAULT_LOG_LEVEL', 'VAULT_MAX_RETRIES', 'VAULT_REDIRECT_ADDR', 'VAULT_SKIP_VERIFY',
+  'VAULT_TLS_SERVER_NAME', 'VAULT_WRAP_TTL', 'VAULT_MFA', 'VAULT_RATE_LIMIT', 'VAULT_SRV_LOOKUP', 'VAULT_HTTP_PROXY',
+  'VAULT_PROXY_ADDR', 'VAULT_DISABLE_REDIRECTS', 'VAULT_CLI_NO_COLOR',
+]);
+
+function refuseUnknownSettings(env: NodeJS.ProcessEnv): void {
+  const known = new Set<string>(VARIABLES);
+  for (const name of Object.keys(env).sort()) {
+    if (OUR_PREFIXES.test(name) && !known.has(name) && !HASHICORP_VAULT_VARIABLES.has(name)) {
+      throw new ConfigError(name, 'unknown setting (see the configuration table of the README); remove it or correct its name');
+    }
+    const bare = /^BLINDVAULT_(.+)$/.exec(name)?.[1];
+    if (bare !== undefined && known.has(bare)) throw new ConfigError(name, `unknown setting: the server reads ${bare}`);
+  }
+}
+
+/** Flags win over the environment. Unknown flags, and unknown settings of ours, are an error, not silently ignored. */
 export function loadConfig(env: NodeJS.ProcessEnv, argv: string[]): Config {
+  refuseUnknownSettings(env);
   let values: Record<string, string | boolean | undefined>;
   try {
     ({ values } = parseArgs({
@@ -155,6 +192,7 @@ export function parseConfig(raw: Raw): Config {
     failedAuthRate: rate(raw, 'FAILED_AUTH_RATE', '100/hour'),
     passwordHashConcurrency: integer(raw, 'PASSWORD_HASH_CONCURRENCY', 2, 1, 64),
     vault: parseVaultConfig(raw),
+    deprecations: raw.VAULT_WEB_CLIENT_URL === undefined ? [] : ['VAULT_WEB_CLIENT_URL is deprecated: list the web client\'s origin in VAULT_CORS_ORIGINS'],
   };
 }
 
@@ -229,6 +267,8 @@ function parseVaultConfig(raw: Raw): VaultConfig {
     psonoPrivateKeyHex,
     keyFile,
     webClientUrl: publicUrl(raw.VAULT_WEB_CLIENT_URL, 'VAULT_WEB_CLIENT_URL'),
+    corsOrigins: corsOrigins(raw.VAULT_CORS_ORIGINS),
+    webClientDir: absolutePath(raw, 'VAULT_WEB_CLIENT_DIR'),
     allowedUsernameDomains: domains,
     allowMultipleSessions: boolean(raw, 'VAULT_ALLOW_MULTIPLE_SESSIONS', true),
     tokenSeconds: {
@@ -300,6 +340,32 @@ function publicUrl(text: string | undefined, name = 'PUBLIC_URL'): string | unde
   if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new ConfigError(name, 'must start with https:// or http://');
   if (url.search || url.hash || url.username || url.password) throw new ConfigError(name, 'must not carry credentials, a query or a fragment');
   return url.toString().replace(/\/+$/, '');
+}
+
+/** A comma-separated list of browser origins (`https://host[:port]`), each exactly an origin; never `*`. */
+function corsOrigins(text: string | undefined): string[] {
+  if (text === undefined) return [];
+  const entries = text.split(',').map((o) => o.trim()).filter(Boolean);
+  if (entries.length === 0) throw new ConfigError('VAULT_CORS_ORIGINS', 'expected a comma-separated list of origins such as https://vault.example.com');
+  return [
+    ...new Set(
+      entries.map((entry) => {
+        if (entry === '*') throw new ConfigError('VAULT_CORS_ORIGINS', 'name the origins; * is not allowed');
+        const url = parseUrl('VAULT_CORS_ORIGINS', entry);
+        if ((url.protocol !== 'https:' && url.protocol !== 'http:') || url.pathname !== '/' || url.search || url.hash || url.username || url.password || entry.endsWith('/')) {
+          throw new ConfigError('VAULT_CORS_ORIGINS', `${JSON.stringify(entry)} is not an origin (scheme://host[:port], nothing after it)`);
+        }
+        return url.origin;
+      }),
+    ),
+  ];
+}
+
+function absolutePath(raw: Raw, name: string): string | undefined {
+  const text = raw[name];
+  if (text === undefined) return undefined;
+  if (!text.startsWith('/')) throw new ConfigError(name, 'expected an absolute path');
+  return text.replace(/\/+$/, '') || '/';
 }
 
 // Connection strings may carry passwords: messages never repeat the value.

@@ -42,6 +42,7 @@ async function main(): Promise<void> {
   process.on('SIGINT', () => void shutdown('SIGINT'));
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
 
+  for (const warning of config.deprecations) app.log.warn(warning);
   const address = await app.listen({ port: config.port, host: config.host });
   app.log.info(
     { url: address, metadata: stores.metadata.backend, dataDir: config.dataDir, maxUploadBytes: config.maxUploadBytes },

@@ -98,7 +98,8 @@ export async function vaultPlugin(app: FastifyInstance, options: VaultPluginOpti
   const { publicUrl, host, port } = options.config;
   const webClient = origin(config.webClientUrl) ?? origin(publicUrl) ?? `http://${host}:${port}`;
   const signedInfo = buildSignedInfo(keys, { webClientUrl: webClient, allowUserSearchByEmail: config.allowUserSearchByEmail });
-  const corsOrigins = [origin(publicUrl), origin(config.webClientUrl)].filter((o): o is string => o !== undefined);
+  // BV: only named origins may call the vault from a browser (Psono allows every origin).
+  const corsOrigins = [...new Set([origin(publicUrl), origin(config.webClientUrl), ...config.corsOrigins].filter((o): o is string => o !== undefined))];
   const healthy = async () => {
     try {
       await metadata.ping();

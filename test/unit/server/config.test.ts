@@ -63,6 +63,14 @@ describe('configuration', () => {
     [{ VAULT_ALLOWED_USERNAME_DOMAINS: 'not a domain' }, 'VAULT_ALLOWED_USERNAME_DOMAINS'],
     [{ VAULT_WEB_TOKEN_MIN_S: '600', VAULT_WEB_TOKEN_MAX_S: '300' }, 'VAULT_WEB_TOKEN_MAX_S'],
     [{ VAULT_WEB_CLIENT_URL: 'vault.example.com' }, 'VAULT_WEB_CLIENT_URL'],
+    [{ VAULT_CORS_ORIGINS: '*' }, 'VAULT_CORS_ORIGINS'],
+    [{ VAULT_CORS_ORIGINS: 'https://a.example, vault.example.com' }, 'VAULT_CORS_ORIGINS'],
+    [{ VAULT_CORS_ORIGINS: 'https://a.example/vault' }, 'VAULT_CORS_ORIGINS'],
+    [{ VAULT_CORS_ORIGINS: 'https://a.example/' }, 'VAULT_CORS_ORIGINS'],
+    [{ VAULT_CORS_ORIGINS: 'https://u:p@a.example' }, 'VAULT_CORS_ORIGINS'],
+    [{ VAULT_CORS_ORIGINS: 'ftp://a.example' }, 'VAULT_CORS_ORIGINS'],
+    [{ VAULT_CORS_ORIGINS: ' , ' }, 'VAULT_CORS_ORIGINS'],
+    [{ VAULT_WEB_CLIENT_DIR: 'build/webclient' }, 'VAULT_WEB_CLIENT_DIR'],
     [{ FILE_MAX_TTL_SECONDS: '3600', FILE_DEFAULT_TTL_SECONDS: '7200' }, 'FILE_DEFAULT_TTL_SECONDS'],
     [{ FILE_MAX_DOWNLOADS: '5', FILE_DEFAULT_MAX_DOWNLOADS: '6' }, 'FILE_DEFAULT_MAX_DOWNLOADS'],
     [{ LOG_LEVEL: 'loud' }, 'LOG_LEVEL'],
@@ -116,6 +124,48 @@ describe('configuration', () => {
     assert.throws(() => parseConfig({ DATABASE_URL: 'mysql://user:hunter2@db/x' }), (error: Error) => !error.message.includes('hunter2'));
   });
 
+  test('VAULT_CORS_ORIGINS is a list of origins; VAULT_WEB_CLIENT_URL still works, deprecated', () => {
+    const listed = parseConfig({ VAULT_CORS_ORIGINS: 'https://Vault.Example.com, http://127.0.0.1:9000,https://vault.example.com' });
+    assert.deepEqual(listed.vault.corsOrigins, ['https://vault.example.com', 'http://127.0.0.1:9000'], 'normalized, each once');
+    assert.deepEqual(listed.deprecations, []);
+    const none = parseConfig({});
+    assert.deepEqual(none.vault.corsOrigins, []);
+    assert.equal(none.vault.webClientDir, undefined);
+    const old = parseConfig({ VAULT_WEB_CLIENT_URL: 'http://127.0.0.1:9000/' });
+    assert.equal(old.vault.webClientUrl, 'http://127.0.0.1:9000');
+    assert.equal(old.deprecations.length, 1);
+    assert.match(old.deprecations[0] as string, /VAULT_WEB_CLIENT_URL is deprecated.*VAULT_CORS_ORIGINS/);
+    assert.equal(parseConfig({ VAULT_WEB_CLIENT_DIR: '/srv/psono/' }).vault.webClientDir, '/srv/psono');
+  });
+
+  test('an unknown setting of ours in the environment stops the start, naming it', () => {
+    for (const name of ['VAULT_CORS_ORIGIN', 'VAULT_WEBCLIENT_URL', 'FILE_MAX_TTL', 'BLINDVAULT_PORT', 'BLINDVAULT_VAULT_CORS_ORIGINS']) {
+      assert.throws(
+        () => loadConfig({ [name]: 'x' }, []),
+        (error: unknown) => error instanceof ConfigError && error.variable === name && error.message.startsWith(`invalid ${name}: unknown setting`),
+        name,
+      );
+    }
+    // Controls: the known settings, the CLI's BLINDVAULT_* variables, HashiCorp Vault's client
+    // variables and anything outside our namespaces do not stop the start.
+    const config = loadConfig(
+      {
+        VAULT_CORS_ORIGINS: 'https://a.example',
+        FILE_MAX_TTL_SECONDS: '3600',
+        BLINDVAULT_SERVER: 'https://files.example',
+        BLINDVAULT_PASSPHRASE: 'x',
+        BLINDVAULT_API_KEY_ID: 'x',
+        VAULT_ADDR: 'https://hashicorp.example:8200',
+        VAULT_TOKEN: 'hvs.x',
+        FILEPATH: '/x',
+        MY_VAULT_THING: 'x',
+      },
+      [],
+    );
+    assert.deepEqual(config.vault.corsOrigins, ['https://a.example']);
+    assert.equal(config.fileMaxTtlSeconds, 3600);
+  });
+
   test('unknown flags are refused', () => {
     assert.throws(() => loadConfig({}, ['--prot', '1']), ConfigError);
   });
@@ -130,5 +180,16 @@ describe('configuration', () => {
     assert.equal(run.stdout, '');
     assert.equal(run.stderr.trim().split('\n').length, 1, run.stderr);
     assert.match(run.stderr, /^blindvault: invalid PORT: /);
+  });
+
+  test('the server refuses to start on an unknown VAULT_ setting with one line naming it', () => {
+    const run = spawnSync(process.execPath, ['--import', 'tsx', 'src/server/main.ts'], {
+      env: { ...process.env, VAULT_CORS_ORIGIN: 'https://a.example', DATA_DIR: '/nonexistent/never-created' },
+      encoding: 'utf8',
+      timeout: 30_000,
+    });
+    assert.equal(run.status, 2);
+    assert.equal(run.stderr.trim().split('\n').length, 1, run.stderr);
+    assert.match(run.stderr, /^blindvault: invalid VAULT_CORS_ORIGIN: unknown setting/);
   });
 });
