@@ -5,6 +5,8 @@ import { createId } from '../crypto/token.js';
 import { BlindvaultError } from '../protocol/errors.js';
 import type { BlobStore } from '../store/blob-store.js';
 import { readKeyFile } from '../store/key-file.js';
+import { FsStaticFolder } from '../store/static-folder.js';
+import { toHex } from '../crypto/encoding.js';
 import type { MetadataStore } from '../store/metadata-store.js';
 import type { ApiKeyStore } from '../store/api-key-store.js';
 import type { RateLimitStore } from '../store/rate-limit-store.js';
@@ -21,6 +23,7 @@ import { setSecurityHeaders } from './edge/security-headers.js';
 import { loggerOptions } from './logging.js';
 import { openApiCollector, openApiRoute } from './openapi/plugin.js';
 import { vaultPlugin } from './vault/plugin.js';
+import { webClientPlugin } from './web-client/plugin.js';
 import type { MalformedUrlAnswer } from './vault/malformed-url.js';
 import { loadServerKeys, type ServerKeys } from './vault/server-keys.js';
 
@@ -119,6 +122,15 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     malformedUrl: malformedVaultUrl,
     clock,
   });
+  if (config.vault.webClientDir !== undefined && config.publicUrl !== undefined) {
+    await app.register(webClientPlugin, {
+      folder: await FsStaticFolder.openFolder(config.vault.webClientDir, 'VAULT_WEB_CLIENT_DIR'),
+      publicUrl: config.publicUrl,
+      verifyKeyHex: toHex(serverKeys.verifyKey),
+      signupsAllowed: config.signupsAllowed,
+      allowedUsernameDomains: config.vault.allowedUsernameDomains,
+    });
+  }
   await app.register(openApiRoute);
   return { app, files, serverKeys };
 }

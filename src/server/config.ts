@@ -243,6 +243,8 @@ function tokenRange(raw: Raw, kind: 'WEB' | 'APP' | 'API_KEY', min: number, max:
 }
 
 function parseVaultConfig(raw: Raw): VaultConfig {
+  // The served web client's config.json names the server's address: it is not taken from a request's Host.
+  if (raw.VAULT_WEB_CLIENT_DIR !== undefined && raw.PUBLIC_URL === undefined) throw new ConfigError('VAULT_WEB_CLIENT_DIR', 'needs PUBLIC_URL (the address the web client is given)');
   const psonoPrivateKeyHex = key32(raw, 'VAULT_PSONO_PRIVATE_KEY');
   const boxPrivateKeyHex = key32(raw, 'VAULT_BOX_PRIVATE_KEY');
   const signingSeedHex = key32(raw, 'VAULT_SIGNING_SEED');

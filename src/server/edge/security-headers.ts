@@ -6,6 +6,16 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
  */
 export const CONTENT_SECURITY_POLICY = "default-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
 
+/**
+ * The policy of the Psono web client served at /vault/ (VAULT_WEB_CLIENT_DIR), exactly as sent: its
+ * scripts, worker and service worker from this origin only, no inline or evaluated script; inline
+ * styles (its UI library injects them); images from itself and data: URLs; requests to this origin
+ * only (the vault is /server on the same origin, and favicon lookups are off, spec §3.1).
+ */
+export const WEB_CLIENT_CONTENT_SECURITY_POLICY =
+  "default-src 'none'; script-src 'self'; worker-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; font-src 'self'; " +
+  "connect-src 'self'; manifest-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+
 export const STRICT_TRANSPORT_SECURITY = 'max-age=31536000; includeSubDomains';
 
 /**

@@ -96,7 +96,8 @@ export async function vaultPlugin(app: FastifyInstance, options: VaultPluginOpti
 
   const origin = (url: string | undefined) => (url ? new URL(url).origin : undefined);
   const { publicUrl, host, port } = options.config;
-  const webClient = origin(config.webClientUrl) ?? origin(publicUrl) ?? `http://${host}:${port}`;
+  const served = config.webClientDir !== undefined && publicUrl !== undefined ? `${publicUrl}/vault` : undefined;
+  const webClient = origin(config.webClientUrl) ?? served ?? origin(publicUrl) ?? `http://${host}:${port}`;
   const signedInfo = buildSignedInfo(keys, { webClientUrl: webClient, allowUserSearchByEmail: config.allowUserSearchByEmail });
   // BV: only named origins may call the vault from a browser (Psono allows every origin).
   const corsOrigins = [...new Set([origin(publicUrl), origin(config.webClientUrl), ...config.corsOrigins].filter((o): o is string => o !== undefined))];

@@ -70,7 +70,8 @@ describe('configuration', () => {
     [{ VAULT_CORS_ORIGINS: 'https://u:p@a.example' }, 'VAULT_CORS_ORIGINS'],
     [{ VAULT_CORS_ORIGINS: 'ftp://a.example' }, 'VAULT_CORS_ORIGINS'],
     [{ VAULT_CORS_ORIGINS: ' , ' }, 'VAULT_CORS_ORIGINS'],
-    [{ VAULT_WEB_CLIENT_DIR: 'build/webclient' }, 'VAULT_WEB_CLIENT_DIR'],
+    [{ VAULT_WEB_CLIENT_DIR: 'build/webclient', PUBLIC_URL: 'https://vault.example.com' }, 'VAULT_WEB_CLIENT_DIR'],
+    [{ VAULT_WEB_CLIENT_DIR: '/srv/psono' }, 'VAULT_WEB_CLIENT_DIR'],
     [{ FILE_MAX_TTL_SECONDS: '3600', FILE_DEFAULT_TTL_SECONDS: '7200' }, 'FILE_DEFAULT_TTL_SECONDS'],
     [{ FILE_MAX_DOWNLOADS: '5', FILE_DEFAULT_MAX_DOWNLOADS: '6' }, 'FILE_DEFAULT_MAX_DOWNLOADS'],
     [{ LOG_LEVEL: 'loud' }, 'LOG_LEVEL'],
@@ -135,7 +136,7 @@ describe('configuration', () => {
     assert.equal(old.vault.webClientUrl, 'http://127.0.0.1:9000');
     assert.equal(old.deprecations.length, 1);
     assert.match(old.deprecations[0] as string, /VAULT_WEB_CLIENT_URL is deprecated.*VAULT_CORS_ORIGINS/);
-    assert.equal(parseConfig({ VAULT_WEB_CLIENT_DIR: '/srv/psono/' }).vault.webClientDir, '/srv/psono');
+    assert.equal(parseConfig({ VAULT_WEB_CLIENT_DIR: '/srv/psono/', PUBLIC_URL: 'https://vault.example.com' }).vault.webClientDir, '/srv/psono');
   });
 
   test('an unknown setting of ours in the environment stops the start, naming it', () => {
