@@ -32,6 +32,28 @@ export const ERROR_CATALOGUE = {
   UNAVAILABLE: { status: 503, message: 'A backing store does not answer.' },
   INTERNAL: { status: 500, message: 'Internal error. The request id identifies it in the server log.' },
 
+  // Raised by the SDK and the CLI on the client side, never answered by a server (`client: true`).
+  INVALID_LINK: { status: 400, message: 'The link is not a Blindvault download or manage link.', client: true },
+  PASSPHRASE_REQUIRED: { status: 400, message: 'This file is protected by a passphrase, and none was given.', client: true },
+  DECRYPTION_FAILED: {
+    status: 400,
+    message: 'The file does not decrypt: wrong key or passphrase, or the file was altered.',
+    client: true,
+  },
+  UNSUPPORTED_FORMAT: { status: 400, message: 'The file is in a format this client does not know.', client: true },
+  V1_TOO_LARGE: {
+    status: 413,
+    message: 'Format v1 holds the whole file in memory; this file is above the size v1 allows: use format v2.',
+    client: true,
+  },
+  NETWORK_ERROR: { status: 503, message: 'The server cannot be reached.', client: true },
+  UNEXPECTED_RESPONSE: { status: 502, message: 'The server answered something that is not the Blindvault protocol.', client: true },
+  UPLOAD_CHANGED: {
+    status: 409,
+    message: 'The file changed since the interrupted upload began; its resume state was discarded: run the command again.',
+    client: true,
+  },
+
   // Vault (Psono protocol, spec §0.3): rendered in Psono's shapes under /server.
   VAULT_FIELD_ERRORS: { status: 400, message: 'A field of the request is invalid.', psono: 'fields' },
   VAULT_INVALID_REQUEST: { status: 400, message: 'Invalid request', psono: 'detail' },
@@ -84,7 +106,7 @@ export const ERROR_CATALOGUE = {
   EXPIRATION_DATE_NEEDS_TO_BE_IN_THE_FUTURE: { status: 400, message: 'The expiration date is in the past.', psono: 'non_field' },
   INSECURE_ACCESS_NOT_ALLOWED: { status: 400, message: 'Insecure access is not allowed for this key or server.', psono: 'non_field' },
   API_KEY_SECRET_KEY_INVALID: { status: 400, message: 'The API key secret key does not open the secret.', psono: 'non_field' },
-} as const satisfies Record<string, { status: number; message: string; psono?: PsonoShape }>;
+} as const satisfies Record<string, { status: number; message: string; psono?: PsonoShape; client?: true }>;
 
 /** How a vault route renders an error (spec §0.3): `{"<field>": [...]}`, `{"non_field_errors": [CODE]}`, … */
 export type PsonoShape = 'fields' | 'non_field' | 'non_field_text' | 'custom' | 'detail' | 'empty' | 'error_message' | 'message';
