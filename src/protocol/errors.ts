@@ -29,6 +29,10 @@ export const ERROR_CATALOGUE = {
   RANGE_NOT_SATISFIABLE: { status: 416, message: 'The requested byte range is outside the file.' },
   RATE_LIMITED: { status: 429, message: 'Too many requests from this address; try again after Retry-After seconds.' },
   UPLOAD_ABORTED: { status: 400, message: 'The upload was interrupted before it completed.' },
+  UPLOAD_OFFSET_MISMATCH: { status: 409, message: 'Upload-Offset is not where the upload stands: ask HEAD for the offset and go on from there.' },
+  UPLOAD_LOCKED: { status: 423, message: 'Another request is writing to this upload; try again shortly.' },
+  UPLOAD_COMPLETE: { status: 400, message: 'The upload is complete: manage the file with its owner token.' },
+  TOO_MANY_PARTIAL_UPLOADS: { status: 429, message: 'This address has too many unfinished uploads: finish or end one first.' },
   UNAVAILABLE: { status: 503, message: 'A backing store does not answer.' },
   INTERNAL: { status: 500, message: 'Internal error. The request id identifies it in the server log.' },
 

@@ -8,6 +8,8 @@ import type { MetadataStore } from '../store/metadata-store.js';
 import type { ApiKeyStore } from '../store/api-key-store.js';
 import type { RateLimitStore } from '../store/rate-limit-store.js';
 import type { ReplayStore } from '../store/replay-store.js';
+import type { UploadRecordStore } from '../store/upload-record-store.js';
+import type { UploadStore } from '../store/upload-store.js';
 import type { VaultObjectStore } from '../store/vault-object-store.js';
 import type { VaultStore } from '../store/vault-store.js';
 import type { Config } from './config.js';
@@ -17,6 +19,8 @@ import { createFilesService, type FilesService } from './files/service.js';
 import { healthPlugin } from './health/plugin.js';
 import { loggerOptions, pathOnly } from './logging.js';
 import { openApiCollector, openApiRoute } from './openapi/plugin.js';
+import { uploadsPlugin } from './uploads/plugin.js';
+import { createUploadsService, type UploadsService } from './uploads/service.js';
 import { createAccess } from './vault/access.js';
 import { createAccountsService } from './vault/accounts-service.js';
 import { createApiKeysService } from './vault/api-keys-service.js';
@@ -38,6 +42,8 @@ export interface AppDeps {
   apiKeys: ApiKeyStore;
   replays: ReplayStore;
   rateLimits: RateLimitStore;
+  uploads: UploadStore;
+  uploadRecords: UploadRecordStore;
   clock?: () => Date;
   /** Where log lines go (tests read them); stdout otherwise. */
   logDestination?: DestinationStream;
@@ -48,6 +54,7 @@ export interface AppDeps {
 export interface App {
   app: FastifyInstance;
   files: FilesService;
+  uploads: UploadsService;
   serverKeys: ServerKeys;
 }
 
@@ -87,6 +94,16 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     onCleanupError: (error) => app.log.error({ err: error }, 'cleanup after a failed upload failed'),
   });
 
+  const uploads = createUploadsService({
+    records: deps.uploadRecords,
+    uploads: deps.uploads,
+    metadata,
+    blobs,
+    config,
+    clock,
+    onCleanupError: (error) => app.log.error({ err: error }, 'cleanup after a failed upload failed'),
+  });
+
   if (deps.onRoute) app.addHook('onRoute', deps.onRoute);
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
@@ -113,6 +130,16 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     service: files,
     publicUrl: config.publicUrl,
     maxUploadBytes: config.maxUploadBytes,
+    rateLimits: deps.rateLimits,
+    uploadRate: config.fileUploadRate,
+    clock,
+  });
+  await app.register(uploadsPlugin, {
+    service: uploads,
+    records: deps.uploadRecords,
+    publicUrl: config.publicUrl,
+    maxUploadBytes: config.maxUploadBytes,
+    maxChunkBytes: config.uploadMaxChunkBytes,
     rateLimits: deps.rateLimits,
     uploadRate: config.fileUploadRate,
     clock,
@@ -163,5 +190,5 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     clock,
   });
   await app.register(openApiRoute);
-  return { app, files, serverKeys };
+  return { app, files, uploads, serverKeys };
 }
