@@ -24,6 +24,10 @@ export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
 export function exitCodeFor(code: ErrorCode): ExitCode {
   switch (code) {
     case 'DECRYPTION_FAILED':
+    case 'WRONG_KEY':
+    case 'TRUNCATED':
+    case 'BAD_HEADER':
+    case 'FERNET_INVALID_TOKEN':
       return EXIT.decryption;
     case 'NOT_FOUND':
       return EXIT.notFound;
@@ -31,6 +35,9 @@ export function exitCodeFor(code: ErrorCode): ExitCode {
     case 'PASSPHRASE_REQUIRED':
     case 'V1_TOO_LARGE':
     case 'UNSUPPORTED_FORMAT':
+    case 'INVALID_FILE_KEY':
+    case 'KEY_MODE_MISMATCH':
+    case 'FERNET_INVALID_KEY':
       return EXIT.usage;
     default:
       return EXIT.server;

@@ -2,9 +2,12 @@
 import { Command, CommanderError } from 'commander';
 import { isBlindvaultError, type BlindvaultError } from '../client/index.js';
 import { deleteCommand } from './delete.js';
+import { downloadCommand } from './download.js';
 import { EXIT, exitCodeFor, type ExitCode } from './exit-codes.js';
+import { fernetCommand } from './fernet.js';
 import { infoCommand } from './info.js';
 import { printLine, type CliIo } from './io.js';
+import { uploadCommand } from './upload.js';
 import { LocalFileError, UsageError } from './usage-error.js';
 
 export const VERSION = '0.1.0';
@@ -39,8 +42,11 @@ export function createProgram(io: CliIo): Command {
       // commander's messages start with "error: "; one line, and where to look.
       outputError: (text, write) => write(`blindvault: ${text.trim().replace(/\n+/g, ' ')} (see --help)\n`),
     });
+  uploadCommand(program, io);
+  downloadCommand(program, io);
   infoCommand(program, io);
   deleteCommand(program, io);
+  fernetCommand(program, io);
   for (const command of program.commands) {
     command.exitOverride().configureOutput(program.configureOutput()).showSuggestionAfterError(true).allowExcessArguments(false);
   }

@@ -33,7 +33,7 @@ function parseUrl(text: string): URL {
 
 /** Splits `…/f/{id}{suffix}` into the server URL and the id; undefined when the path is not that shape. */
 function splitFilePath(url: URL, suffixes: string[]): { serverUrl: string; id: string } | undefined {
-  const match = /^(.*)\/f\/([^/]+)(\/[a-z]*)?\/?$/.exec(url.pathname);
+  const match = /^(.*)\/f\/([^/]+)(\/[a-z]+)?\/?$/.exec(url.pathname);
   if (!match) return undefined;
   const [, prefix = '', id = '', suffix = ''] = match;
   if (!FILE_ID.test(id) || !suffixes.includes(suffix)) return undefined;
