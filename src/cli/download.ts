@@ -3,7 +3,6 @@ import type { Command } from 'commander';
 import { parseDownloadLink } from '../client/index.js';
 import { downloadToFile, downloadToStream } from '../client/node/index.js';
 import { cryptoBackend } from './crypto-backend.js';
-import { stateDir } from './environment.js';
 import { printJson, printLine, type CliIo } from './io.js';
 import { passphraseForDownload } from './passphrase.js';
 import { createProgress } from './progress.js';
@@ -44,7 +43,7 @@ export function downloadCommand(program: Command, io: CliIo): void {
           return;
         }
         const output = path.resolve(flags.output ?? link.id);
-        const result = await downloadToFile(linkText, output, { ...options, stateDir: path.join(stateDir(io.env), 'downloads') });
+        const result = await downloadToFile(linkText, output, options);
         progress.stop();
         if (flags.json) printJson(io.stdout, { output, id: result.id, size_bytes: result.plaintextBytes, format: result.format });
         else printLine(io.stderr, `${result.resumed ? 'resumed and ' : ''}saved ${result.plaintextBytes} bytes to ${output}`);

@@ -59,51 +59,101 @@ async function passphraseOf(fragment: string | undefined, options: DownloadOptio
   return given;
 }
 
-export async function downloadFile(linkText: string, options: DownloadOptions = {}): Promise<DownloadResult> {
-  const link = parseDownloadLink(linkText);
-  const response = await request(options.fetch ?? fetch, `${link.serverUrl}/f/${link.id}/encrypted`, {
-    method: 'GET',
-    ...(options.signal ? { signal: options.signal } : {}),
-  });
-  if (response.status !== 200) throw await errorFrom(response);
-  const length = Number(response.headers.get('content-length'));
-  if (!response.body || !Number.isSafeInteger(length) || length < 0) throw new BlindvaultError('UNEXPECTED_RESPONSE', { field: 'Content-Length' });
-  const body = counting(response.body, length, options.onProgress);
+/** What the server said about a file's ciphertext: enough to decrypt it later, from any copy of its bytes. */
+export interface CiphertextInfo {
+  id: string;
+  format: 'v1' | 'v2';
+  /** The whole ciphertext's size. */
+  sizeBytes: number;
+  etag: string | undefined;
+  /** v1 only: PBKDF2 salt and GCM IV from X-E2E-Salt / X-E2E-IV. */
+  salt?: Uint8Array;
+  iv?: Uint8Array;
+}
+
+export interface FetchedCiphertext {
+  info: CiphertextInfo;
+  /** Where `body` starts in the ciphertext: 0, or the asked offset when the server answered a range. */
+  offset: number;
+  body: ReadableStream<Uint8Array>;
+}
+
+function infoFrom(response: Response, id: string, sizeBytes: number): CiphertextInfo {
   const salt = response.headers.get(E2E_HEADERS.salt);
   const format = response.headers.get(FORMAT_HEADER) ?? (salt !== null ? 'v1' : undefined);
+  const etag = response.headers.get('etag') ?? undefined;
+  if (format === 'v2') return { id, format, sizeBytes, etag };
+  if (format !== 'v1') throw new BlindvaultError('UNSUPPORTED_FORMAT', { format: format ?? 'none' });
+  const saltBytes = salt === null ? undefined : parseE2eBytes(salt, E2E_SALT_BYTES);
+  const iv = response.headers.get(E2E_HEADERS.iv);
+  const ivBytes = iv === null ? undefined : parseE2eBytes(iv, E2E_IV_BYTES);
+  if (!saltBytes || !ivBytes) throw new BlindvaultError('UNEXPECTED_RESPONSE', { field: 'X-E2E-Salt / X-E2E-IV' });
+  return { id, format, sizeBytes, etag, salt: saltBytes, iv: ivBytes };
+}
 
-  if (format === 'v1') {
-    const saltBytes = salt === null ? undefined : parseE2eBytes(salt, E2E_SALT_BYTES);
-    const iv = response.headers.get(E2E_HEADERS.iv);
-    const ivBytes = iv === null ? undefined : parseE2eBytes(iv, E2E_IV_BYTES);
-    if (!saltBytes || !ivBytes) throw new BlindvaultError('UNEXPECTED_RESPONSE', { field: 'X-E2E-Salt / X-E2E-IV' });
-    if (length > V1_MAX_BYTES + 16) {
-      await body.cancel();
-      throw new BlindvaultError('V1_TOO_LARGE', { maxBytes: V1_MAX_BYTES });
+/**
+ * GET /f/{id}/encrypted, from byte 0 or, to finish a broken download, from `resume.offset` of the version named by
+ * `resume.etag` (the server counts such a range within its resume window as the same download). A server that
+ * answers the whole file instead (another version, the window passed) gets offset 0 in the answer.
+ */
+export async function fetchCiphertext(
+  linkText: string,
+  options: Pick<DownloadOptions, 'fetch' | 'signal' | 'onProgress'> & { resume?: { offset: number; etag: string } } = {},
+): Promise<FetchedCiphertext> {
+  const link = parseDownloadLink(linkText);
+  const headers: Record<string, string> = options.resume ? { range: `bytes=${options.resume.offset}-`, 'if-range': options.resume.etag } : {};
+  const response = await request(options.fetch ?? fetch, `${link.serverUrl}/f/${link.id}/encrypted`, { method: 'GET', headers, ...(options.signal ? { signal: options.signal } : {}) });
+  const length = Number(response.headers.get('content-length'));
+  if (response.status !== 200 && response.status !== 206) throw await errorFrom(response);
+  if (!response.body || !Number.isSafeInteger(length) || length < 0) throw new BlindvaultError('UNEXPECTED_RESPONSE', { field: 'Content-Length' });
+  let offset = 0;
+  let sizeBytes = length;
+  if (response.status === 206) {
+    const range = /^bytes (\d+)-(\d+)\/(\d+)$/.exec(response.headers.get('content-range') ?? '');
+    const [start, end, total] = range ? [Number(range[1]), Number(range[2]), Number(range[3])] : [NaN, NaN, NaN];
+    if (!options.resume || start !== options.resume.offset || end !== total - 1 || end - start + 1 !== length) {
+      await response.body.cancel();
+      throw new BlindvaultError('UNEXPECTED_RESPONSE', { field: 'Content-Range' });
     }
+    offset = start;
+    sizeBytes = total;
+  }
+  const info = infoFrom(response, link.id, sizeBytes);
+  if (info.format === 'v1' && sizeBytes > V1_MAX_BYTES + 16) {
+    await response.body.cancel();
+    throw new BlindvaultError('V1_TOO_LARGE', { maxBytes: V1_MAX_BYTES });
+  }
+  const onProgress = options.onProgress;
+  return { info, offset, body: counting(response.body, length, onProgress ? (received) => onProgress(offset + received, sizeBytes) : undefined) };
+}
+
+/** The whole ciphertext of a file (from the server or a local copy) → verified plaintext. */
+export async function decryptCiphertext(linkText: string, info: CiphertextInfo, ciphertext: ReadableStream<Uint8Array>, options: Pick<DownloadOptions, 'passphrase' | 'crypto'> = {}): Promise<ReadableStream<Uint8Array>> {
+  const link = parseDownloadLink(linkText);
+  if (info.format === 'v1') {
     const passphrase = await passphraseOf(link.fragment, options);
-    const ciphertext = await readV1Body(body);
-    const plaintext = await openFileV1(ciphertext, saltBytes, ivBytes, passphrase, options.crypto);
-    return {
-      id: link.id,
-      format: 'v1',
-      ciphertextBytes: length,
-      plaintext: new ReadableStream<Uint8Array>({
-        start(controller) {
-          controller.enqueue(plaintext);
-          controller.close();
-        },
-      }),
-    };
-  }
-  if (format === 'v2') {
-    const plaintext = await openFileV2(body, {
-      fragment: link.fragment,
-      passphrase: () => passphraseOf(undefined, options),
-      ...(options.crypto ? { crypto: options.crypto } : {}),
+    const plaintext = await openFileV1(await readV1Body(ciphertext), info.salt as Uint8Array, info.iv as Uint8Array, passphrase, options.crypto);
+    return new ReadableStream<Uint8Array>({
+      start(controller) {
+        controller.enqueue(plaintext);
+        controller.close();
+      },
     });
-    return { id: link.id, format: 'v2', ciphertextBytes: length, plaintext };
   }
-  await body.cancel();
-  throw new BlindvaultError('UNSUPPORTED_FORMAT', { format: format ?? 'none' });
+  return openFileV2(ciphertext, {
+    fragment: link.fragment,
+    passphrase: () => passphraseOf(undefined, options),
+    ...(options.crypto ? { crypto: options.crypto } : {}),
+  });
+}
+
+export async function downloadFile(linkText: string, options: DownloadOptions = {}): Promise<DownloadResult> {
+  const { info, body } = await fetchCiphertext(linkText, options);
+  try {
+    const plaintext = await decryptCiphertext(linkText, info, body, options);
+    return { id: info.id, format: info.format, ciphertextBytes: info.sizeBytes, plaintext };
+  } catch (error) {
+    await body.cancel().catch(() => undefined);
+    throw error;
+  }
 }

@@ -207,6 +207,56 @@ describe('blindvault upload/download, format v2', () => {
     assert.deepEqual(await readFile(output), await readFile(input));
   });
 
+  test('a download killed mid-way resumes with a range, within the download limit of 1; nothing under the output name before', async () => {
+    const input = path.join(work, 'resume-down.bin');
+    await bigFile(input, 160 * MIB);
+    const answer = await upload([input, '--downloads', '1']);
+    const outDir = path.join(work, 'resume-down-out');
+    await mkdir(outDir);
+    const output = path.join(outDir, 'file.bin');
+    const first = startCli(['download', answer.download_url, '--output', output], { env: home.env });
+    const partial = path.join(outDir, `.file.bin.${answer.id}.blindvault-ciphertext`);
+    for (let size = 0; size < 16 * MIB; ) {
+      await new Promise((resolve) => setTimeout(resolve, 10));
+      size = await stat(partial).then((s) => s.size, () => 0);
+    }
+    first.child.kill('SIGKILL');
+    await first.done;
+    const left = await namesIn(outDir);
+    assert.ok(!left.includes('file.bin'), `nothing under the output name: ${left.join(', ')}`);
+    assert.ok((await stat(partial)).size < 57 + 160 * MIB, 'the download was cut before its end');
+    const second = await runCli(['download', answer.download_url, '--output', output], { env: home.env });
+    assert.equal(second.code, 0, second.stderr);
+    assert.match(second.stderr, /^resumed and saved 167772160 bytes to /m);
+    assert.ok((await readFile(output)).equals(await readFile(input)));
+    assert.deepEqual(await namesIn(outDir), ['file.bin'], 'the partial files are gone');
+    // control: the limit holds for a new download
+    const third = await runCli(['download', answer.download_url, '--output', path.join(outDir, 'again.bin')], { env: home.env });
+    assert.equal(third.code, 5, third.stderr);
+  });
+
+  test('Ctrl-C (SIGINT) stops an upload with exit 130 and keeps its state; the same command then finishes it', async () => {
+    const input = path.join(work, 'sigint.bin');
+    await bigFile(input, 160 * MIB);
+    const env = { ...home.env, XDG_STATE_HOME: path.join(home.dir, 'state-sigint') };
+    const stateUploads = path.join(env.XDG_STATE_HOME, 'blindvault', 'uploads');
+    const first = startCli(['upload', input, '--server', url], { env });
+    while ((await readdir(stateUploads).catch(() => [] as string[])).length === 0) await new Promise((resolve) => setTimeout(resolve, 20));
+    first.child.kill('SIGINT');
+    const stopped = await first.done;
+    assert.equal(stopped.code, 130, stopped.stderr);
+    assert.equal(stopped.stdout, '');
+    assert.match(stopped.stderr, /^blindvault: interrupted; run the same command again to resume\n$/);
+    assert.equal((await readdir(stateUploads)).length, 1);
+    const second = await runCli(['upload', input, '--server', url, '--json'], { env });
+    assert.equal(second.code, 0, second.stderr);
+    assert.match(second.stderr, /resumed an interrupted upload/);
+    const output = path.join(work, 'sigint.out');
+    const down = await runCli(['download', (JSON.parse(second.stdout) as UploadJson).download_url, '--output', output], { env });
+    assert.equal(down.code, 0, down.stderr);
+    assert.ok((await readFile(output)).equals(await readFile(input)));
+  });
+
   test('a file far larger than the CLI uses streams up and down with flat memory (peak RSS under 150 MiB)', async () => {
     const sizeBytes = 512 * MIB;
     const input = path.join(work, 'large.bin');

@@ -7,7 +7,8 @@ import type { UploadSource } from '../upload-source.js';
 
 const READ_BYTES = 1024 * 1024;
 
-function readFrom(file: string, offset: number): ReadableStream<Uint8Array> {
+/** A file's bytes from `offset`, one read per pull. */
+export function readFileFrom(file: string, offset: number): ReadableStream<Uint8Array> {
   let handle: Awaited<ReturnType<typeof open>> | undefined;
   let position = offset;
   const close = async () => {
@@ -48,6 +49,6 @@ export async function fileSource(file: string): Promise<UploadSource> {
     sizeBytes: info.size,
     location: absolute,
     identity: JSON.stringify([info.size, info.mtimeMs, info.ino, info.dev]),
-    read: (offset) => readFrom(absolute, offset),
+    read: (offset) => readFileFrom(absolute, offset),
   };
 }
