@@ -58,6 +58,8 @@ export interface UploadRecordStore {
   removeUpload(id: string, uploadTokenHash: string): Promise<boolean>;
   /** Unfinished uploads whose file row received no byte since `staleBefore`. */
   listStaleUploads(staleBefore: Date, limit: number): Promise<Array<{ id: string; blobKey: string }>>;
+  /** True while an unfinished upload of this id has its row. */
+  isReceiving(id: string): Promise<boolean>;
   /** Removes an unfinished upload and its pending file row, whoever holds it (the sweeper). */
   discardUpload(id: string): Promise<void>;
 

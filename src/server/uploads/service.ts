@@ -216,7 +216,8 @@ export function createUploadsService({ records, uploads, metadata, blobs, config
       }
       if (batch.length < batchSize) break;
     }
-    removed += await uploads.sweepStale(staleBefore());
+    // A partial whose row is alive is the row's to expire (above), whatever its file's mtime says.
+    removed += await uploads.sweepStale(staleBefore(), (key) => records.isReceiving(key));
     return removed;
   }
 

@@ -75,12 +75,12 @@ export class FsUploadStore implements UploadStore {
     await rm(this.#pathOf(key), { force: true });
   }
 
-  async sweepStale(before: Date): Promise<number> {
+  async sweepStale(before: Date, keep: (key: string) => Promise<boolean>): Promise<number> {
     let removed = 0;
     for (const name of await readdir(this.#dir)) {
       const file = path.join(this.#dir, name);
       try {
-        if ((await stat(file)).mtimeMs < before.getTime()) {
+        if ((await stat(file)).mtimeMs < before.getTime() && !(await keep(name))) {
           await rm(file, { force: true });
           removed += 1;
         }

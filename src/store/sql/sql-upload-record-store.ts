@@ -137,6 +137,11 @@ export class SqlUploadRecordStore implements UploadRecordStore {
     return rows.map((row) => ({ id: row.id, blobKey: row.blob_key }));
   }
 
+  async isReceiving(id: string): Promise<boolean> {
+    const row = await this.#db.selectFrom('uploads').select('id').where('id', '=', id).where('state', '=', 'receiving').executeTakeFirst();
+    return row !== undefined;
+  }
+
   async discardUpload(id: string): Promise<void> {
     // The upload row goes with its file row (ON DELETE CASCADE).
     await this.#db.deleteFrom('files').where('id', '=', id).where('state', '=', 'uploading').execute();
