@@ -20,6 +20,9 @@ export function parseCallerKey(key: string): UploadCaller {
 /** The tus DataStore over the uploads service: HEAD, PATCH and termination. Creation is our own route. */
 export class BlindvaultTusStore extends DataStore {
   readonly #service: UploadsService;
+  // Our refusal of a chunk (too large, swept meanwhile) by upload key: tus reports a write that
+  // failed mid-stream as "aborted", and the caller wants the real reason.
+  readonly #writeFailures = new Map<string, BlindvaultError>();
 
   constructor(service: UploadsService) {
     super();
@@ -39,7 +42,19 @@ export class BlindvaultTusStore extends DataStore {
   }
 
   override async write(stream: Readable, key: string, offset: number): Promise<number> {
-    return this.#service.append(parseCallerKey(key), offset, stream);
+    try {
+      return await this.#service.append(parseCallerKey(key), offset, stream);
+    } catch (error) {
+      if (error instanceof BlindvaultError) this.#writeFailures.set(key, error);
+      throw error;
+    }
+  }
+
+  /** Why the last write for this key failed, if we refused it; forgets it. */
+  takeWriteFailure(key: string): BlindvaultError | undefined {
+    const failure = this.#writeFailures.get(key);
+    this.#writeFailures.delete(key);
+    return failure;
   }
 
   override async remove(key: string): Promise<void> {
