@@ -112,7 +112,7 @@ export function createUploadsService({ records, uploads, metadata, blobs, config
     try {
       await uploads.create(id);
     } catch (error) {
-      await records.discardUpload(id).catch(onCleanupError);
+      await metadata.discardPendingFile(id).catch(onCleanupError);
       throw error;
     }
     return { id, createdAt, lengthBytes: input.lengthBytes, ttlSeconds, maxDownloads, uploadToken, ownerToken };
@@ -198,6 +198,8 @@ export function createUploadsService({ records, uploads, metadata, blobs, config
     if (!record) throw new BlindvaultError('NOT_FOUND');
     if (record.state === 'complete') throw new BlindvaultError('UPLOAD_COMPLETE');
     if (!(await records.removeUpload(caller.id, caller.uploadTokenHash))) throw new BlindvaultError('NOT_FOUND');
+    // Rows first, then bytes: a crash in between leaves a partial that no row claims (swept).
+    await metadata.discardPendingFile(caller.id);
     await uploads.delete(caller.id);
   }
 
@@ -211,7 +213,8 @@ export function createUploadsService({ records, uploads, metadata, blobs, config
       const batch = await records.listStaleUploads(staleBefore(), batchSize);
       for (const stale of batch) {
         await uploads.delete(stale.id);
-        await records.discardUpload(stale.id);
+        // The upload row goes with its file row (ON DELETE CASCADE).
+        await metadata.discardPendingFile(stale.id);
         removed += 1;
       }
       if (batch.length < batchSize) break;

@@ -106,19 +106,10 @@ export class SqlUploadRecordStore implements UploadRecordStore {
 
   async removeUpload(id: string, uploadTokenHash: string): Promise<boolean> {
     const result = await this.#db
-      .deleteFrom('files')
+      .deleteFrom('uploads')
       .where('id', '=', id)
-      .where('state', '=', 'uploading')
-      .where((eb) =>
-        eb.exists(
-          eb
-            .selectFrom('uploads')
-            .select('uploads.id')
-            .whereRef('uploads.id', '=', 'files.id')
-            .where('uploads.upload_token_hash', '=', uploadTokenHash)
-            .where('uploads.state', '=', 'receiving'),
-        ),
-      )
+      .where('upload_token_hash', '=', uploadTokenHash)
+      .where('state', '=', 'receiving')
       .executeTakeFirst();
     return result.numDeletedRows === 1n;
   }
@@ -140,11 +131,6 @@ export class SqlUploadRecordStore implements UploadRecordStore {
   async isReceiving(id: string): Promise<boolean> {
     const row = await this.#db.selectFrom('uploads').select('id').where('id', '=', id).where('state', '=', 'receiving').executeTakeFirst();
     return row !== undefined;
-  }
-
-  async discardUpload(id: string): Promise<void> {
-    // The upload row goes with its file row (ON DELETE CASCADE).
-    await this.#db.deleteFrom('files').where('id', '=', id).where('state', '=', 'uploading').execute();
   }
 
   async tryLock(id: string, uploadTokenHash: string, lockToken: string, now: Date, leaseUntil: Date): Promise<LockAttempt> {
