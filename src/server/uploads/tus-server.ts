@@ -59,7 +59,7 @@ export function createTusFront({ service, records, clock, maxUploadBytes }: TusS
   const server = new Server({
     path: UPLOADS_PATH,
     datastore: store,
-    locker: createUploadLocker({ records, clock }),
+    locker: createUploadLocker({ records, clock, writeSettled: (key) => store.writeSettled(key) }),
     maxSize: maxUploadBytes,
     // Same-origin only: no Access-Control-Allow-Origin.
     allowedOrigins: [],
@@ -79,7 +79,7 @@ export function createTusFront({ service, records, clock, maxUploadBytes }: TusS
     async handle(request) {
       const response = await server.handleWeb(request);
       const key = request.method === 'PATCH' ? callerOf(request, new URL(request.url).pathname.split('/').pop()) : undefined;
-      const refused = key === undefined ? undefined : store.takeWriteFailure(key);
+      const refused = key === undefined ? undefined : await store.settleWrite(key);
       if (response.status < 400) return response;
       await response.body?.cancel();
       const failure = refused ?? failures.get(request);

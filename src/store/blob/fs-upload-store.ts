@@ -1,8 +1,6 @@
-import { createWriteStream } from 'node:fs';
 import { mkdir, open, readdir, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import { assertBlobKey } from '../blob-store.js';
 import { UploadOffsetConflict, type UploadStore } from '../upload-store.js';
 import type { FsBlobStore } from './fs-blob-store.js';
@@ -47,24 +45,35 @@ export class FsUploadStore implements UploadStore {
   }
 
   async append(key: string, offset: number, source: AsyncIterable<Uint8Array> | Readable): Promise<number> {
-    const file = this.#pathOf(key);
-    // Swept or terminated an instant ago: as if it had never been there.
-    const size = await this.offset(key);
-    if (size !== offset) throw new UploadOffsetConflict(size ?? -1);
-    let written = 0;
-    await pipeline(
-      source,
-      async function* count(chunks: AsyncIterable<Uint8Array>) {
-        for await (const chunk of chunks) {
-          written += chunk.byteLength;
-          yield chunk;
+    let handle;
+    try {
+      handle = await open(this.#pathOf(key), 'r+');
+    } catch (error) {
+      // Swept or terminated an instant ago: as if it had never been there.
+      if (isNotFound(error)) throw new UploadOffsetConflict(-1);
+      throw error;
+    }
+    try {
+      const { size } = await handle.stat();
+      if (size !== offset) throw new UploadOffsetConflict(size);
+      let position = offset;
+      try {
+        // Each chunk is on disk before the next is read: when the source breaks, everything it
+        // gave is kept, and the client resumes after it.
+        for await (const chunk of source) {
+          for (let done = 0; done < chunk.byteLength; ) {
+            const { bytesWritten } = await handle.write(chunk, done, chunk.byteLength - done, position);
+            done += bytesWritten;
+            position += bytesWritten;
+          }
         }
-      },
-      // flush: fsync before close, also when the source fails: what arrived stays, durably, and
-      // the client resumes after it.
-      createWriteStream(file, { flags: 'r+', start: offset, flush: true, highWaterMark: 1024 * 1024 }),
-    );
-    return offset + written;
+      } finally {
+        await handle.datasync();
+      }
+      return position;
+    } finally {
+      await handle.close();
+    }
   }
 
   async complete(key: string, blobKey: string): Promise<{ sizeBytes: number }> {
