@@ -21,15 +21,9 @@ import { loggerOptions, pathOnly } from './logging.js';
 import { openApiCollector, openApiRoute } from './openapi/plugin.js';
 import { uploadsPlugin } from './uploads/plugin.js';
 import { createUploadsService, type UploadsService } from './uploads/service.js';
-import { createAccess } from './vault/access.js';
-import { createAccountsService } from './vault/accounts-service.js';
-import { createApiKeysService } from './vault/api-keys-service.js';
-import { createDatastoresService } from './vault/datastores-service.js';
 import { vaultPlugin } from './vault/plugin.js';
-import { buildSignedInfo, loadServerKeys, type ServerKeys } from './vault/server-keys.js';
-import { createSecretsService } from './vault/secrets-service.js';
-import { createSessionsService } from './vault/sessions-service.js';
-import { createSharesService } from './vault/shares-service.js';
+import type { MalformedUrlAnswer } from './vault/malformed-url.js';
+import { loadServerKeys, type ServerKeys } from './vault/server-keys.js';
 
 const BLINDVAULT_VERSION = '0.1.0';
 
@@ -62,6 +56,8 @@ export interface App {
 export async function buildApp(deps: AppDeps): Promise<App> {
   const { config, metadata, blobs } = deps;
   const clock = deps.clock ?? (() => new Date());
+  // Fastify refuses a URL it cannot route before any plugin sees the request; the vault answers its own.
+  const malformedVaultUrl: { answer?: MalformedUrlAnswer } = {};
   const app = Fastify({
     // The vault's paths end in "/"; the same path without it reaches the same handler (never a redirect).
     routerOptions: { ignoreTrailingSlash: true },
@@ -81,6 +77,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     // without echoing the URL (it may carry an owner token).
     frameworkErrors: (_error, request, reply) => {
       request.log.info({ method: request.method, path: '[malformed url]', statusCode: 400 }, 'request');
+      if (malformedVaultUrl.answer && /^\/server(\/|\?|$)/.test(request.url)) return void malformedVaultUrl.answer(request, reply);
       return renderBlindvaultError(new BlindvaultError('VALIDATION_FAILED'), request, reply);
     },
     ajv: { customOptions: { removeAdditional: true, coerceTypes: false, allErrors: false } },
@@ -146,47 +143,12 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   });
 
   const serverKeys = await loadServerKeys(deps.vault, config.vault);
-  const origin = (url: string | undefined) => (url ? new URL(url).origin : undefined);
-  const webClient = origin(config.vault.webClientUrl) ?? origin(config.publicUrl) ?? `http://${config.host}:${config.port}`;
-  const accounts = createAccountsService({ vault: deps.vault, keys: serverKeys, signupsAllowed: config.signupsAllowed, clock });
-  const sessions = createSessionsService({ vault: deps.vault, replays: deps.replays, keys: serverKeys, accounts, config: config.vault, clock });
-  const access = createAccess({ objects: deps.objects, apiKeys: deps.apiKeys, clock });
-  const objects = {
-    datastores: createDatastoresService({ objects: deps.objects, accounts, clock }),
-    secrets: createSecretsService({ objects: deps.objects, access, clock }),
-    shares: createSharesService({ objects: deps.objects, vault: deps.vault, access, clock }),
-    apiKeys: createApiKeysService({
-      apiKeys: deps.apiKeys,
-      objects: deps.objects,
-      vault: deps.vault,
-      replays: deps.replays,
-      access,
-      keys: serverKeys,
-      config: config.vault,
-      clock,
-    }),
-  };
   await app.register(vaultPlugin, {
     prefix: '/server',
-    config: config.vault,
-    signupsAllowed: config.signupsAllowed,
-    corsOrigins: [origin(config.publicUrl), origin(config.vault.webClientUrl)].filter((o): o is string => o !== undefined),
-    vault: deps.vault,
-    apiKeys: deps.apiKeys,
-    replays: deps.replays,
-    rateLimits: deps.rateLimits,
-    accounts,
-    sessions,
-    objects,
-    signedInfo: buildSignedInfo(serverKeys, { webClientUrl: webClient, allowUserSearchByEmail: config.vault.allowUserSearchByEmail }),
-    healthy: async () => {
-      try {
-        await metadata.ping();
-        return { dbRead: true, dbSync: true };
-      } catch {
-        return { dbRead: false, dbSync: false };
-      }
-    },
+    config,
+    stores: { metadata, vault: deps.vault, objects: deps.objects, apiKeys: deps.apiKeys, replays: deps.replays, rateLimits: deps.rateLimits },
+    serverKeys,
+    malformedUrl: malformedVaultUrl,
     clock,
   });
   await app.register(openApiRoute);
