@@ -5,6 +5,8 @@ import { assertBlobKey } from '../blob-store.js';
 import { UploadOffsetConflict, type UploadStore } from '../upload-store.js';
 import type { FsBlobStore } from './fs-blob-store.js';
 
+const WRITE_BYTES = 1024 * 1024;
+
 /**
  * Partial uploads as files in <root>/uploads/<key>, beside the folder blob store of the same root,
  * so that completing one is a rename into the blob store rather than a second copy.
@@ -57,17 +59,29 @@ export class FsUploadStore implements UploadStore {
       const { size } = await handle.stat();
       if (size !== offset) throw new UploadOffsetConflict(size);
       let position = offset;
+      // Chunks are gathered into writes of about WRITE_BYTES (network chunks are small; one
+      // syscall each would cost more than the copy). When the source breaks, what it gave so far
+      // is still written: the client resumes after it.
+      let pending: Uint8Array[] = [];
+      let pendingBytes = 0;
+      const flush = async () => {
+        const bytes = pending.length === 1 ? (pending[0] as Uint8Array) : Buffer.concat(pending, pendingBytes);
+        pending = [];
+        pendingBytes = 0;
+        for (let done = 0; done < bytes.byteLength; ) {
+          const { bytesWritten } = await handle.write(bytes, done, bytes.byteLength - done, position);
+          done += bytesWritten;
+          position += bytesWritten;
+        }
+      };
       try {
-        // Each chunk is on disk before the next is read: when the source breaks, everything it
-        // gave is kept, and the client resumes after it.
         for await (const chunk of source) {
-          for (let done = 0; done < chunk.byteLength; ) {
-            const { bytesWritten } = await handle.write(chunk, done, chunk.byteLength - done, position);
-            done += bytesWritten;
-            position += bytesWritten;
-          }
+          pending.push(chunk);
+          pendingBytes += chunk.byteLength;
+          if (pendingBytes >= WRITE_BYTES) await flush();
         }
       } finally {
+        if (pendingBytes > 0) await flush();
         await handle.datasync();
       }
       return position;
