@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
+import fc from 'fast-check';
+import { ERROR_CATALOGUE } from '../../src/protocol/errors.js';
 import { openTestApp, type TestApp } from '../helpers/app.js';
 import { e2eUpload, multipartBody } from '../helpers/multipart.js';
 import { BACKENDS, allFileIds, blobFiles } from '../helpers/stores.js';
@@ -263,6 +265,60 @@ for (const backend of BACKENDS) {
       assert.ok(t.logs.some((l) => l.includes(`"path":"/uploads/${created.id}"`)));
     });
   });
+}
+
+describe('hostile tus requests', () => {
+  test('any headers and body on a real upload answer 2xx or a 4xx JSON error, never a 5xx; the holder can still complete it', async () => {
+    const t = await openTestApp('sqlite', { MAX_UPLOAD_BYTES: '1000' });
+    try {
+      const data = randomBytes(200);
+      const created = await createUploadOk(t.app, data.length);
+      const printable = fc.stringMatching(/^[\x20-\x7e]{0,40}$/);
+      const option = <T>(arb: fc.Arbitrary<T>) => fc.option(arb, { nil: undefined });
+      await fc.assert(
+        fc.asyncProperty(
+          fc.constantFrom('HEAD', 'PATCH', 'DELETE', 'POST', 'OPTIONS'),
+          fc.record({
+            'tus-resumable': option(fc.constantFrom('1.0.0', '0.2.2', '', '1.0.0 ')),
+            'upload-offset': option(fc.oneof(fc.nat({ max: 400 }).map(String), printable)),
+            'upload-length': option(fc.oneof(fc.nat({ max: 2000 }).map(String), printable)),
+            'upload-metadata': option(fc.oneof(printable, fc.constant('expires_in MTA='), fc.constant('max_downloads'))),
+            'upload-defer-length': option(fc.constantFrom('1', '0')),
+            'content-type': option(fc.constantFrom(OCTETS, 'text/plain', 'application/json', 'multipart/form-data')),
+            'x-http-method-override': option(fc.constantFrom('PATCH', 'DELETE')),
+          }),
+          fc.constantFrom('right', 'foreign', 'none', 'malformed'),
+          fc.uint8Array({ maxLength: 300 }),
+          async (method, headerChoice, who, body) => {
+            const headers: Record<string, string> = {};
+            for (const [name, value] of Object.entries(headerChoice)) if (value !== undefined) headers[name] = value;
+            // Termination by the holder would end the upload the property keeps probing.
+            const token = who === 'right' && method !== 'DELETE' ? created.upload_token : who === 'malformed' ? 'x'.repeat(43) : who === 'foreign' ? created.owner_token : undefined;
+            if (token) headers.authorization = `Bearer ${token}`;
+            const url = method === 'POST' || method === 'OPTIONS' ? '/uploads' : `/uploads/${created.id}`;
+            const res = await t.app.inject({ method, url, headers, ...(method === 'HEAD' ? {} : { payload: Buffer.from(body) }) });
+            assert.ok(res.statusCode < 500, `${method} ${JSON.stringify(headers)} → ${res.statusCode} ${res.body.slice(0, 200)}`);
+            if (res.statusCode >= 400 && method !== 'HEAD') assert.ok(res.json().error in ERROR_CATALOGUE, res.body);
+          },
+        ),
+        { numRuns: 300 },
+      );
+      // Control: whatever the property wrote at the right offsets, the holder completes the upload.
+      const offset = Number((await headUpload(t.app, created.id, created.upload_token)).headers['upload-offset']);
+      if (offset < data.length) {
+        const res = await patchUpload(t.app, created.id, created.upload_token, offset, new Uint8Array(data.length - offset));
+        assert.equal(res.statusCode, 204, res.body);
+      }
+      assert.equal((await t.app.inject({ method: 'HEAD', url: `/f/${created.id}/encrypted` })).headers['content-length'], String(data.length));
+      assert.deepEqual(serverFaultLines(t.logs), []);
+    } finally {
+      await t.close();
+    }
+  });
+});
+
+function serverFaultLines(logs: string[]): unknown[] {
+  return logs.map((l) => JSON.parse(l) as { level: number; statusCode?: number }).filter((l) => (l.statusCode ?? 0) >= 500 || l.level >= 50);
 }
 
 describe('bounds per client address', () => {
