@@ -7,7 +7,7 @@ import { FileIdSchema } from '../../protocol/files.js';
 import { UPLOADS_PATH } from '../../protocol/uploads.js';
 import type { UploadRecordStore } from '../../store/upload-record-store.js';
 import type { UploadsService } from './service.js';
-import { BlindvaultTusStore, callerKey, parseCallerKey } from './tus-data-store.js';
+import { BlindvaultTusStore, callerKey } from './tus-data-store.js';
 import { createUploadLocker } from './upload-locker.js';
 
 const UPLOAD_ID = new RegExp((FileIdSchema as { pattern?: string }).pattern ?? '^$');
@@ -65,10 +65,6 @@ export function createTusFront({ service, records, clock, maxUploadBytes }: TusS
     allowedOrigins: [],
     disableTerminationForFinishedUploads: true,
     getFileIdFromRequest: callerOf,
-    onUploadFinish: async (_request, upload) => {
-      await service.finish(parseCallerKey(upload.id));
-      return {};
-    },
     onResponseError: (request, error) => {
       failures.set(request, error);
       return undefined;
