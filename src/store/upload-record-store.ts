@@ -29,6 +29,8 @@ export interface NewUploadInput {
 }
 
 export interface CompleteUploadInput {
+  /** When the file came to be whole: its created_at from now on (expiry limits count from it). */
+  completedAt: Date;
   sizeBytes: number;
   expiresAt: Date;
   maxDownloads: number | null;

@@ -79,7 +79,7 @@ export function uploadRecordsSuite(name: string, open: () => Promise<UploadRecor
       const input = newUpload({ clientAddress });
       await h.records.createUpload(input, 1);
       assert.equal(await h.records.createUpload(newUpload({ clientAddress }), 1), false);
-      const finish = { sizeBytes: 5_000_000_000, expiresAt: at(3600_000), maxDownloads: 3 };
+      const finish = { completedAt: at(600_000), sizeBytes: 5_000_000_000, expiresAt: at(3600_000), maxDownloads: 3 };
       assert.equal(await h.records.completeUpload(input.file.id, hash(), finish), false);
       assert.equal(await h.metadata.getAvailableFile(input.file.id, at(1)), undefined);
       assert.equal(await h.records.completeUpload(input.file.id, input.uploadTokenHash, finish), true);
@@ -91,6 +91,7 @@ export function uploadRecordsSuite(name: string, open: () => Promise<UploadRecor
       assert.deepEqual(file.expiresAt, at(3600_000));
       assert.equal(file.maxDownloads, 3);
       assert.equal(file.salt, null);
+      assert.deepEqual(file.createdAt, at(600_000), 'the file exists from its completion');
       assert.equal((await h.records.getUpload(input.file.id, input.uploadTokenHash, at(1)))?.state, 'complete');
       assert.equal(await h.records.isReceiving(input.file.id), false);
       assert.equal(await h.records.createUpload(newUpload({ clientAddress }), 1), true, 'the address has room again');

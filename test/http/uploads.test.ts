@@ -63,10 +63,12 @@ for (const backend of BACKENDS) {
       const head = await headUpload(t.app, created.id, created.upload_token);
       assert.equal(head.headers['upload-offset'], '200000');
 
-      const last = await patchUpload(t.app, created.id, created.upload_token, 200_000, data.subarray(200_000));
+      // The last chunk comes an hour later: the file's life starts when it is whole.
+      t.advance(3600_000);
+      const last = await patchUpload(t.app, created.id, created.upload_token, 200_000, data.subarray(200_000)).finally(() => t.advance(-3600_000));
       assert.equal(last.statusCode, 204, last.body);
       assert.equal(last.headers['upload-offset'], String(data.length));
-      const completedAt = Date.now();
+      const completedAt = Date.now() + 3600_000;
 
       const got = await t.app.inject({ method: 'GET', url: `/f/${created.id}/encrypted` });
       assert.equal(got.statusCode, 200);
@@ -90,6 +92,7 @@ for (const backend of BACKENDS) {
       assert.equal(info.downloads, 1, 'the range after a counted download resumed it');
       const ttl = Date.parse(info.expires_at) - completedAt;
       assert.ok(Math.abs(ttl - 3600_000) < 5000, `expires_in counts from completion, got ${ttl} ms`);
+      assert.ok(Math.abs(Date.parse(info.created_at) - completedAt) < 5000, 'created_at is the completion');
       // Completed: the tus URL says so (a client whose last answer was lost learns it is done).
       const done = await headUpload(t.app, created.id, created.upload_token);
       assert.equal(done.statusCode, 200);

@@ -192,6 +192,7 @@ export function createUploadsService({ records, uploads, metadata, blobs, config
     if (sizeBytes !== record.lengthBytes) throw new Error(`upload ${caller.id} completed with ${sizeBytes} of ${record.lengthBytes} bytes`);
     const now = clock();
     const completed = await records.completeUpload(caller.id, caller.uploadTokenHash, {
+      completedAt: now,
       sizeBytes,
       expiresAt: new Date(now.getTime() + record.ttlSeconds * 1000),
       maxDownloads: record.maxDownloads,

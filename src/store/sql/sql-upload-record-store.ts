@@ -91,7 +91,13 @@ export class SqlUploadRecordStore implements UploadRecordStore {
         if (upload.numUpdatedRows !== 1n) throw new RolledBack();
         const file = await trx
           .updateTable('files')
-          .set({ state: 'ready', size_bytes: input.sizeBytes, expires_at: input.expiresAt.getTime(), max_downloads: input.maxDownloads })
+          .set({
+            state: 'ready',
+            size_bytes: input.sizeBytes,
+            created_at: input.completedAt.getTime(),
+            expires_at: input.expiresAt.getTime(),
+            max_downloads: input.maxDownloads,
+          })
           .where('id', '=', id)
           .where('state', '=', 'uploading')
           .executeTakeFirst();
