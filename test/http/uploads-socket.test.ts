@@ -189,6 +189,52 @@ for (const backend of BACKENDS) {
   });
 }
 
+describe('a PATCH that trickles below the upload pace', () => {
+  test('is cut off with 408 UPLOAD_TOO_SLOW, keeps what arrived, and the upload goes on from there', async () => {
+    const t = await openTestApp('sqlite', { UPLOAD_MIN_BYTES: '65536', UPLOAD_MIN_BYTES_SECONDS: '1' });
+    try {
+      await t.app.listen({ port: 0, host: '127.0.0.1' });
+      const base = `http://127.0.0.1:${(t.app.server.address() as AddressInfo).port}`;
+      const data = randomBytes(300_000);
+      const res = await fetch(`${base}/uploads`, { method: 'POST', headers: { ...TUS, 'upload-length': String(data.length) } });
+      const created = (await res.json()) as CreateUploadResponse;
+      const socket = net.connect(Number(new URL(base).port), '127.0.0.1');
+      await new Promise<void>((resolve) => socket.once('connect', () => resolve()));
+      socket.on('error', () => {});
+      const answer = new Promise<string>((resolve) => {
+        let text = '';
+        socket.on('data', (chunk: Buffer) => {
+          text += chunk.toString('latin1');
+          if (/\r\n\r\n[\s\S]*\}/.test(text)) resolve(text);
+        });
+        socket.on('close', () => resolve(text));
+      });
+      socket.write(
+        `PATCH /uploads/${created.id} HTTP/1.1\r\nHost: 127.0.0.1\r\nTus-Resumable: 1.0.0\r\nAuthorization: Bearer ${created.upload_token}\r\n` +
+          `Upload-Offset: 0\r\nContent-Type: ${OCTETS}\r\nContent-Length: ${data.length}\r\n\r\n`,
+      );
+      socket.write(data.subarray(0, 10_000));
+      const text = await answer;
+      socket.destroy();
+      assert.match(text, /^HTTP\/1\.1 408/);
+      assert.match(text, /"error":"UPLOAD_TOO_SLOW"/);
+      const head = await fetch(created.upload_url, { method: 'HEAD', headers: { ...TUS, authorization: `Bearer ${created.upload_token}` } });
+      const kept = Number(head.headers.get('upload-offset'));
+      assert.ok(kept <= 10_000, `kept ${kept}`);
+      const rest = await fetch(created.upload_url, {
+        method: 'PATCH',
+        headers: { ...TUS, authorization: `Bearer ${created.upload_token}`, 'upload-offset': String(kept), 'content-type': OCTETS },
+        body: new Uint8Array(data.subarray(kept)),
+      });
+      assert.equal(rest.status, 204);
+      assert.deepEqual(Buffer.from(await (await fetch(`${base}/f/${created.id}/encrypted`)).arrayBuffer()), data);
+      assertNoServerFault(t);
+    } finally {
+      await t.close();
+    }
+  });
+});
+
 function assertErrorFree404(res: Response): void {
   assert.equal(res.status, 404, 'nothing partial is served');
 }

@@ -20,6 +20,8 @@ for (const backend of BACKENDS) {
         UPLOAD_MAX_CHUNK_BYTES: String(MAX_CHUNK),
         FILE_MAX_DOWNLOADS: '50',
         UPLOAD_MAX_PARTIAL_PER_ADDRESS: '1000',
+        // The refusal tests make many token failures from one address; the throttle is tested below.
+        FAILED_AUTH_RATE: '100000/hour',
       });
     });
     after(async () => t.close());
@@ -265,14 +267,15 @@ for (const backend of BACKENDS) {
       const text = t.logs.join('');
       assert.ok(!text.includes(created.upload_token), 'upload token logged');
       assert.ok(!text.includes(created.owner_token), 'owner token logged');
-      assert.ok(t.logs.some((l) => l.includes(`"path":"/uploads/${created.id}"`)));
+      assert.ok(t.logs.some((l) => l.includes('"route":"/uploads/:id"')));
+      assert.ok(!text.includes(created.id), 'not even the upload id (it names the file)');
     });
   });
 }
 
 describe('hostile tus requests', () => {
   test('any headers and body on a real upload answer 2xx or a 4xx JSON error, never a 5xx; the holder can still complete it', async () => {
-    const t = await openTestApp('sqlite', { MAX_UPLOAD_BYTES: '1000' });
+    const t = await openTestApp('sqlite', { MAX_UPLOAD_BYTES: '1000', FAILED_AUTH_RATE: '100000/hour' });
     try {
       const data = randomBytes(200);
       const created = await createUploadOk(t.app, data.length);
@@ -343,6 +346,27 @@ describe('bounds per client address', () => {
       } finally {
         await t.close();
       }
+    }
+  });
+
+  test('upload-token failures count against FAILED_AUTH_RATE with owner-token guesses; then the address is refused before its token is looked at', async () => {
+    const t = await openTestApp('sqlite', { FAILED_AUTH_RATE: '3/hour' });
+    try {
+      const created = await createUploadOk(t.app, 10);
+      const other = { remoteAddress: '198.51.100.20' };
+      assert.equal((await headUpload(t.app, created.id, created.upload_token)).statusCode, 200, 'a rightful call counts nothing');
+      assert.equal((await headUpload(t.app, created.id, created.owner_token)).statusCode, 404);
+      assertError(await patchUpload(t.app, created.id, 'A'.repeat(43), 0, new Uint8Array(1)), 404, 'NOT_FOUND');
+      assertError(await t.app.inject({ method: 'GET', url: `/f/${created.id}/manage?token=${'B'.repeat(43)}` }), 404, 'NOT_FOUND');
+      const refused = await t.app.inject({ method: 'DELETE', url: `/uploads/${created.id}`, headers: bearer(created.upload_token) });
+      assertError(refused, 429, 'RATE_LIMITED');
+      assert.ok(Number(refused.headers['retry-after']) >= 1);
+      // Control: another address is not affected, and the upload is intact.
+      const elsewhere = await t.app.inject({ method: 'HEAD', url: `/uploads/${created.id}`, headers: bearer(created.upload_token), ...other });
+      assert.equal(elsewhere.statusCode, 200);
+      assert.equal(elsewhere.headers['upload-offset'], '0');
+    } finally {
+      await t.close();
     }
   });
 
