@@ -1,6 +1,6 @@
 import Fastify, { LogController, type FastifyInstance, type RouteOptions } from 'fastify';
 import type { DestinationStream } from 'pino';
-import { setPasswordHashConcurrency } from '../crypto/password-hash.js';
+import { setPasswordHashConcurrency } from '../crypto/node/password-hash.js';
 import { createId } from '../crypto/token.js';
 import { BlindvaultError } from '../protocol/errors.js';
 import type { BlobStore } from '../store/blob-store.js';

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { hashPassword, passwordHashLoad, setPasswordHashConcurrency, verifyPassword } from '../../../src/crypto/password-hash.js';
+import { hashPassword, passwordHashLoad, setPasswordHashConcurrency, verifyPassword } from '../../../src/crypto/node/password-hash.js';
 import { Secret } from '../../../src/crypto/secret.js';
 
 // Issue 8 item 8: Argon2id shares libuv's thread pool with file I/O, so only a few run at once.

@@ -1,9 +1,10 @@
+// Node-only (sodium-native, Buffer): the server's stored Argon2id hashes. client/ and protocol/ may not import this.
 // Argon2id (libsodium crypto_pwhash_str) for the authkeys the vault stores. The async calls run on
 // libuv's thread pool, so a login does not stall the event loop for the other requests; but that
 // pool (4 threads unless UV_THREADPOOL_SIZE says otherwise) also does every file read and write,
 // so at most `concurrency` hashes run at once and the others wait their turn, never the files.
 import sodium from 'sodium-native';
-import type { Secret } from './secret.js';
+import type { Secret } from '../secret.js';
 
 // Process-wide, as the thread pool it protects is.
 let concurrency = 2;
