@@ -15,7 +15,9 @@ import { apiKeysRoutes } from './api-keys/routes.js';
 import { createApiKeysService } from './api-keys/service.js';
 import { createAuthenticator } from './auth/authenticator.js';
 import { createAccess } from './auth/policy.js';
-import { createThrottle } from './auth/throttle.js';
+import { createThrottle, throttled } from './auth/throttle.js';
+import { createFailureThrottle } from '../rate-limiter.js';
+import type { AuthContext } from './auth/authenticator.js';
 import { renderVaultError } from './errors.js';
 import { infoRoutes } from './info/routes.js';
 import { methodNotAllowedRoutes } from './method-not-allowed.js';
@@ -25,7 +27,8 @@ import { secretsRoutes } from './objects/secrets/routes.js';
 import { createSecretsService } from './objects/secrets/service.js';
 import { sharesRoutes } from './objects/shares/routes.js';
 import { createSharesService } from './objects/shares/service.js';
-import { createVaultRouter } from './routing.js';
+import { createMalformedUrlAnswer, type MalformedUrlAnswer } from './malformed-url.js';
+import { createVaultRouter, credentialsOf } from './routing.js';
 import { buildSignedInfo, type ServerKeys } from './server-keys.js';
 import { sessionsRoutes } from './sessions/routes.js';
 import { createSessionsService } from './sessions/service.js';
@@ -43,16 +46,44 @@ export interface VaultPluginOptions {
   };
   /** The server's key material, loaded by the caller (main and tests also read it). */
   serverKeys: ServerKeys;
+  /**
+   * Filled in by the plugin: the answer to a /server/ URL that Fastify refuses before routing (its
+   * frameworkErrors handler is server-wide, so the caller forwards such requests here).
+   */
+  malformedUrl?: { answer?: MalformedUrlAnswer };
   clock: () => Date;
 }
 
-/** The Psono-compatible vault under /server (spec vault-protocol.md). */
+/** The Psono-compatible vault under /server (docs/vault-protocol.md). */
 export async function vaultPlugin(app: FastifyInstance, options: VaultPluginOptions): Promise<void> {
   const { clock, serverKeys: keys } = options;
   const { vault, objects, apiKeys, replays, rateLimits, metadata } = options.stores;
   const config = options.config.vault;
   const authenticator = createAuthenticator({ vault, apiKeys, replays, config, clock });
   const throttle = createThrottle(rateLimits, config.throttles, clock);
+  const failures = createFailureThrottle(rateLimits, options.config.failedAuthRate, clock);
+
+  /**
+   * Authenticates, counting a failure (401) against the client's address (FAILED_AUTH_RATE, shared
+   * with the owner tokens of the files). An address that has used up its failures is refused
+   * whatever it sends, a right token included, so guessing gains nothing; the check runs beside
+   * the authentication, and a caller who does not fail is never counted.
+   */
+  async function authenticateCounted(request: FastifyRequest, headers: { authorization?: string; validator?: string }, allowInactive: boolean): Promise<AuthContext> {
+    const [over, outcome] = await Promise.all([
+      failures.check(request.ip),
+      authenticator.authenticate(headers, { allowInactive }).then(
+        (auth) => ({ auth }),
+        (error: unknown) => ({ error }),
+      ),
+    ]);
+    if (over) throw throttled(over.retryAfterSeconds);
+    if ('auth' in outcome) return outcome.auth;
+    if (outcome.error instanceof BlindvaultError && outcome.error.status === 401) await failures.fail(request.ip);
+    throw outcome.error;
+  }
+
+  if (options.malformedUrl) options.malformedUrl.answer = createMalformedUrlAnswer(authenticator);
 
   // The composition root of the vault: every service is built here, from the stores.
   const access = createAccess({ objects, apiKeys, clock });
@@ -107,17 +138,21 @@ export async function vaultPlugin(app: FastifyInstance, options: VaultPluginOpti
       if (route.scope) await throttle(route.scope, request.ip);
       return;
     }
-    const validator = request.headers['authorization-validator'];
-    const headers = {
-      ...(request.headers.authorization ? { authorization: request.headers.authorization } : {}),
-      ...(typeof validator === 'string' ? { validator } : {}),
-    };
+    const headers = credentialsOf(request);
     if (route.auth === 'optional') {
-      // 405 answers: encrypted when the caller holds a valid session, plain otherwise.
-      if (headers.authorization) request.vaultAuth = await authenticator.authenticate(headers, { allowInactive: false }).catch(() => undefined);
+      // 405 answers: encrypted when the caller holds a valid session, plain otherwise; counted like
+      // any other request of that caller, per user or per address.
+      if (headers.authorization) {
+        request.vaultAuth = await authenticateCounted(request, headers, false).catch((error: unknown) => {
+          if (error instanceof BlindvaultError && error.code === 'VAULT_THROTTLED') throw error;
+          return undefined;
+        });
+      }
+      if (request.vaultAuth) await throttle('user', request.vaultAuth.user.id);
+      else await throttle('anon', request.ip);
       return;
     }
-    const auth = await authenticator.authenticate(headers, { allowInactive: route.auth === 'token*' });
+    const auth = await authenticateCounted(request, headers, route.auth === 'token*');
     // From here on every answer, errors included, is encrypted with the session secret.
     request.vaultAuth = auth;
     await throttle('user', auth.user.id);
