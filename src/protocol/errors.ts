@@ -38,6 +38,18 @@ export const ERROR_CATALOGUE = {
   UNAVAILABLE: { status: 503, message: 'A backing store does not answer.' },
   INTERNAL: { status: 500, message: 'Internal error. The request id identifies it in the server log.' },
 
+  // Raised by the SDK and the CLI on the client side, never answered by a server (`client: true`).
+  INVALID_LINK: { status: 400, message: 'The link is not a Blindvault download or manage link.', client: true },
+  PASSPHRASE_REQUIRED: { status: 400, message: 'This file is protected by a passphrase, and none was given.', client: true },
+  UNSUPPORTED_FORMAT: { status: 400, message: 'The file is in a format this client does not know.', client: true },
+  NETWORK_ERROR: { status: 503, message: 'The server cannot be reached.', client: true },
+  UNEXPECTED_RESPONSE: { status: 502, message: 'The server answered something that is not the Blindvault protocol.', client: true },
+  UPLOAD_CHANGED: {
+    status: 409,
+    message: 'The file changed since the interrupted upload began; its resume state was discarded: run the command again.',
+    client: true,
+  },
+
   // Vault (Psono protocol, spec §0.3): rendered in Psono's shapes under /server.
   VAULT_FIELD_ERRORS: { status: 400, message: 'A field of the request is invalid.', psono: 'fields' },
   VAULT_INVALID_REQUEST: { status: 400, message: 'Invalid request', psono: 'detail' },
@@ -104,7 +116,7 @@ export const ERROR_CATALOGUE = {
   FERNET_INVALID_KEY: { status: 400, message: 'A Fernet key is 32 bytes in url-safe base64.' },
   FERNET_INVALID_TOKEN: { status: 400, message: 'The Fernet token is malformed, expired, or does not verify with this key.' },
   ENCRYPTOR_MISUSE: { status: 500, message: 'An encryptor was used twice or out of order (a bug in the caller).' },
-} as const satisfies Record<string, { status: number; message: string; psono?: PsonoShape }>;
+} as const satisfies Record<string, { status: number; message: string; psono?: PsonoShape; client?: true }>;
 
 /** How a vault route renders an error (spec §0.3): `{"<field>": [...]}`, `{"non_field_errors": [CODE]}`, … */
 export type PsonoShape = 'fields' | 'non_field' | 'non_field_text' | 'custom' | 'detail' | 'empty' | 'error_message' | 'message';
