@@ -96,7 +96,7 @@ describe('blindvault upload/download, format v2', () => {
       });
     const random = await upload([input]);
     const key = new URL(random.download_url).hash.slice(1);
-    const byKey = await python(['--key-b64url', key], await ciphertextOf(random.id));
+    const byKey = await python([`--key-b64url=${key}`], await ciphertextOf(random.id));
     assert.equal(byKey.code, 0);
     assert.deepEqual(byKey.stdout, plaintext);
     const withPassphrase = await upload([input, '--passphrase-file', passphraseFile]);
@@ -104,7 +104,7 @@ describe('blindvault upload/download, format v2', () => {
     assert.equal(byPassphrase.code, 0);
     assert.deepEqual(byPassphrase.stdout, plaintext);
     // control: the reference refuses a wrong key (exit 3, wrong_key)
-    const wrong = await python(['--key-b64url', 'A'.repeat(43)], await ciphertextOf(random.id));
+    const wrong = await python([`--key-b64url=${'A'.repeat(43)}`], await ciphertextOf(random.id));
     assert.equal(wrong.code, 3);
   });
 
