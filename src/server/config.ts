@@ -1,6 +1,7 @@
 // Server configuration: environment variables, each also settable by a command-line flag
 // (--port for PORT, --data-dir for DATA_DIR …). A bad value stops the start with one line naming it.
 import { parseArgs } from 'node:util';
+import { parseS3Location, S3LocationError } from '../store/blob/s3-location.js';
 
 export interface Config {
   port: number;
@@ -284,8 +285,16 @@ function blobStoreUrl(text: string | undefined): string | undefined {
   if (text === undefined) return undefined;
   const url = parseUrl('BLOB_STORE', text);
   if (url.protocol === 'file:') return text;
-  if (url.protocol === 's3:') throw new ConfigError('BLOB_STORE', 's3:// is not supported yet; leave it unset for a folder in DATA_DIR');
-  throw new ConfigError('BLOB_STORE', 'expected file:///path (or unset for a folder in DATA_DIR)');
+  if (url.protocol === 's3:') {
+    try {
+      parseS3Location(text);
+    } catch (error) {
+      if (error instanceof S3LocationError) throw new ConfigError('BLOB_STORE', error.message);
+      throw error;
+    }
+    return text;
+  }
+  throw new ConfigError('BLOB_STORE', 'expected file:///path or s3://BUCKET?endpoint=…&region=…&prefix=…&forcePathStyle=… (or unset for a folder in DATA_DIR)');
 }
 
 function smtpUrl(text: string | undefined): string | undefined {

@@ -1,4 +1,5 @@
 // Entry point: configuration → stores → app → listen. `npm start` runs the compiled form of this file.
+import type { BlobStoreFailure } from '../store/blob/s3-blob-store.js';
 import { openStores } from '../store/open-stores.js';
 import { buildApp } from './app.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
@@ -15,9 +16,17 @@ async function main(): Promise<void> {
     }
     throw error;
   }
-  const locations = { dataDir: config.dataDir, databaseUrl: config.databaseUrl, blobStoreUrl: config.blobStoreUrl };
+  // Set once the app (and its logger) exists; a store failure before that fails the start anyway.
+  let onBlobStoreError = (_failure: BlobStoreFailure): void => {};
+  const locations = {
+    dataDir: config.dataDir,
+    databaseUrl: config.databaseUrl,
+    blobStoreUrl: config.blobStoreUrl,
+    onBlobStoreError: (failure: BlobStoreFailure) => onBlobStoreError(failure),
+  };
   const stores = await openStores(locations);
   const { app, files } = await buildApp({ config, ...stores });
+  onBlobStoreError = (failure) => app.log.warn(failure, 'blob store failure');
   const stopSweeper = startSweeper(
     [
       { name: 'files', run: () => files.sweep() },

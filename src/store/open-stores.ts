@@ -2,6 +2,8 @@ import path from 'node:path';
 import type { ApiKeyStore } from './api-key-store.js';
 import type { BlobStore } from './blob-store.js';
 import { FsBlobStore } from './blob/fs-blob-store.js';
+import { S3BlobStore, type BlobStoreFailure } from './blob/s3-blob-store.js';
+import { parseS3Location } from './blob/s3-location.js';
 import type { MetadataStore } from './metadata-store.js';
 import type { RateLimitStore } from './rate-limit-store.js';
 import type { ReplayStore } from './replay-store.js';
@@ -21,8 +23,10 @@ export interface StoreLocations {
   dataDir: string;
   /** Unset: SQLite in dataDir. postgres://…: PostgreSQL. */
   databaseUrl: string | undefined;
-  /** Unset: a folder in dataDir. */
+  /** Unset: a folder in dataDir; file:///path; s3://BUCKET?… */
   blobStoreUrl: string | undefined;
+  /** Told about every failure of a networked blob store (for the log and the metrics). */
+  onBlobStoreError?: (failure: BlobStoreFailure) => void;
 }
 
 /** Every store a server process uses; the SQL ones share one connection. */
@@ -53,11 +57,16 @@ export function sqlStores(database: SqlDatabase): Omit<Stores, 'blobs' | 'close'
   };
 }
 
-export async function openBlobStore(where: Pick<StoreLocations, 'dataDir' | 'blobStoreUrl'>): Promise<BlobStore> {
+export async function openBlobStore(where: Pick<StoreLocations, 'dataDir' | 'blobStoreUrl' | 'onBlobStoreError'>): Promise<BlobStore> {
   if (where.blobStoreUrl === undefined) return FsBlobStore.open(where.dataDir);
   const url = new URL(where.blobStoreUrl);
   if (url.protocol === 'file:') return FsBlobStore.open(url.pathname);
-  throw new Error(`BLOB_STORE: ${url.protocol}// blob stores are not supported yet`);
+  if (url.protocol === 's3:') {
+    const store = new S3BlobStore({ location: parseS3Location(where.blobStoreUrl, process.env), ...(where.onBlobStoreError ? { onStoreError: where.onBlobStoreError } : {}) });
+    await store.ping();
+    return store;
+  }
+  throw new Error(`BLOB_STORE: ${url.protocol}// blob stores are not supported`);
 }
 
 export async function openStores(where: StoreLocations): Promise<Stores> {

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { describe, test } from 'node:test';
 import { ConfigError, loadConfig, parseConfig } from '../../../src/server/config.js';
+import { parseS3Location } from '../../../src/store/blob/s3-location.js';
 
 describe('configuration', () => {
   test('defaults: 127.0.0.1:8080, SQLite and blobs in ./data', () => {
@@ -50,7 +51,19 @@ describe('configuration', () => {
     [{ PUBLIC_URL: 'ftp://files.example' }, 'PUBLIC_URL'],
     [{ PUBLIC_URL: 'https://files.example/?a=1' }, 'PUBLIC_URL'],
     [{ DATABASE_URL: 'mysql://db/x' }, 'DATABASE_URL'],
-    [{ BLOB_STORE: 's3://bucket' }, 'BLOB_STORE'],
+    [{ BLOB_STORE: 's3://B' }, 'BLOB_STORE'],
+    [{ BLOB_STORE: 's3://Upper-Case' }, 'BLOB_STORE'],
+    [{ BLOB_STORE: 's3://key:secret@bucket' }, 'BLOB_STORE'],
+    [{ BLOB_STORE: 's3://bucket/path' }, 'BLOB_STORE'],
+    [{ BLOB_STORE: 's3://bucket?endpoint=ftp://x' }, 'BLOB_STORE'],
+    [{ BLOB_STORE: 's3://bucket?endpoint=https://k:s@x' }, 'BLOB_STORE'],
+    [{ BLOB_STORE: 's3://bucket?endpoint=not a url' }, 'BLOB_STORE'],
+    [{ BLOB_STORE: 's3://bucket?region=US_EAST' }, 'BLOB_STORE'],
+    [{ BLOB_STORE: 's3://bucket?prefix=../x' }, 'BLOB_STORE'],
+    [{ BLOB_STORE: 's3://bucket?prefix=/x' }, 'BLOB_STORE'],
+    [{ BLOB_STORE: 's3://bucket?forcePathStyle=yes' }, 'BLOB_STORE'],
+    [{ BLOB_STORE: 's3://bucket?secretAccessKey=abc' }, 'BLOB_STORE'],
+    [{ BLOB_STORE: 's3://bucket?region=a&region=b' }, 'BLOB_STORE'],
     [{ BLOB_STORE: 'gopher://x' }, 'BLOB_STORE'],
     [{ SIGNUPS_ALLOWED: 'maybe' }, 'SIGNUPS_ALLOWED'],
     [{ SMTP_URL: 'http://mail' }, 'SMTP_URL'],
@@ -69,6 +82,28 @@ describe('configuration', () => {
     [{ TRUST_PROXY: 'true' }, 'TRUST_PROXY'],
     [{ TRUST_PROXY: 'everyone' }, 'TRUST_PROXY'],
   ];
+  test('BLOB_STORE=s3://… is parsed into bucket, endpoint, region, prefix and addressing style', () => {
+    const text = 's3://my-bucket.files?endpoint=https://minio.internal:9000/&region=eu-west-3&prefix=blindvault/prod&forcePathStyle=true';
+    assert.equal(parseConfig({ BLOB_STORE: text }).blobStoreUrl, text);
+    assert.deepEqual(parseS3Location(text), {
+      bucket: 'my-bucket.files',
+      endpoint: 'https://minio.internal:9000',
+      region: 'eu-west-3',
+      prefix: 'blindvault/prod/',
+      forcePathStyle: true,
+    });
+    assert.deepEqual(parseS3Location('s3://bucket', { AWS_REGION: 'ca-central-1' }), {
+      bucket: 'bucket', endpoint: undefined, region: 'ca-central-1', prefix: '', forcePathStyle: false,
+    });
+    assert.equal(parseS3Location('s3://bucket').region, 'us-east-1');
+  });
+
+  test('a refused BLOB_STORE never repeats the credentials it carried', () => {
+    for (const text of ['s3://AKIASECRET:hunter2@bucket', 's3://bucket?endpoint=https://AKIASECRET:hunter2@minio', 's3://bucket?hunter2=1']) {
+      assert.throws(() => parseConfig({ BLOB_STORE: text }), (error: unknown) => error instanceof ConfigError && !error.message.includes('hunter2') && !error.message.includes('AKIASECRET'));
+    }
+  });
+
   for (const [raw, variable] of bad) {
     test(`a bad ${variable} is refused, naming it`, () => {
       assert.throws(() => parseConfig(raw), (error: unknown) => error instanceof ConfigError && error.variable === variable && error.message.includes(variable));
