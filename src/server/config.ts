@@ -1,7 +1,7 @@
 // Server configuration: environment variables, each also settable by a command-line flag
 // (--port for PORT, --data-dir for DATA_DIR …). A bad value stops the start with one line naming it.
 import { parseArgs } from 'node:util';
-import { parseS3Location, S3LocationError } from '../store/blob/s3-location.js';
+import { parseS3Location, S3_MAX_BLOB_BYTES, S3LocationError } from '../store/blob/s3-location.js';
 
 export interface Config {
   port: number;
@@ -110,14 +110,19 @@ export function parseConfig(raw: Raw): Config {
   const fileMaxDownloads = integer(raw, 'FILE_MAX_DOWNLOADS', 1000, 1, 1_000_000);
   const fileDefaultTtlSeconds = integer(raw, 'FILE_DEFAULT_TTL_SECONDS', Math.min(86400, fileMaxTtlSeconds), 60, fileMaxTtlSeconds);
   const defaultDownloads = raw.FILE_DEFAULT_MAX_DOWNLOADS;
+  const blobStore = blobStoreUrl(raw.BLOB_STORE);
+  const maxUploadBytes = byteSize(raw, 'MAX_UPLOAD_BYTES', 5 * GIB);
+  if (blobStore?.startsWith('s3:') && maxUploadBytes > S3_MAX_BLOB_BYTES) {
+    throw new ConfigError('MAX_UPLOAD_BYTES', `at most ${S3_MAX_BLOB_BYTES} bytes with an S3 blob store (10,000 parts of 8 MiB)`);
+  }
   return {
     port: integer(raw, 'PORT', 8080, 0, 65535),
     host: raw.HOST ?? '127.0.0.1',
     dataDir: raw.DATA_DIR ?? './data',
     publicUrl: publicUrl(raw.PUBLIC_URL),
     databaseUrl: databaseUrl(raw.DATABASE_URL),
-    blobStoreUrl: blobStoreUrl(raw.BLOB_STORE),
-    maxUploadBytes: byteSize(raw, 'MAX_UPLOAD_BYTES', 5 * GIB),
+    blobStoreUrl: blobStore,
+    maxUploadBytes,
     signupsAllowed: boolean(raw, 'SIGNUPS_ALLOWED', true),
     smtpUrl: smtpUrl(raw.SMTP_URL),
     fileDefaultTtlSeconds,

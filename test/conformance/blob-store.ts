@@ -4,7 +4,7 @@ import { Readable } from 'node:stream';
 import { text } from 'node:stream/consumers';
 import { buffer } from 'node:stream/consumers';
 import { after, before, describe, test } from 'node:test';
-import type { BlobStore } from '../../src/store/blob-store.js';
+import { BlobStoreUnavailable, type BlobStore } from '../../src/store/blob-store.js';
 
 export interface BlobStoreHarness {
   store: BlobStore;
@@ -153,7 +153,7 @@ export function blobStoreSuite(name: string, open: () => Promise<BlobStoreHarnes
         assert.ok(harness.faults, 'the harness offers faults');
         return harness.faults;
       };
-      const isUnavailable = (error: unknown) => (error as { code?: string }).code === 'UNAVAILABLE';
+      const isUnavailable = (error: unknown) => error instanceof BlobStoreUnavailable;
 
       for (const kind of ['error', 'stall'] as const) {
         test(`a store that ${kind === 'error' ? 'answers 500' : 'stops answering'} mid-upload: UNAVAILABLE, nothing left, and the next put works`, async () => {

@@ -13,17 +13,15 @@ import {
   type CompletedPart,
 } from '@aws-sdk/client-s3';
 import { Readable, addAbortSignal } from 'node:stream';
-import { BlindvaultError } from '../../protocol/errors.js';
-import { assertBlobKey, BLOB_KEY_PATTERN, type BlobStore, type ByteRange, type StoredBlob } from '../blob-store.js';
-import type { S3Location } from './s3-location.js';
+import { assertBlobKey, BLOB_KEY_PATTERN, BlobStoreUnavailable, type BlobStore, type ByteRange, type StoredBlob } from '../blob-store.js';
+import { S3_PART_BYTES, type S3Location } from './s3-location.js';
 
-/** S3's floor for every part but the last, and its ceiling on parts per upload. */
-const MIN_PART_BYTES = 5 * 1024 * 1024;
+/** S3's ceiling on parts per upload. */
 const MAX_PARTS = 10_000;
 
 export interface S3BlobStoreOptions {
   location: S3Location;
-  /** Each part is buffered whole before it is sent; at most two are held per upload. Default 8 MiB. */
+  /** Each part is buffered whole before it is sent; at most two are held per upload. Default 8 MiB (S3's floor is 5 MiB). */
   partSizeBytes?: number;
   /** A connection to the store that carries no byte for this long fails (upload or download). Default 120 s. */
   idleTimeoutMs?: number;
@@ -71,7 +69,7 @@ export class S3BlobStore implements BlobStore {
     const { location } = options;
     this.#bucket = location.bucket;
     this.#prefix = location.prefix;
-    this.#partSizeBytes = options.partSizeBytes ?? 8 * 1024 * 1024;
+    this.#partSizeBytes = options.partSizeBytes ?? S3_PART_BYTES;
     if (!Number.isSafeInteger(this.#partSizeBytes) || this.#partSizeBytes < 1) throw new TypeError('partSizeBytes must be a positive integer');
     const report = options.onStoreError ?? (() => {});
     this.#onStoreError = (operation, error) => report({ operation, errorName: nameOf(error) ?? 'Error', httpStatus: httpStatusOf(error) });
@@ -88,9 +86,6 @@ export class S3BlobStore implements BlobStore {
     });
   }
 
-  /** The smallest part size S3 accepts for every part but the last. */
-  static readonly MIN_PART_BYTES = MIN_PART_BYTES;
-
   #objectKey(key: string): string {
     assertBlobKey(key);
     return `${this.#prefix}${key}`;
@@ -104,9 +99,9 @@ export class S3BlobStore implements BlobStore {
     }
   }
 
-  #unavailable(failure: StoreFailure): BlindvaultError {
+  #unavailable(failure: StoreFailure): BlobStoreUnavailable {
     this.#onStoreError(failure.operation, failure.cause);
-    return new BlindvaultError('UNAVAILABLE');
+    return new BlobStoreUnavailable();
   }
 
   async put(key: string, source: AsyncIterable<Uint8Array> | Readable, options: { signal?: AbortSignal } = {}): Promise<{ sizeBytes: number }> {
@@ -150,7 +145,7 @@ export class S3BlobStore implements BlobStore {
         uploadId = created.UploadId;
       }
       partCount += 1;
-      if (partCount > MAX_PARTS) throw new BlindvaultError('PAYLOAD_TOO_LARGE');
+      if (partCount > MAX_PARTS) throw new RangeError(`a blob of more than ${MAX_PARTS} parts`);
       const PartNumber = partCount;
       const UploadId = uploadId;
       inFlight = this.#send('upload part', () =>
@@ -285,13 +280,13 @@ export class S3BlobStore implements BlobStore {
       }
     } catch (error) {
       this.#onStoreError('read object', error);
-      throw new BlindvaultError('UNAVAILABLE');
+      throw new BlobStoreUnavailable();
     } finally {
       body.destroy();
     }
     if (seen !== expected) {
       this.#onStoreError('read object', new Error('the object ended early'));
-      throw new BlindvaultError('UNAVAILABLE');
+      throw new BlobStoreUnavailable();
     }
   }
 

@@ -13,6 +13,10 @@ export interface S3Location {
   forcePathStyle: boolean;
 }
 
+/** Parts of a multipart upload; S3 allows 10,000 of them, so this bounds a blob's size. */
+export const S3_PART_BYTES = 8 * 1024 * 1024;
+export const S3_MAX_BLOB_BYTES = S3_PART_BYTES * 10_000;
+
 export class S3LocationError extends Error {
   override name = 'S3LocationError';
 }

@@ -64,6 +64,7 @@ describe('configuration', () => {
     [{ BLOB_STORE: 's3://bucket?forcePathStyle=yes' }, 'BLOB_STORE'],
     [{ BLOB_STORE: 's3://bucket?secretAccessKey=abc' }, 'BLOB_STORE'],
     [{ BLOB_STORE: 's3://bucket?region=a&region=b' }, 'BLOB_STORE'],
+    [{ BLOB_STORE: 's3://bucket', MAX_UPLOAD_BYTES: '100GiB' }, 'MAX_UPLOAD_BYTES'],
     [{ BLOB_STORE: 'gopher://x' }, 'BLOB_STORE'],
     [{ SIGNUPS_ALLOWED: 'maybe' }, 'SIGNUPS_ALLOWED'],
     [{ SMTP_URL: 'http://mail' }, 'SMTP_URL'],
@@ -96,6 +97,7 @@ describe('configuration', () => {
       bucket: 'bucket', endpoint: undefined, region: 'ca-central-1', prefix: '', forcePathStyle: false,
     });
     assert.equal(parseS3Location('s3://bucket').region, 'us-east-1');
+    assert.equal(parseConfig({ BLOB_STORE: 's3://bucket', MAX_UPLOAD_BYTES: '78GiB' }).maxUploadBytes, 78 * 1024 ** 3);
   });
 
   test('a refused BLOB_STORE never repeats the credentials it carried', () => {
