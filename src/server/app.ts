@@ -7,6 +7,7 @@ import type { BlobStore } from '../store/blob-store.js';
 import type { MetadataStore } from '../store/metadata-store.js';
 import type { ApiKeyStore } from '../store/api-key-store.js';
 import type { RateLimitStore } from '../store/rate-limit-store.js';
+import type { SchemaStatus } from '../store/schema-status.js';
 import type { ReplayStore } from '../store/replay-store.js';
 import type { VaultObjectStore } from '../store/vault-object-store.js';
 import type { VaultStore } from '../store/vault-store.js';
@@ -15,6 +16,8 @@ import { renderBlindvaultError } from './errors.js';
 import { filesPlugin } from './files/plugin.js';
 import { createFilesService, type FilesService } from './files/service.js';
 import { healthPlugin } from './health/plugin.js';
+import type { Metrics } from './metrics/metrics.js';
+import { metricsPlugin } from './metrics/plugin.js';
 import { loggerOptions, pathOnly } from './logging.js';
 import { openApiCollector, openApiRoute } from './openapi/plugin.js';
 import { vaultPlugin } from './vault/plugin.js';
@@ -32,6 +35,10 @@ export interface AppDeps {
   apiKeys: ApiKeyStore;
   replays: ReplayStore;
   rateLimits: RateLimitStore;
+  /** For /readyz: whether every migration is applied. */
+  schema?: SchemaStatus;
+  /** Present when METRICS_PORT is set: every request is counted. */
+  metrics?: Metrics;
   clock?: () => Date;
   /** Where log lines go (tests read them); stdout otherwise. */
   logDestination?: DestinationStream;
@@ -85,6 +92,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   });
 
   if (deps.onRoute) app.addHook('onRoute', deps.onRoute);
+  if (deps.metrics) await app.register(metricsPlugin, { metrics: deps.metrics });
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
   });
@@ -105,7 +113,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   app.setNotFoundHandler((request, reply) => renderBlindvaultError(new BlindvaultError('NOT_FOUND'), request, reply));
 
   await app.register(openApiCollector, { version: BLINDVAULT_VERSION });
-  await app.register(healthPlugin, { metadata, blobs });
+  await app.register(healthPlugin, { metadata, blobs, ...(deps.schema ? { schema: deps.schema } : {}), ...(deps.metrics ? { metrics: deps.metrics } : {}) });
   await app.register(filesPlugin, {
     service: files,
     publicUrl: config.publicUrl,

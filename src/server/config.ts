@@ -25,6 +25,11 @@ export interface Config {
   /** false, the number of proxy hops in front of the server, or the proxies' addresses (IPs or CIDRs). */
   trustProxy: false | number | string[];
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  /** Unset: no metrics. Else GET /metrics is served on this port (never on PORT), on metricsHost. */
+  metricsPort: number | undefined;
+  metricsHost: string;
+  /** On SIGTERM, how long requests in flight may take to finish before the process exits anyway. */
+  shutdownGraceSeconds: number;
   vault: VaultConfig;
 }
 
@@ -69,7 +74,7 @@ const VARIABLES = [
   'PORT', 'HOST', 'DATA_DIR', 'PUBLIC_URL', 'DATABASE_URL', 'BLOB_STORE', 'MAX_UPLOAD_BYTES', 'SIGNUPS_ALLOWED',
   'SMTP_URL', 'FILE_DEFAULT_TTL_SECONDS', 'FILE_MAX_TTL_SECONDS', 'FILE_DEFAULT_MAX_DOWNLOADS', 'FILE_MAX_DOWNLOADS',
   'FILE_RESUME_WINDOW_SECONDS', 'FILE_UPLOAD_RATE',
-  'SWEEP_INTERVAL_SECONDS', 'STALE_UPLOAD_SECONDS', 'TRUST_PROXY', 'LOG_LEVEL',
+  'SWEEP_INTERVAL_SECONDS', 'STALE_UPLOAD_SECONDS', 'TRUST_PROXY', 'LOG_LEVEL', 'METRICS_PORT', 'METRICS_HOST', 'SHUTDOWN_GRACE_SECONDS',
   'VAULT_BOX_PRIVATE_KEY', 'VAULT_SIGNING_SEED', 'VAULT_PSONO_PRIVATE_KEY', 'VAULT_WEB_CLIENT_URL',
   'VAULT_ALLOWED_USERNAME_DOMAINS', 'VAULT_ALLOW_MULTIPLE_SESSIONS', 'VAULT_WEB_TOKEN_MIN_S', 'VAULT_WEB_TOKEN_MAX_S',
   'VAULT_APP_TOKEN_MIN_S', 'VAULT_APP_TOKEN_MAX_S', 'VAULT_API_KEY_TOKEN_MIN_S', 'VAULT_API_KEY_TOKEN_MAX_S',
@@ -115,8 +120,11 @@ export function parseConfig(raw: Raw): Config {
   if (blobStore?.startsWith('s3:') && maxUploadBytes > S3_MAX_BLOB_BYTES) {
     throw new ConfigError('MAX_UPLOAD_BYTES', `at most ${S3_MAX_BLOB_BYTES} bytes with an S3 blob store (10,000 parts of 8 MiB)`);
   }
+  const port = integer(raw, 'PORT', 8080, 0, 65535);
+  const metricsPort = raw.METRICS_PORT === undefined ? undefined : integer(raw, 'METRICS_PORT', 0, 1, 65535);
+  if (metricsPort !== undefined && metricsPort === port) throw new ConfigError('METRICS_PORT', 'must differ from PORT: metrics are never served on the public port');
   return {
-    port: integer(raw, 'PORT', 8080, 0, 65535),
+    port,
     host: raw.HOST ?? '127.0.0.1',
     dataDir: raw.DATA_DIR ?? './data',
     publicUrl: publicUrl(raw.PUBLIC_URL),
@@ -136,6 +144,9 @@ export function parseConfig(raw: Raw): Config {
     staleUploadSeconds: integer(raw, 'STALE_UPLOAD_SECONDS', 86400, 60, 30 * 86400),
     trustProxy: trustProxy(raw.TRUST_PROXY),
     logLevel: logLevel(raw.LOG_LEVEL),
+    metricsPort,
+    metricsHost: raw.METRICS_HOST ?? '127.0.0.1',
+    shutdownGraceSeconds: integer(raw, 'SHUTDOWN_GRACE_SECONDS', 30, 0, 3600),
     vault: parseVaultConfig(raw),
   };
 }

@@ -3,6 +3,8 @@ import type { BlobStoreFailure } from '../store/blob/s3-blob-store.js';
 import { openStores } from '../store/open-stores.js';
 import { buildApp } from './app.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
+import { createMetrics } from './metrics/metrics.js';
+import { startMetricsListener } from './metrics/listener.js';
 import { startSweeper } from './sweeper.js';
 
 async function main(): Promise<void> {
@@ -25,8 +27,12 @@ async function main(): Promise<void> {
     onBlobStoreError: (failure: BlobStoreFailure) => onBlobStoreError(failure),
   };
   const stores = await openStores(locations);
-  const { app, files } = await buildApp({ config, ...stores });
-  onBlobStoreError = (failure) => app.log.warn(failure, 'blob store failure');
+  const metrics = config.metricsPort === undefined ? undefined : createMetrics();
+  const { app, files } = await buildApp({ config, ...stores, ...(metrics ? { metrics } : {}) });
+  onBlobStoreError = (failure) => {
+    metrics?.storeError('blob', failure.operation);
+    app.log.warn(failure, 'blob store failure');
+  };
   const stopSweeper = startSweeper(
     [
       { name: 'files', run: () => files.sweep() },
@@ -36,15 +42,24 @@ async function main(): Promise<void> {
     ],
     config.sweepIntervalSeconds,
     app.log,
+    { ...(metrics ? { onRun: metrics.sweep } : {}) },
   );
+  const metricsListener = metrics && config.metricsPort !== undefined ? await startMetricsListener(metrics, config.metricsHost, config.metricsPort) : undefined;
 
   let closing = false;
   const shutdown = async (signal: string) => {
     if (closing) return;
     closing = true;
-    app.log.info({ signal }, 'shutting down');
+    // New requests get 503 (so /readyz fails at once); those in flight have the grace period to end.
+    app.log.info({ signal, graceSeconds: config.shutdownGraceSeconds }, 'shutting down');
+    const deadline = setTimeout(() => {
+      app.log.warn('requests still in flight at the end of the grace period: exiting');
+      process.exit(1);
+    }, config.shutdownGraceSeconds * 1000);
+    deadline.unref();
     await stopSweeper();
     await app.close();
+    await metricsListener?.close();
     await stores.close();
     process.exit(0);
   };
@@ -54,7 +69,7 @@ async function main(): Promise<void> {
   const address = await app.listen({ port: config.port, host: config.host });
   app.log.info(
     { url: address, metadata: stores.metadata.backend, dataDir: config.dataDir, maxUploadBytes: config.maxUploadBytes },
-    `blindvault is ready on ${address} (vault at ${address}/server)`,
+    `blindvault is ready on ${address} (vault at ${address}/server)${metricsListener ? `, metrics at ${metricsListener.address}/metrics` : ''}`,
   );
 }
 

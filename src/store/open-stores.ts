@@ -6,9 +6,10 @@ import { S3BlobStore, type BlobStoreFailure } from './blob/s3-blob-store.js';
 import { parseS3Location } from './blob/s3-location.js';
 import type { MetadataStore } from './metadata-store.js';
 import type { RateLimitStore } from './rate-limit-store.js';
+import type { SchemaStatus } from './schema-status.js';
 import type { ReplayStore } from './replay-store.js';
 import { openPostgresDatabase } from './sql/postgres-database.js';
-import type { SqlDatabase } from './sql/sql-database.js';
+import { pendingMigrations, type SqlDatabase } from './sql/sql-database.js';
 import { SqlApiKeyStore } from './sql/sql-api-key-store.js';
 import { SqlMetadataStore } from './sql/sql-metadata-store.js';
 import { SqlRateLimitStore } from './sql/sql-rate-limit-store.js';
@@ -38,6 +39,7 @@ export interface Stores {
   rateLimits: RateLimitStore;
   replays: ReplayStore;
   blobs: BlobStore;
+  schema: SchemaStatus;
   close(): Promise<void>;
 }
 
@@ -48,6 +50,7 @@ export async function openSqlDatabase(where: Pick<StoreLocations, 'dataDir' | 'd
 
 export function sqlStores(database: SqlDatabase): Omit<Stores, 'blobs' | 'close'> {
   return {
+    schema: { pendingMigrations: () => pendingMigrations(database.db) },
     metadata: new SqlMetadataStore(database),
     vault: new SqlVaultStore(database),
     objects: new SqlVaultObjectStore(database),

@@ -16,6 +16,12 @@ export async function migrate(db: Kysely<Database>): Promise<void> {
   if (error) throw error instanceof Error ? error : new Error(String(error));
 }
 
+/** Migrations this code knows that the database has not applied (empty once `migrate` has run). */
+export async function pendingMigrations(db: Kysely<Database>): Promise<string[]> {
+  const migrator = new Migrator({ db, provider: migrationProvider });
+  return (await migrator.getMigrations()).filter((m) => m.executedAt === undefined).map((m) => m.name);
+}
+
 /** True when an error from either driver is a unique-constraint violation. */
 export function isUniqueViolation(error: unknown): boolean {
   const e = error as { code?: unknown; message?: unknown } | undefined;

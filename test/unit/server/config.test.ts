@@ -51,6 +51,9 @@ describe('configuration', () => {
     [{ PUBLIC_URL: 'ftp://files.example' }, 'PUBLIC_URL'],
     [{ PUBLIC_URL: 'https://files.example/?a=1' }, 'PUBLIC_URL'],
     [{ DATABASE_URL: 'mysql://db/x' }, 'DATABASE_URL'],
+    [{ METRICS_PORT: 'x' }, 'METRICS_PORT'],
+    [{ METRICS_PORT: '0' }, 'METRICS_PORT'],
+    [{ METRICS_PORT: '8080' }, 'METRICS_PORT'],
     [{ BLOB_STORE: 's3://B' }, 'BLOB_STORE'],
     [{ BLOB_STORE: 's3://Upper-Case' }, 'BLOB_STORE'],
     [{ BLOB_STORE: 's3://key:secret@bucket' }, 'BLOB_STORE'],
@@ -98,6 +101,13 @@ describe('configuration', () => {
     });
     assert.equal(parseS3Location('s3://bucket').region, 'us-east-1');
     assert.equal(parseConfig({ BLOB_STORE: 's3://bucket', MAX_UPLOAD_BYTES: '78GiB' }).maxUploadBytes, 78 * 1024 ** 3);
+  });
+
+  test('metrics are off unless METRICS_PORT is set; they listen on loopback unless METRICS_HOST says otherwise', () => {
+    assert.equal(parseConfig({}).metricsPort, undefined);
+    assert.equal(parseConfig({ METRICS_PORT: '9464' }).metricsPort, 9464);
+    assert.equal(parseConfig({ METRICS_PORT: '9464' }).metricsHost, '127.0.0.1');
+    assert.equal(parseConfig({ METRICS_PORT: '9464', METRICS_HOST: '10.0.0.2' }).metricsHost, '10.0.0.2');
   });
 
   test('a refused BLOB_STORE never repeats the credentials it carried', () => {
