@@ -42,7 +42,11 @@ async function main(): Promise<void> {
     ],
     config.sweepIntervalSeconds,
     app.log,
-    { ...(metrics ? { onRun: metrics.sweep } : {}) },
+    {
+      ...(metrics ? { onRun: metrics.sweep } : {}),
+      // One instance sweeps at a time; if it dies, another takes over within the lease's lifetime.
+      lease: { store: stores.leases, ttlSeconds: Math.max(300, 3 * config.sweepIntervalSeconds) },
+    },
   );
   const metricsListener = metrics && config.metricsPort !== undefined ? await startMetricsListener(metrics, config.metricsHost, config.metricsPort) : undefined;
 

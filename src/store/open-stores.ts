@@ -5,12 +5,14 @@ import { FsBlobStore } from './blob/fs-blob-store.js';
 import { S3BlobStore, type BlobStoreFailure } from './blob/s3-blob-store.js';
 import { parseS3Location } from './blob/s3-location.js';
 import type { MetadataStore } from './metadata-store.js';
+import type { LeaseStore } from './lease-store.js';
 import type { RateLimitStore } from './rate-limit-store.js';
 import type { SchemaStatus } from './schema-status.js';
 import type { ReplayStore } from './replay-store.js';
 import { openPostgresDatabase } from './sql/postgres-database.js';
 import { pendingMigrations, type SqlDatabase } from './sql/sql-database.js';
 import { SqlApiKeyStore } from './sql/sql-api-key-store.js';
+import { SqlLeaseStore } from './sql/sql-lease-store.js';
 import { SqlMetadataStore } from './sql/sql-metadata-store.js';
 import { SqlRateLimitStore } from './sql/sql-rate-limit-store.js';
 import { SqlReplayStore } from './sql/sql-replay-store.js';
@@ -40,6 +42,7 @@ export interface Stores {
   replays: ReplayStore;
   blobs: BlobStore;
   schema: SchemaStatus;
+  leases: LeaseStore;
   close(): Promise<void>;
 }
 
@@ -51,6 +54,7 @@ export async function openSqlDatabase(where: Pick<StoreLocations, 'dataDir' | 'd
 export function sqlStores(database: SqlDatabase): Omit<Stores, 'blobs' | 'close'> {
   return {
     schema: { pendingMigrations: () => pendingMigrations(database.db) },
+    leases: new SqlLeaseStore(database),
     metadata: new SqlMetadataStore(database),
     vault: new SqlVaultStore(database),
     objects: new SqlVaultObjectStore(database),
