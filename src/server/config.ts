@@ -30,12 +30,25 @@ export interface Config {
   metricsHost: string;
   /** On SIGTERM, how long requests in flight may take to finish before the process exits anyway. */
   shutdownGraceSeconds: number;
+  /** A JSON (non-upload) request body must arrive whole within this time, or the request is a 408. */
+  bodyTimeoutSeconds: number;
+  /** An upload that sends fewer than `minBytes` in any `windowSeconds` is aborted (408). */
+  uploadPace: UploadPaceConfig;
+  /** Failed authentications and owner-token guesses per client address, across the files and the vault. */
+  failedAuthRate: ThrottleRate;
+  /** How many Argon2id computations may run at once (they share libuv's thread pool with file I/O). */
+  passwordHashConcurrency: number;
   vault: VaultConfig;
+}
+
+export interface UploadPaceConfig {
+  minBytes: number;
+  windowSeconds: number;
 }
 
 export const THROTTLE_SCOPES = [
   'anon', 'user', 'info', 'health_check', 'registration', 'prelogin', 'login', 'api_key_login',
-  'user_update', 'user_delete', 'status_check', 'verify_email', 'user_search', 'api_key_access',
+  'user_update', 'user_delete', 'status_check', 'verify_email', 'user_search', 'api_key_access', 'datastore_delete',
 ] as const;
 export type ThrottleScope = (typeof THROTTLE_SCOPES)[number];
 
@@ -49,6 +62,8 @@ export interface VaultConfig {
   boxPrivateKeyHex: string | undefined;
   signingSeedHex: string | undefined;
   psonoPrivateKeyHex: string | undefined;
+  /** A 0600 file holding the box key and signing seed (docs/formats/key-file-v1.md), read at start. */
+  keyFile: string | undefined;
   webClientUrl: string | undefined;
   allowedUsernameDomains: string[];
   allowMultipleSessions: boolean;
@@ -74,7 +89,9 @@ const VARIABLES = [
   'PORT', 'HOST', 'DATA_DIR', 'PUBLIC_URL', 'DATABASE_URL', 'BLOB_STORE', 'MAX_UPLOAD_BYTES', 'SIGNUPS_ALLOWED',
   'SMTP_URL', 'FILE_DEFAULT_TTL_SECONDS', 'FILE_MAX_TTL_SECONDS', 'FILE_DEFAULT_MAX_DOWNLOADS', 'FILE_MAX_DOWNLOADS',
   'FILE_RESUME_WINDOW_SECONDS', 'FILE_UPLOAD_RATE',
-  'SWEEP_INTERVAL_SECONDS', 'STALE_UPLOAD_SECONDS', 'TRUST_PROXY', 'LOG_LEVEL', 'METRICS_PORT', 'METRICS_HOST', 'SHUTDOWN_GRACE_SECONDS',
+  'SWEEP_INTERVAL_SECONDS', 'STALE_UPLOAD_SECONDS', 'TRUST_PROXY', 'LOG_LEVEL',
+  'BODY_TIMEOUT_SECONDS', 'UPLOAD_MIN_BYTES', 'UPLOAD_MIN_BYTES_SECONDS', 'FAILED_AUTH_RATE', 'PASSWORD_HASH_CONCURRENCY',
+  'VAULT_KEY_FILE', 'METRICS_PORT', 'METRICS_HOST', 'SHUTDOWN_GRACE_SECONDS',
   'VAULT_BOX_PRIVATE_KEY', 'VAULT_SIGNING_SEED', 'VAULT_PSONO_PRIVATE_KEY', 'VAULT_WEB_CLIENT_URL',
   'VAULT_ALLOWED_USERNAME_DOMAINS', 'VAULT_ALLOW_MULTIPLE_SESSIONS', 'VAULT_WEB_TOKEN_MIN_S', 'VAULT_WEB_TOKEN_MAX_S',
   'VAULT_APP_TOKEN_MIN_S', 'VAULT_APP_TOKEN_MAX_S', 'VAULT_API_KEY_TOKEN_MIN_S', 'VAULT_API_KEY_TOKEN_MAX_S',
@@ -147,6 +164,13 @@ export function parseConfig(raw: Raw): Config {
     metricsPort,
     metricsHost: raw.METRICS_HOST ?? '127.0.0.1',
     shutdownGraceSeconds: integer(raw, 'SHUTDOWN_GRACE_SECONDS', 30, 0, 3600),
+    bodyTimeoutSeconds: integer(raw, 'BODY_TIMEOUT_SECONDS', 30, 1, 300),
+    uploadPace: {
+      minBytes: byteSize(raw, 'UPLOAD_MIN_BYTES', 32 * 1024),
+      windowSeconds: integer(raw, 'UPLOAD_MIN_BYTES_SECONDS', 30, 1, 3600),
+    },
+    failedAuthRate: rate(raw, 'FAILED_AUTH_RATE', '100/hour'),
+    passwordHashConcurrency: integer(raw, 'PASSWORD_HASH_CONCURRENCY', 2, 1, 64),
     vault: parseVaultConfig(raw),
   };
 }
@@ -166,6 +190,8 @@ const DEFAULT_THROTTLES: Record<ThrottleScope, string> = {
   verify_email: '60/hour',
   user_search: '600/hour',
   api_key_access: '600/hour',
+  // BV: deleting a datastore checks the authkey, so it is throttled as strictly as deleting the account.
+  datastore_delete: '20/day',
 };
 const PERIODS: Record<string, number> = { second: 1, minute: 60, hour: 3600, day: 86400 };
 
@@ -202,6 +228,11 @@ function parseVaultConfig(raw: Raw): VaultConfig {
   if (psonoPrivateKeyHex && (boxPrivateKeyHex || signingSeedHex)) {
     throw new ConfigError('VAULT_PSONO_PRIVATE_KEY', 'give either it (migration from Psono) or VAULT_BOX_PRIVATE_KEY and VAULT_SIGNING_SEED, not both');
   }
+  const keyFile = raw.VAULT_KEY_FILE;
+  if (keyFile !== undefined && (psonoPrivateKeyHex || boxPrivateKeyHex || signingSeedHex)) {
+    throw new ConfigError('VAULT_KEY_FILE', 'give either it or the keys themselves (VAULT_BOX_PRIVATE_KEY, VAULT_SIGNING_SEED, VAULT_PSONO_PRIVATE_KEY), not both');
+  }
+  if (keyFile !== undefined && !keyFile.startsWith('/')) throw new ConfigError('VAULT_KEY_FILE', 'expected an absolute path');
   if ((boxPrivateKeyHex === undefined) !== (signingSeedHex === undefined)) {
     throw new ConfigError(boxPrivateKeyHex ? 'VAULT_SIGNING_SEED' : 'VAULT_BOX_PRIVATE_KEY', 'VAULT_BOX_PRIVATE_KEY and VAULT_SIGNING_SEED go together');
   }
@@ -213,6 +244,7 @@ function parseVaultConfig(raw: Raw): VaultConfig {
     boxPrivateKeyHex,
     signingSeedHex,
     psonoPrivateKeyHex,
+    keyFile,
     webClientUrl: publicUrl(raw.VAULT_WEB_CLIENT_URL, 'VAULT_WEB_CLIENT_URL'),
     allowedUsernameDomains: domains,
     allowMultipleSessions: boolean(raw, 'VAULT_ALLOW_MULTIPLE_SESSIONS', true),

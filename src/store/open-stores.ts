@@ -6,6 +6,7 @@ import { S3BlobStore, type BlobStoreFailure } from './blob/s3-blob-store.js';
 import { parseS3Location } from './blob/s3-location.js';
 import type { MetadataStore } from './metadata-store.js';
 import type { LeaseStore } from './lease-store.js';
+import { ensurePrivateFolder } from './private-folder.js';
 import type { RateLimitStore } from './rate-limit-store.js';
 import type { SchemaStatus } from './schema-status.js';
 import type { ReplayStore } from './replay-store.js';
@@ -77,6 +78,8 @@ export async function openBlobStore(where: Pick<StoreLocations, 'dataDir' | 'blo
 }
 
 export async function openStores(where: StoreLocations): Promise<Stores> {
+  // DATA_DIR holds the SQLite database (with the server's keys) or the blobs: owner-only either way.
+  if (where.databaseUrl === undefined || where.blobStoreUrl === undefined) await ensurePrivateFolder(where.dataDir, 'DATA_DIR');
   const database = await openSqlDatabase(where);
   try {
     const blobs = await openBlobStore(where);
