@@ -35,6 +35,16 @@ export interface BlobStore {
   /** Removes partial writes left by a crash that are older than the given age. Returns how many. */
   sweepPartials(olderThanMs: number): Promise<number>;
   ping(): Promise<void>;
+  /** What the store holds (the admin command's storage report); may walk every blob. */
+  usage?(): Promise<BlobUsage>;
+}
+
+export interface BlobUsage {
+  backend: 'folder' | 's3';
+  blobs: number;
+  bytes: number;
+  /** Partial writes (temporaries, unfinished multipart uploads). */
+  partials: number;
 }
 
 export const BLOB_KEY_PATTERN = /^[A-Za-z0-9_-]{1,128}$/;

@@ -1,4 +1,5 @@
 import path from 'node:path';
+import type { AdminStore } from './admin-store.js';
 import type { ApiKeyStore } from './api-key-store.js';
 import type { BlobStore } from './blob-store.js';
 import { FsBlobStore } from './blob/fs-blob-store.js';
@@ -12,6 +13,7 @@ import type { SchemaStatus } from './schema-status.js';
 import type { ReplayStore } from './replay-store.js';
 import { openPostgresDatabase } from './sql/postgres-database.js';
 import { pendingMigrations, type SqlDatabase } from './sql/sql-database.js';
+import { SqlAdminStore } from './sql/sql-admin-store.js';
 import { SqlApiKeyStore } from './sql/sql-api-key-store.js';
 import { SqlLeaseStore } from './sql/sql-lease-store.js';
 import { SqlMetadataStore } from './sql/sql-metadata-store.js';
@@ -44,18 +46,20 @@ export interface Stores {
   blobs: BlobStore;
   schema: SchemaStatus;
   leases: LeaseStore;
+  admin: AdminStore;
   close(): Promise<void>;
 }
 
-export async function openSqlDatabase(where: Pick<StoreLocations, 'dataDir' | 'databaseUrl'>): Promise<SqlDatabase> {
-  if (where.databaseUrl === undefined) return openSqliteDatabase(path.join(where.dataDir, 'blindvault.sqlite'));
-  return openPostgresDatabase(where.databaseUrl);
+export async function openSqlDatabase(where: Pick<StoreLocations, 'dataDir' | 'databaseUrl'>, options: { migrate?: boolean } = {}): Promise<SqlDatabase> {
+  if (where.databaseUrl === undefined) return openSqliteDatabase(path.join(where.dataDir, 'blindvault.sqlite'), options);
+  return openPostgresDatabase(where.databaseUrl, options);
 }
 
 export function sqlStores(database: SqlDatabase): Omit<Stores, 'blobs' | 'close'> {
   return {
     schema: { pendingMigrations: () => pendingMigrations(database.db) },
     leases: new SqlLeaseStore(database),
+    admin: new SqlAdminStore(database),
     metadata: new SqlMetadataStore(database),
     vault: new SqlVaultStore(database),
     objects: new SqlVaultObjectStore(database),
@@ -77,10 +81,10 @@ export async function openBlobStore(where: Pick<StoreLocations, 'dataDir' | 'blo
   throw new Error(`BLOB_STORE: ${url.protocol}// blob stores are not supported`);
 }
 
-export async function openStores(where: StoreLocations): Promise<Stores> {
+export async function openStores(where: StoreLocations, options: { migrate?: boolean } = {}): Promise<Stores> {
   // DATA_DIR holds the SQLite database (with the server's keys) or the blobs: owner-only either way.
   if (where.databaseUrl === undefined || where.blobStoreUrl === undefined) await ensurePrivateFolder(where.dataDir, 'DATA_DIR');
-  const database = await openSqlDatabase(where);
+  const database = await openSqlDatabase(where, options);
   try {
     const blobs = await openBlobStore(where);
     return { ...sqlStores(database), blobs, close: () => database.close() };

@@ -6,6 +6,7 @@ import {
   GetObjectCommand,
   HeadBucketCommand,
   ListMultipartUploadsCommand,
+  ListObjectsV2Command,
   ListPartsCommand,
   PutObjectCommand,
   S3Client,
@@ -13,7 +14,7 @@ import {
   type CompletedPart,
 } from '@aws-sdk/client-s3';
 import { Readable, addAbortSignal } from 'node:stream';
-import { assertBlobKey, BLOB_KEY_PATTERN, BlobStoreUnavailable, type BlobStore, type ByteRange, type StoredBlob } from '../blob-store.js';
+import { assertBlobKey, BLOB_KEY_PATTERN, BlobStoreUnavailable, type BlobStore, type BlobUsage, type ByteRange, type StoredBlob } from '../blob-store.js';
 import { S3_PART_BYTES, type S3Location } from './s3-location.js';
 
 /** S3's ceiling on parts per upload. */
@@ -347,6 +348,37 @@ export class S3BlobStore implements BlobStore {
     } catch (error) {
       throw error instanceof StoreFailure ? this.#unavailable(error) : error;
     }
+  }
+
+  async usage(): Promise<BlobUsage> {
+    let blobs = 0;
+    let bytes = 0;
+    let partials = 0;
+    try {
+      let ContinuationToken: string | undefined;
+      do {
+        const page = await this.#send('list objects', () => this.#client.send(new ListObjectsV2Command({ Bucket: this.#bucket, Prefix: this.#prefix, ContinuationToken })));
+        for (const object of page.Contents ?? []) {
+          blobs += 1;
+          bytes += object.Size ?? 0;
+        }
+        ContinuationToken = page.IsTruncated ? page.NextContinuationToken : undefined;
+      } while (ContinuationToken);
+      let KeyMarker: string | undefined;
+      let UploadIdMarker: string | undefined;
+      for (;;) {
+        const page = await this.#send('list multipart uploads', () =>
+          this.#client.send(new ListMultipartUploadsCommand({ Bucket: this.#bucket, Prefix: this.#prefix, KeyMarker, UploadIdMarker })),
+        );
+        partials += page.Uploads?.length ?? 0;
+        if (!page.IsTruncated) break;
+        KeyMarker = page.NextKeyMarker;
+        UploadIdMarker = page.NextUploadIdMarker;
+      }
+    } catch (error) {
+      throw error instanceof StoreFailure ? this.#unavailable(error) : error;
+    }
+    return { backend: 's3', blobs, bytes, partials };
   }
 
   close(): void {

@@ -12,6 +12,8 @@ export interface SqlDatabase {
 export interface SqlDatabaseOptions {
   /** Sees the text of every statement run (never its parameters): the benches count statements with it. */
   onQuery?: (sqlText: string) => void;
+  /** false: open without applying pending migrations (the admin command's --check). Default true. */
+  migrate?: boolean;
 }
 
 /** Kysely's log hook for `onQuery`, when one is given. */
