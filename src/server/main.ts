@@ -3,7 +3,7 @@ import type { BlobStoreFailure } from '../store/blob/s3-blob-store.js';
 import { openStores } from '../store/open-stores.js';
 import { buildApp } from './app.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
-import { loadDotEnv } from './dot-env.js';
+import { loadDotEnv } from '../store/dot-env.js';
 import { createMetrics } from './metrics/metrics.js';
 import { startMetricsListener } from './metrics/listener.js';
 import { startSweeper } from './sweeper.js';

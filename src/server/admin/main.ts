@@ -1,5 +1,5 @@
 // `npm run admin -- …` (or `node dist/server/admin/main.js …`): see commands.ts and docs/deploy.md.
-import { loadDotEnv } from '../dot-env.js';
+import { loadDotEnv } from '../../store/dot-env.js';
 import { runAdmin } from './commands.js';
 
 loadDotEnv(process.env);
