@@ -30,7 +30,7 @@ async function main(): Promise<void> {
   };
   const stores = await openStores(locations);
   const metrics = config.metricsPort === undefined ? undefined : createMetrics();
-  const { app, files } = await buildApp({ config, ...stores, ...(metrics ? { metrics } : {}) });
+  const { app, files, uploads } = await buildApp({ config, ...stores, ...(metrics ? { metrics } : {}) });
   onBlobStoreError = (failure) => {
     metrics?.storeError('blob', failure.operation);
     app.log.warn(failure, 'blob store failure');
@@ -38,6 +38,7 @@ async function main(): Promise<void> {
   const stopSweeper = startSweeper(
     [
       { name: 'files', run: () => files.sweep() },
+      { name: 'uploads', run: () => uploads.sweep() },
       { name: 'sessions', run: () => stores.vault.deleteExpiredSessions(new Date()) },
       { name: 'rate limits', run: () => stores.rateLimits.sweep(new Date()) },
       { name: 'replay marks', run: () => stores.replays.sweep(new Date()) },

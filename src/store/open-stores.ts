@@ -5,6 +5,7 @@ import type { BlobStore } from './blob-store.js';
 import { FsBlobStore } from './blob/fs-blob-store.js';
 import { S3BlobStore, type BlobStoreFailure } from './blob/s3-blob-store.js';
 import { parseS3Location } from './blob/s3-location.js';
+import { FsUploadStore } from './blob/fs-upload-store.js';
 import type { MetadataStore } from './metadata-store.js';
 import type { LeaseStore } from './lease-store.js';
 import { ensurePrivateFolder } from './private-folder.js';
@@ -19,9 +20,12 @@ import { SqlLeaseStore } from './sql/sql-lease-store.js';
 import { SqlMetadataStore } from './sql/sql-metadata-store.js';
 import { SqlRateLimitStore } from './sql/sql-rate-limit-store.js';
 import { SqlReplayStore } from './sql/sql-replay-store.js';
+import { SqlUploadRecordStore } from './sql/sql-upload-record-store.js';
 import { SqlVaultObjectStore } from './sql/sql-vault-object-store.js';
 import { SqlVaultStore } from './sql/sql-vault-store.js';
 import { openSqliteDatabase } from './sql/sqlite-database.js';
+import type { UploadRecordStore } from './upload-record-store.js';
+import type { UploadStore } from './upload-store.js';
 import type { VaultObjectStore } from './vault-object-store.js';
 import type { VaultStore } from './vault-store.js';
 
@@ -43,10 +47,13 @@ export interface Stores {
   apiKeys: ApiKeyStore;
   rateLimits: RateLimitStore;
   replays: ReplayStore;
+  uploadRecords: UploadRecordStore;
   blobs: BlobStore;
   schema: SchemaStatus;
   leases: LeaseStore;
   admin: AdminStore;
+  /** Partial resumable uploads, beside the blobs they become. */
+  uploads: UploadStore;
   close(): Promise<void>;
 }
 
@@ -55,7 +62,7 @@ export async function openSqlDatabase(where: Pick<StoreLocations, 'dataDir' | 'd
   return openPostgresDatabase(where.databaseUrl, options);
 }
 
-export function sqlStores(database: SqlDatabase): Omit<Stores, 'blobs' | 'close'> {
+export function sqlStores(database: SqlDatabase): Omit<Stores, 'blobs' | 'uploads' | 'close'> {
   return {
     schema: { pendingMigrations: () => pendingMigrations(database.db) },
     leases: new SqlLeaseStore(database),
@@ -66,19 +73,28 @@ export function sqlStores(database: SqlDatabase): Omit<Stores, 'blobs' | 'close'
     apiKeys: new SqlApiKeyStore(database),
     rateLimits: new SqlRateLimitStore(database),
     replays: new SqlReplayStore(database),
+    uploadRecords: new SqlUploadRecordStore(database),
   };
 }
 
-export async function openBlobStore(where: Pick<StoreLocations, 'dataDir' | 'blobStoreUrl' | 'onBlobStoreError'>): Promise<BlobStore> {
-  if (where.blobStoreUrl === undefined) return FsBlobStore.open(where.dataDir);
-  const url = new URL(where.blobStoreUrl);
-  if (url.protocol === 'file:') return FsBlobStore.open(url.pathname);
-  if (url.protocol === 's3:') {
-    const store = new S3BlobStore({ location: parseS3Location(where.blobStoreUrl, process.env), ...(where.onBlobStoreError ? { onStoreError: where.onBlobStoreError } : {}) });
-    await store.ping();
-    return store;
+/**
+ * The blob store and the store of partial resumable uploads. Partials always stay in DATA_DIR (or the
+ * blob folder): completing one is a rename into a folder blob store, or a put into the bucket.
+ */
+export async function openBlobStore(where: Pick<StoreLocations, 'dataDir' | 'blobStoreUrl' | 'onBlobStoreError'>): Promise<{ blobs: BlobStore; uploads: UploadStore }> {
+  let root = where.dataDir;
+  if (where.blobStoreUrl !== undefined) {
+    const url = new URL(where.blobStoreUrl);
+    if (url.protocol === 's3:') {
+      const blobs = new S3BlobStore({ location: parseS3Location(where.blobStoreUrl, process.env), ...(where.onBlobStoreError ? { onStoreError: where.onBlobStoreError } : {}) });
+      await blobs.ping();
+      return { blobs, uploads: await FsUploadStore.open(where.dataDir, blobs) };
+    }
+    if (url.protocol !== 'file:') throw new Error(`BLOB_STORE: ${url.protocol}// blob stores are not supported`);
+    root = url.pathname;
   }
-  throw new Error(`BLOB_STORE: ${url.protocol}// blob stores are not supported`);
+  const blobs = await FsBlobStore.open(root);
+  return { blobs, uploads: await FsUploadStore.open(root, blobs) };
 }
 
 export async function openStores(where: StoreLocations, options: { migrate?: boolean } = {}): Promise<Stores> {
@@ -86,8 +102,8 @@ export async function openStores(where: StoreLocations, options: { migrate?: boo
   if (where.databaseUrl === undefined || where.blobStoreUrl === undefined) await ensurePrivateFolder(where.dataDir, 'DATA_DIR');
   const database = await openSqlDatabase(where, options);
   try {
-    const blobs = await openBlobStore(where);
-    return { ...sqlStores(database), blobs, close: () => database.close() };
+    const { blobs, uploads } = await openBlobStore(where);
+    return { ...sqlStores(database), blobs, uploads, close: () => database.close() };
   } catch (error) {
     await database.close();
     throw error;
