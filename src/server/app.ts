@@ -10,6 +10,7 @@ import { toHex } from '../crypto/encoding.js';
 import type { MetadataStore } from '../store/metadata-store.js';
 import type { ApiKeyStore } from '../store/api-key-store.js';
 import type { RateLimitStore } from '../store/rate-limit-store.js';
+import type { SchemaStatus } from '../store/schema-status.js';
 import type { ReplayStore } from '../store/replay-store.js';
 import type { UploadRecordStore } from '../store/upload-record-store.js';
 import type { UploadStore } from '../store/upload-store.js';
@@ -20,6 +21,8 @@ import { renderBlindvaultError } from './errors.js';
 import { filesPlugin } from './files/plugin.js';
 import { createFilesService, type FilesService } from './files/service.js';
 import { healthPlugin } from './health/plugin.js';
+import type { Metrics } from './metrics/metrics.js';
+import { metricsPlugin } from './metrics/plugin.js';
 import { edgePlugin } from './edge/plugin.js';
 import { setSecurityHeaders } from './edge/security-headers.js';
 import { loggerOptions } from './logging.js';
@@ -42,6 +45,10 @@ export interface AppDeps {
   apiKeys: ApiKeyStore;
   replays: ReplayStore;
   rateLimits: RateLimitStore;
+  /** For /readyz: whether every migration is applied. */
+  schema?: SchemaStatus;
+  /** Present when METRICS_PORT is set: every request is counted. */
+  metrics?: Metrics;
   uploads: UploadStore;
   uploadRecords: UploadRecordStore;
   clock?: () => Date;
@@ -112,12 +119,13 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   });
 
   if (deps.onRoute) app.addHook('onRoute', deps.onRoute);
+  if (deps.metrics) await app.register(metricsPlugin, { metrics: deps.metrics });
   await app.register(edgePlugin, { publicUrl: config.publicUrl, bodyTimeoutSeconds: config.bodyTimeoutSeconds, uploadPace: config.uploadPace });
   app.setErrorHandler(renderBlindvaultError);
   app.setNotFoundHandler((request, reply) => renderBlindvaultError(new BlindvaultError('NOT_FOUND'), request, reply));
 
   await app.register(openApiCollector, { version: BLINDVAULT_VERSION });
-  await app.register(healthPlugin, { metadata, blobs });
+  await app.register(healthPlugin, { metadata, blobs, ...(deps.schema ? { schema: deps.schema } : {}), ...(deps.metrics ? { metrics: deps.metrics } : {}) });
   await app.register(filesPlugin, {
     service: files,
     publicUrl: config.publicUrl,

@@ -1,6 +1,7 @@
 // Server configuration: environment variables, each also settable by a command-line flag
 // (--port for PORT, --data-dir for DATA_DIR …). A bad value stops the start with one line naming it.
 import { parseArgs } from 'node:util';
+import { parseS3Location, S3_MAX_BLOB_BYTES, S3LocationError } from '../store/blob/s3-location.js';
 
 export interface Config {
   port: number;
@@ -28,6 +29,11 @@ export interface Config {
   /** false, the number of proxy hops in front of the server, or the proxies' addresses (IPs or CIDRs). */
   trustProxy: false | number | string[];
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  /** Unset: no metrics. Else GET /metrics is served on this port (never on PORT), on metricsHost. */
+  metricsPort: number | undefined;
+  metricsHost: string;
+  /** On SIGTERM, how long requests in flight may take to finish before the process exits anyway. */
+  shutdownGraceSeconds: number;
   /** A JSON (non-upload) request body must arrive whole within this time, or the request is a 408. */
   bodyTimeoutSeconds: number;
   /** An upload that sends fewer than `minBytes` in any `windowSeconds` is aborted (408). */
@@ -96,7 +102,7 @@ const VARIABLES = [
   'FILE_RESUME_WINDOW_SECONDS', 'FILE_UPLOAD_RATE',
   'SWEEP_INTERVAL_SECONDS', 'STALE_UPLOAD_SECONDS', 'UPLOAD_MAX_CHUNK_BYTES', 'UPLOAD_MAX_PARTIAL_PER_ADDRESS', 'TRUST_PROXY', 'LOG_LEVEL',
   'BODY_TIMEOUT_SECONDS', 'UPLOAD_MIN_BYTES', 'UPLOAD_MIN_BYTES_SECONDS', 'FAILED_AUTH_RATE', 'PASSWORD_HASH_CONCURRENCY',
-  'VAULT_KEY_FILE',
+  'VAULT_KEY_FILE', 'METRICS_PORT', 'METRICS_HOST', 'SHUTDOWN_GRACE_SECONDS',
   'VAULT_BOX_PRIVATE_KEY', 'VAULT_SIGNING_SEED', 'VAULT_PSONO_PRIVATE_KEY', 'VAULT_WEB_CLIENT_URL',
   'VAULT_CORS_ORIGINS', 'VAULT_WEB_CLIENT_DIR',
   'VAULT_ALLOWED_USERNAME_DOMAINS', 'VAULT_ALLOW_MULTIPLE_SESSIONS', 'VAULT_WEB_TOKEN_MIN_S', 'VAULT_WEB_TOKEN_MAX_S',
@@ -167,14 +173,22 @@ export function parseConfig(raw: Raw): Config {
   const fileMaxDownloads = integer(raw, 'FILE_MAX_DOWNLOADS', 1000, 1, 1_000_000);
   const fileDefaultTtlSeconds = integer(raw, 'FILE_DEFAULT_TTL_SECONDS', Math.min(86400, fileMaxTtlSeconds), 60, fileMaxTtlSeconds);
   const defaultDownloads = raw.FILE_DEFAULT_MAX_DOWNLOADS;
+  const blobStore = blobStoreUrl(raw.BLOB_STORE);
+  const maxUploadBytes = byteSize(raw, 'MAX_UPLOAD_BYTES', 5 * GIB);
+  if (blobStore?.startsWith('s3:') && maxUploadBytes > S3_MAX_BLOB_BYTES) {
+    throw new ConfigError('MAX_UPLOAD_BYTES', `at most ${S3_MAX_BLOB_BYTES} bytes with an S3 blob store (10,000 parts of 8 MiB)`);
+  }
+  const port = integer(raw, 'PORT', 8080, 0, 65535);
+  const metricsPort = raw.METRICS_PORT === undefined ? undefined : integer(raw, 'METRICS_PORT', 0, 1, 65535);
+  if (metricsPort !== undefined && metricsPort === port) throw new ConfigError('METRICS_PORT', 'must differ from PORT: metrics are never served on the public port');
   return {
-    port: integer(raw, 'PORT', 8080, 0, 65535),
+    port,
     host: raw.HOST ?? '127.0.0.1',
     dataDir: raw.DATA_DIR ?? './data',
     publicUrl: publicUrl(raw.PUBLIC_URL),
     databaseUrl: databaseUrl(raw.DATABASE_URL),
-    blobStoreUrl: blobStoreUrl(raw.BLOB_STORE),
-    maxUploadBytes: byteSize(raw, 'MAX_UPLOAD_BYTES', 5 * GIB),
+    blobStoreUrl: blobStore,
+    maxUploadBytes,
     signupsAllowed: boolean(raw, 'SIGNUPS_ALLOWED', true),
     smtpUrl: smtpUrl(raw.SMTP_URL),
     fileDefaultTtlSeconds,
@@ -190,6 +204,9 @@ export function parseConfig(raw: Raw): Config {
     uploadMaxPartialPerAddress: integer(raw, 'UPLOAD_MAX_PARTIAL_PER_ADDRESS', 4, 1, 1000),
     trustProxy: trustProxy(raw.TRUST_PROXY),
     logLevel: logLevel(raw.LOG_LEVEL),
+    metricsPort,
+    metricsHost: raw.METRICS_HOST ?? '127.0.0.1',
+    shutdownGraceSeconds: integer(raw, 'SHUTDOWN_GRACE_SECONDS', 30, 0, 3600),
     bodyTimeoutSeconds: integer(raw, 'BODY_TIMEOUT_SECONDS', 30, 1, 300),
     uploadPace: {
       minBytes: byteSize(raw, 'UPLOAD_MIN_BYTES', 32 * 1024),
@@ -395,8 +412,16 @@ function blobStoreUrl(text: string | undefined): string | undefined {
   if (text === undefined) return undefined;
   const url = parseUrl('BLOB_STORE', text);
   if (url.protocol === 'file:') return text;
-  if (url.protocol === 's3:') throw new ConfigError('BLOB_STORE', 's3:// is not supported yet; leave it unset for a folder in DATA_DIR');
-  throw new ConfigError('BLOB_STORE', 'expected file:///path (or unset for a folder in DATA_DIR)');
+  if (url.protocol === 's3:') {
+    try {
+      parseS3Location(text);
+    } catch (error) {
+      if (error instanceof S3LocationError) throw new ConfigError('BLOB_STORE', error.message);
+      throw error;
+    }
+    return text;
+  }
+  throw new ConfigError('BLOB_STORE', 'expected file:///path or s3://BUCKET?endpoint=…&region=…&prefix=…&forcePathStyle=… (or unset for a folder in DATA_DIR)');
 }
 
 function smtpUrl(text: string | undefined): string | undefined {

@@ -1,23 +1,19 @@
 // `npm run keys`: prints what a vault client is configured with (the seed's server_url,
 // server_public_key and server_signature; the web client's SERVER_PUBLIC_KEY and SERVER_SIGNATURE).
 // Public values only; makes the keys on first use, exactly as the server would.
-import { toHex } from '../crypto/encoding.js';
-import { readKeyFile } from '../store/key-file.js';
 import { openSqlDatabase, sqlStores } from '../store/open-stores.js';
 import { ConfigError, loadConfig } from './config.js';
-import { loadServerKeys } from './vault/server-keys.js';
+import { clientConfiguration } from './vault/client-configuration.js';
 
 async function main(): Promise<void> {
   const config = loadConfig(process.env, process.argv.slice(2));
   const database = await openSqlDatabase({ dataDir: config.dataDir, databaseUrl: config.databaseUrl });
   try {
-    const keyFile = config.vault.keyFile === undefined ? undefined : await readKeyFile(config.vault.keyFile);
-    const keys = await loadServerKeys(sqlStores(database).vault, keyFile ? { ...config.vault, ...keyFile } : config.vault);
-    const base = config.publicUrl ?? `http://${config.host}:${config.port}`;
+    const keys = await clientConfiguration(config, sqlStores(database).vault);
     process.stdout.write(
-      `server_url         ${base}/server\n` +
-        `server_public_key  ${toHex(keys.boxPublicKey)}\n` +
-        `server_signature   ${toHex(keys.verifyKey)}\n` +
+      `server_url         ${keys.serverUrl}\n` +
+        `server_public_key  ${keys.serverPublicKey}\n` +
+        `server_signature   ${keys.serverSignature}\n` +
         `# keys from: ${keys.source}; server_signature is the verify_key of GET /server/info/\n`,
     );
   } finally {

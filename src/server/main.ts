@@ -1,12 +1,17 @@
 // Entry point: configuration → stores → app → listen. `npm start` runs the compiled form of this file.
+import type { BlobStoreFailure } from '../store/blob/s3-blob-store.js';
 import { openStores } from '../store/open-stores.js';
 import { buildApp } from './app.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
+import { loadDotEnv } from '../store/dot-env.js';
+import { createMetrics } from './metrics/metrics.js';
+import { startMetricsListener } from './metrics/listener.js';
 import { startSweeper } from './sweeper.js';
 
 async function main(): Promise<void> {
   let config: Config;
   try {
+    loadDotEnv(process.env);
     config = loadConfig(process.env, process.argv.slice(2));
   } catch (error) {
     if (error instanceof ConfigError) {
@@ -15,9 +20,21 @@ async function main(): Promise<void> {
     }
     throw error;
   }
-  const locations = { dataDir: config.dataDir, databaseUrl: config.databaseUrl, blobStoreUrl: config.blobStoreUrl };
+  // Set once the app (and its logger) exists; a store failure before that fails the start anyway.
+  let onBlobStoreError = (_failure: BlobStoreFailure): void => {};
+  const locations = {
+    dataDir: config.dataDir,
+    databaseUrl: config.databaseUrl,
+    blobStoreUrl: config.blobStoreUrl,
+    onBlobStoreError: (failure: BlobStoreFailure) => onBlobStoreError(failure),
+  };
   const stores = await openStores(locations);
-  const { app, files, uploads } = await buildApp({ config, ...stores });
+  const metrics = config.metricsPort === undefined ? undefined : createMetrics();
+  const { app, files, uploads } = await buildApp({ config, ...stores, ...(metrics ? { metrics } : {}) });
+  onBlobStoreError = (failure) => {
+    metrics?.storeError('blob', failure.operation);
+    app.log.warn(failure, 'blob store failure');
+  };
   const stopSweeper = startSweeper(
     [
       { name: 'files', run: () => files.sweep() },
@@ -28,15 +45,28 @@ async function main(): Promise<void> {
     ],
     config.sweepIntervalSeconds,
     app.log,
+    {
+      ...(metrics ? { onRun: metrics.sweep } : {}),
+      // One instance sweeps at a time; if it dies, another takes over within the lease's lifetime.
+      lease: { store: stores.leases, ttlSeconds: Math.max(300, 3 * config.sweepIntervalSeconds) },
+    },
   );
+  const metricsListener = metrics && config.metricsPort !== undefined ? await startMetricsListener(metrics, config.metricsHost, config.metricsPort) : undefined;
 
   let closing = false;
   const shutdown = async (signal: string) => {
     if (closing) return;
     closing = true;
-    app.log.info({ signal }, 'shutting down');
+    // New requests get 503 (so /readyz fails at once); those in flight have the grace period to end.
+    app.log.info({ signal, graceSeconds: config.shutdownGraceSeconds }, 'shutting down');
+    const deadline = setTimeout(() => {
+      app.log.warn('requests still in flight at the end of the grace period: exiting');
+      process.exit(1);
+    }, config.shutdownGraceSeconds * 1000);
+    deadline.unref();
     await stopSweeper();
     await app.close();
+    await metricsListener?.close();
     await stores.close();
     process.exit(0);
   };
@@ -47,7 +77,7 @@ async function main(): Promise<void> {
   const address = await app.listen({ port: config.port, host: config.host });
   app.log.info(
     { url: address, metadata: stores.metadata.backend, dataDir: config.dataDir, maxUploadBytes: config.maxUploadBytes },
-    `blindvault is ready on ${address} (vault at ${address}/server)`,
+    `blindvault is ready on ${address} (vault at ${address}/server)${metricsListener ? `, metrics at ${metricsListener.address}/metrics` : ''}`,
   );
 }
 

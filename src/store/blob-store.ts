@@ -12,10 +12,19 @@ export interface StoredBlob {
   stream: Readable;
 }
 
+/** The backing store failed or did not answer (a put, a get, or a download stream mid-way). */
+export class BlobStoreUnavailable extends Error {
+  override name = 'BlobStoreUnavailable';
+  constructor() {
+    super('the blob store does not answer');
+  }
+}
+
 /**
  * Where ciphertext lives. `put` is atomic: until it resolves nobody can read the blob, and if it
  * rejects (source error, abort, full disk) nothing of it remains. Keys are chosen by the caller
- * from [A-Za-z0-9_-]{1,128}; any other key is refused.
+ * from [A-Za-z0-9_-]{1,128}; any other key is refused. A store that fails rejects (or fails the
+ * download stream) with BlobStoreUnavailable.
  */
 export interface BlobStore {
   put(key: string, source: AsyncIterable<Uint8Array> | Readable, options?: { signal?: AbortSignal }): Promise<{ sizeBytes: number }>;
@@ -26,6 +35,16 @@ export interface BlobStore {
   /** Removes partial writes left by a crash that are older than the given age. Returns how many. */
   sweepPartials(olderThanMs: number): Promise<number>;
   ping(): Promise<void>;
+  /** What the store holds (the admin command's storage report); may walk every blob. */
+  usage?(): Promise<BlobUsage>;
+}
+
+export interface BlobUsage {
+  backend: 'folder' | 's3';
+  blobs: number;
+  bytes: number;
+  /** Partial writes (temporaries, unfinished multipart uploads). */
+  partials: number;
 }
 
 export const BLOB_KEY_PATTERN = /^[A-Za-z0-9_-]{1,128}$/;

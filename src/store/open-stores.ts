@@ -1,15 +1,22 @@
 import path from 'node:path';
+import type { AdminStore } from './admin-store.js';
 import type { ApiKeyStore } from './api-key-store.js';
 import type { BlobStore } from './blob-store.js';
 import { FsBlobStore } from './blob/fs-blob-store.js';
+import { S3BlobStore, type BlobStoreFailure } from './blob/s3-blob-store.js';
+import { parseS3Location } from './blob/s3-location.js';
 import { FsUploadStore } from './blob/fs-upload-store.js';
 import type { MetadataStore } from './metadata-store.js';
+import type { LeaseStore } from './lease-store.js';
 import { ensurePrivateFolder } from './private-folder.js';
 import type { RateLimitStore } from './rate-limit-store.js';
+import type { SchemaStatus } from './schema-status.js';
 import type { ReplayStore } from './replay-store.js';
 import { openPostgresDatabase } from './sql/postgres-database.js';
-import type { SqlDatabase } from './sql/sql-database.js';
+import { pendingMigrations, type SqlDatabase } from './sql/sql-database.js';
+import { SqlAdminStore } from './sql/sql-admin-store.js';
 import { SqlApiKeyStore } from './sql/sql-api-key-store.js';
+import { SqlLeaseStore } from './sql/sql-lease-store.js';
 import { SqlMetadataStore } from './sql/sql-metadata-store.js';
 import { SqlRateLimitStore } from './sql/sql-rate-limit-store.js';
 import { SqlReplayStore } from './sql/sql-replay-store.js';
@@ -26,8 +33,10 @@ export interface StoreLocations {
   dataDir: string;
   /** Unset: SQLite in dataDir. postgres://…: PostgreSQL. */
   databaseUrl: string | undefined;
-  /** Unset: a folder in dataDir. */
+  /** Unset: a folder in dataDir; file:///path; s3://BUCKET?… */
   blobStoreUrl: string | undefined;
+  /** Told about every failure of a networked blob store (for the log and the metrics). */
+  onBlobStoreError?: (failure: BlobStoreFailure) => void;
 }
 
 /** Every store a server process uses; the SQL ones share one connection. */
@@ -40,18 +49,24 @@ export interface Stores {
   replays: ReplayStore;
   uploadRecords: UploadRecordStore;
   blobs: BlobStore;
+  schema: SchemaStatus;
+  leases: LeaseStore;
+  admin: AdminStore;
   /** Partial resumable uploads, beside the blobs they become. */
   uploads: UploadStore;
   close(): Promise<void>;
 }
 
-export async function openSqlDatabase(where: Pick<StoreLocations, 'dataDir' | 'databaseUrl'>): Promise<SqlDatabase> {
-  if (where.databaseUrl === undefined) return openSqliteDatabase(path.join(where.dataDir, 'blindvault.sqlite'));
-  return openPostgresDatabase(where.databaseUrl);
+export async function openSqlDatabase(where: Pick<StoreLocations, 'dataDir' | 'databaseUrl'>, options: { migrate?: boolean } = {}): Promise<SqlDatabase> {
+  if (where.databaseUrl === undefined) return openSqliteDatabase(path.join(where.dataDir, 'blindvault.sqlite'), options);
+  return openPostgresDatabase(where.databaseUrl, options);
 }
 
 export function sqlStores(database: SqlDatabase): Omit<Stores, 'blobs' | 'uploads' | 'close'> {
   return {
+    schema: { pendingMigrations: () => pendingMigrations(database.db) },
+    leases: new SqlLeaseStore(database),
+    admin: new SqlAdminStore(database),
     metadata: new SqlMetadataStore(database),
     vault: new SqlVaultStore(database),
     objects: new SqlVaultObjectStore(database),
@@ -62,22 +77,30 @@ export function sqlStores(database: SqlDatabase): Omit<Stores, 'blobs' | 'upload
   };
 }
 
-/** The blob store and, beside it on the same filesystem, the store of partial uploads. */
-export async function openBlobStore(where: Pick<StoreLocations, 'dataDir' | 'blobStoreUrl'>): Promise<{ blobs: BlobStore; uploads: UploadStore }> {
+/**
+ * The blob store and the store of partial resumable uploads. Partials always stay in DATA_DIR (or the
+ * blob folder): completing one is a rename into a folder blob store, or a put into the bucket.
+ */
+export async function openBlobStore(where: Pick<StoreLocations, 'dataDir' | 'blobStoreUrl' | 'onBlobStoreError'>): Promise<{ blobs: BlobStore; uploads: UploadStore }> {
   let root = where.dataDir;
   if (where.blobStoreUrl !== undefined) {
     const url = new URL(where.blobStoreUrl);
-    if (url.protocol !== 'file:') throw new Error(`BLOB_STORE: ${url.protocol}// blob stores are not supported yet`);
+    if (url.protocol === 's3:') {
+      const blobs = new S3BlobStore({ location: parseS3Location(where.blobStoreUrl, process.env), ...(where.onBlobStoreError ? { onStoreError: where.onBlobStoreError } : {}) });
+      await blobs.ping();
+      return { blobs, uploads: await FsUploadStore.open(where.dataDir, blobs) };
+    }
+    if (url.protocol !== 'file:') throw new Error(`BLOB_STORE: ${url.protocol}// blob stores are not supported`);
     root = url.pathname;
   }
   const blobs = await FsBlobStore.open(root);
   return { blobs, uploads: await FsUploadStore.open(root, blobs) };
 }
 
-export async function openStores(where: StoreLocations): Promise<Stores> {
+export async function openStores(where: StoreLocations, options: { migrate?: boolean } = {}): Promise<Stores> {
   // DATA_DIR holds the SQLite database (with the server's keys) or the blobs: owner-only either way.
   if (where.databaseUrl === undefined || where.blobStoreUrl === undefined) await ensurePrivateFolder(where.dataDir, 'DATA_DIR');
-  const database = await openSqlDatabase(where);
+  const database = await openSqlDatabase(where, options);
   try {
     const { blobs, uploads } = await openBlobStore(where);
     return { ...sqlStores(database), blobs, uploads, close: () => database.close() };

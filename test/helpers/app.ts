@@ -3,6 +3,7 @@ import type { FastifyInstance, preSerializationAsyncHookHandler, RouteOptions } 
 import { buildApp } from '../../src/server/app.js';
 import { parseConfig, type Config } from '../../src/server/config.js';
 import type { FilesService } from '../../src/server/files/service.js';
+import type { Metrics } from '../../src/server/metrics/metrics.js';
 import type { UploadsService } from '../../src/server/uploads/service.js';
 import type { ServerKeys } from '../../src/server/vault/server-keys.js';
 import type { BlobStore } from '../../src/store/blob-store.js';
@@ -48,7 +49,7 @@ function guardAnswers(): { onRoute: (route: RouteOptions) => void; lost: string[
 export async function openTestApp(
   backend: Backend,
   env: Record<string, string> = {},
-  options: { wrapBlobs?: (blobs: BlobStore) => BlobStore; onRoute?: (route: RouteOptions) => void } = {},
+  options: { wrapBlobs?: (blobs: BlobStore) => BlobStore; onRoute?: (route: RouteOptions) => void; metrics?: Metrics } = {},
 ): Promise<TestApp> {
   const stores = await openTestStores(backend);
   // Tests upload far more than a client would: the upload rate is set where a test is about it.
@@ -65,6 +66,8 @@ export async function openTestApp(
     apiKeys: stores.apiKeys,
     replays: stores.replays,
     rateLimits: stores.rateLimits,
+    schema: stores.schema,
+    ...(options.metrics ? { metrics: options.metrics } : {}),
     uploads: stores.uploads,
     uploadRecords: stores.uploadRecords,
     clock: () => new Date(Date.now() + offsetMs),

@@ -4,7 +4,7 @@ import { mkdir, open, readdir, rename, rm, stat, unlink } from 'node:fs/promises
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { assertBlobKey, type BlobStore, type ByteRange, type StoredBlob } from '../blob-store.js';
+import { assertBlobKey, type BlobStore, type BlobUsage, type ByteRange, type StoredBlob } from '../blob-store.js';
 
 /**
  * Blobs as files: blobs/<2-char shard>/<key>. A put writes to partial/<key>.<random>, fsyncs it,
@@ -130,6 +130,20 @@ export class FsBlobStore implements BlobStore {
 
   async ping(): Promise<void> {
     await stat(this.#blobsDir);
+  }
+
+  async usage(): Promise<BlobUsage> {
+    let blobs = 0;
+    let bytes = 0;
+    for (const shard of await readdir(this.#blobsDir)) {
+      for (const name of await readdir(path.join(this.#blobsDir, shard)).catch(() => [] as string[])) {
+        const info = await stat(path.join(this.#blobsDir, shard, name)).catch(() => undefined);
+        if (!info?.isFile()) continue;
+        blobs += 1;
+        bytes += info.size;
+      }
+    }
+    return { backend: 'folder', blobs, bytes, partials: (await readdir(this.#partialDir)).length };
   }
 }
 

@@ -1,9 +1,10 @@
+import { createReadStream } from 'node:fs';
 import { mkdir, open, readdir, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
-import { assertBlobKey } from '../blob-store.js';
+import { assertBlobKey, type BlobStore } from '../blob-store.js';
 import { UploadOffsetConflict, type UploadStore } from '../upload-store.js';
-import type { FsBlobStore } from './fs-blob-store.js';
+import { FsBlobStore } from './fs-blob-store.js';
 
 const WRITE_BYTES = 1024 * 1024;
 
@@ -13,15 +14,15 @@ const WRITE_BYTES = 1024 * 1024;
  */
 export class FsUploadStore implements UploadStore {
   readonly #dir: string;
-  readonly #blobs: FsBlobStore;
+  readonly #blobs: FsBlobStore | BlobStore;
 
-  private constructor(root: string, blobs: FsBlobStore) {
+  private constructor(root: string, blobs: FsBlobStore | BlobStore) {
     this.#dir = path.join(root, 'uploads');
     this.#blobs = blobs;
   }
 
   /** `root` is the folder `blobs` was opened on (the same filesystem). */
-  static async open(root: string, blobs: FsBlobStore): Promise<FsUploadStore> {
+  static async open(root: string, blobs: FsBlobStore | BlobStore): Promise<FsUploadStore> {
     const store = new FsUploadStore(path.resolve(root), blobs);
     await mkdir(store.#dir, { recursive: true, mode: 0o700 });
     return store;
@@ -91,7 +92,11 @@ export class FsUploadStore implements UploadStore {
   }
 
   async complete(key: string, blobKey: string): Promise<{ sizeBytes: number }> {
-    return this.#blobs.adopt(blobKey, this.#pathOf(key));
+    if (this.#blobs instanceof FsBlobStore) return this.#blobs.adopt(blobKey, this.#pathOf(key));
+    // Another blob store (a bucket): the partial is put there as one blob, atomically, then removed.
+    const stored = await this.#blobs.put(blobKey, createReadStream(this.#pathOf(key), { highWaterMark: 256 * 1024 }));
+    await rm(this.#pathOf(key), { force: true });
+    return stored;
   }
 
   async delete(key: string): Promise<void> {

@@ -11,7 +11,8 @@ export async function openPostgresDatabase(connectionString: string, options: { 
   pool.on('error', () => {});
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }), ...queryLog(options) });
   try {
-    await migrate(db);
+    if (options.migrate !== false) await migrate(db);
+    else await db.selectNoFrom((eb) => eb.lit(1).as('one')).execute();
   } catch (error) {
     await db.destroy();
     throw error;

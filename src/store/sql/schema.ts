@@ -224,4 +224,11 @@ export interface Database {
   sessions: SessionsTable;
   rate_limit_counters: RateLimitCountersTable;
   replay_marks: ReplayMarksTable;
+  leases: LeasesTable;
+}
+
+export interface LeasesTable {
+  name: string;
+  holder: string;
+  expires_at: Millis;
 }

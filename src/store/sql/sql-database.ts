@@ -12,6 +12,8 @@ export interface SqlDatabase {
 export interface SqlDatabaseOptions {
   /** Sees the text of every statement run (never its parameters): the benches count statements with it. */
   onQuery?: (sqlText: string) => void;
+  /** false: open without applying pending migrations (the admin command's --check). Default true. */
+  migrate?: boolean;
 }
 
 /** Kysely's log hook for `onQuery`, when one is given. */
@@ -26,6 +28,12 @@ export async function migrate(db: Kysely<Database>): Promise<void> {
   const migrator = new Migrator({ db, provider: migrationProvider });
   const { error } = await migrator.migrateToLatest();
   if (error) throw error instanceof Error ? error : new Error(String(error));
+}
+
+/** Migrations this code knows that the database has not applied (empty once `migrate` has run). */
+export async function pendingMigrations(db: Kysely<Database>): Promise<string[]> {
+  const migrator = new Migrator({ db, provider: migrationProvider });
+  return (await migrator.getMigrations()).filter((m) => m.executedAt === undefined).map((m) => m.name);
 }
 
 /** True when an error from either driver is a unique-constraint violation. */

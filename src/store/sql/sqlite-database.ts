@@ -24,7 +24,7 @@ export async function openSqliteDatabase(file: string, options: SqlDatabaseOptio
   sqlite.pragma('busy_timeout = 5000');
   sqlite.pragma('foreign_keys = ON');
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }), ...queryLog(options) });
-  await migrate(db);
+  if (options.migrate !== false) await migrate(db);
   // Files an older version (or another umask) left readable.
   if (onDisk) for (const suffix of ['-wal', '-shm']) await makeOwnerOnly(`${file}${suffix}`);
   return { backend: 'sqlite', db, close: () => db.destroy() };

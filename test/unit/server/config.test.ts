@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { describe, test } from 'node:test';
 import { ConfigError, loadConfig, parseConfig } from '../../../src/server/config.js';
+import { parseS3Location } from '../../../src/store/blob/s3-location.js';
 
 describe('configuration', () => {
   test('defaults: 127.0.0.1:8080, SQLite and blobs in ./data', () => {
@@ -57,7 +58,23 @@ describe('configuration', () => {
     [{ PUBLIC_URL: 'ftp://files.example' }, 'PUBLIC_URL'],
     [{ PUBLIC_URL: 'https://files.example/?a=1' }, 'PUBLIC_URL'],
     [{ DATABASE_URL: 'mysql://db/x' }, 'DATABASE_URL'],
-    [{ BLOB_STORE: 's3://bucket' }, 'BLOB_STORE'],
+    [{ METRICS_PORT: 'x' }, 'METRICS_PORT'],
+    [{ METRICS_PORT: '0' }, 'METRICS_PORT'],
+    [{ METRICS_PORT: '8080' }, 'METRICS_PORT'],
+    [{ BLOB_STORE: 's3://B' }, 'BLOB_STORE'],
+    [{ BLOB_STORE: 's3://Upper-Case' }, 'BLOB_STORE'],
+    [{ BLOB_STORE: 's3://key:secret@bucket' }, 'BLOB_STORE'],
+    [{ BLOB_STORE: 's3://bucket/path' }, 'BLOB_STORE'],
+    [{ BLOB_STORE: 's3://bucket?endpoint=ftp://x' }, 'BLOB_STORE'],
+    [{ BLOB_STORE: 's3://bucket?endpoint=https://k:s@x' }, 'BLOB_STORE'],
+    [{ BLOB_STORE: 's3://bucket?endpoint=not a url' }, 'BLOB_STORE'],
+    [{ BLOB_STORE: 's3://bucket?region=US_EAST' }, 'BLOB_STORE'],
+    [{ BLOB_STORE: 's3://bucket?prefix=../x' }, 'BLOB_STORE'],
+    [{ BLOB_STORE: 's3://bucket?prefix=/x' }, 'BLOB_STORE'],
+    [{ BLOB_STORE: 's3://bucket?forcePathStyle=yes' }, 'BLOB_STORE'],
+    [{ BLOB_STORE: 's3://bucket?secretAccessKey=abc' }, 'BLOB_STORE'],
+    [{ BLOB_STORE: 's3://bucket?region=a&region=b' }, 'BLOB_STORE'],
+    [{ BLOB_STORE: 's3://bucket', MAX_UPLOAD_BYTES: '100GiB' }, 'MAX_UPLOAD_BYTES'],
     [{ BLOB_STORE: 'gopher://x' }, 'BLOB_STORE'],
     [{ SIGNUPS_ALLOWED: 'maybe' }, 'SIGNUPS_ALLOWED'],
     [{ SMTP_URL: 'http://mail' }, 'SMTP_URL'],
@@ -97,6 +114,36 @@ describe('configuration', () => {
     [{ VAULT_KEY_FILE: 'keys.json' }, 'VAULT_KEY_FILE'],
     [{ VAULT_KEY_FILE: '/etc/blindvault/keys.json', VAULT_BOX_PRIVATE_KEY: 'ab'.repeat(32), VAULT_SIGNING_SEED: 'cd'.repeat(32) }, 'VAULT_KEY_FILE'],
   ];
+  test('BLOB_STORE=s3://… is parsed into bucket, endpoint, region, prefix and addressing style', () => {
+    const text = 's3://my-bucket.files?endpoint=https://minio.internal:9000/&region=eu-west-3&prefix=blindvault/prod&forcePathStyle=true';
+    assert.equal(parseConfig({ BLOB_STORE: text }).blobStoreUrl, text);
+    assert.deepEqual(parseS3Location(text), {
+      bucket: 'my-bucket.files',
+      endpoint: 'https://minio.internal:9000',
+      region: 'eu-west-3',
+      prefix: 'blindvault/prod/',
+      forcePathStyle: true,
+    });
+    assert.deepEqual(parseS3Location('s3://bucket', { AWS_REGION: 'ca-central-1' }), {
+      bucket: 'bucket', endpoint: undefined, region: 'ca-central-1', prefix: '', forcePathStyle: false,
+    });
+    assert.equal(parseS3Location('s3://bucket').region, 'us-east-1');
+    assert.equal(parseConfig({ BLOB_STORE: 's3://bucket', MAX_UPLOAD_BYTES: '78GiB' }).maxUploadBytes, 78 * 1024 ** 3);
+  });
+
+  test('metrics are off unless METRICS_PORT is set; they listen on loopback unless METRICS_HOST says otherwise', () => {
+    assert.equal(parseConfig({}).metricsPort, undefined);
+    assert.equal(parseConfig({ METRICS_PORT: '9464' }).metricsPort, 9464);
+    assert.equal(parseConfig({ METRICS_PORT: '9464' }).metricsHost, '127.0.0.1');
+    assert.equal(parseConfig({ METRICS_PORT: '9464', METRICS_HOST: '10.0.0.2' }).metricsHost, '10.0.0.2');
+  });
+
+  test('a refused BLOB_STORE never repeats the credentials it carried', () => {
+    for (const text of ['s3://AKIASECRET:hunter2@bucket', 's3://bucket?endpoint=https://AKIASECRET:hunter2@minio', 's3://bucket?hunter2=1']) {
+      assert.throws(() => parseConfig({ BLOB_STORE: text }), (error: unknown) => error instanceof ConfigError && !error.message.includes('hunter2') && !error.message.includes('AKIASECRET'));
+    }
+  });
+
   for (const [raw, variable] of bad) {
     test(`a bad ${variable} is refused, naming it`, () => {
       assert.throws(() => parseConfig(raw), (error: unknown) => error instanceof ConfigError && error.variable === variable && error.message.includes(variable));

@@ -6,6 +6,7 @@ import * as sessionLifetime from './0004-session-lifetime.js';
 import * as oneDefaultDatastore from './0005-one-default-datastore.js';
 import * as separateLinkKinds from './0006-separate-link-kinds.js';
 import * as uploads from './0008-uploads.js';
+import * as sweepLeases from './0009-sweep-leases.js';
 
 // Listed here rather than read from the folder, so the compiled server and the tests run the same set.
 const MIGRATIONS: Record<string, Migration> = {
@@ -16,6 +17,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0005-one-default-datastore': oneDefaultDatastore,
   '0006-separate-link-kinds': separateLinkKinds,
   '0008-uploads': uploads,
+  '0009-sweep-leases': sweepLeases,
 };
 
 export const migrationProvider: MigrationProvider = {
