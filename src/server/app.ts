@@ -24,6 +24,7 @@ import { healthPlugin } from './health/plugin.js';
 import type { Metrics } from './metrics/metrics.js';
 import { metricsPlugin } from './metrics/plugin.js';
 import { edgePlugin } from './edge/plugin.js';
+import { capConnections } from './edge/connection-cap.js';
 import { setSecurityHeaders } from './edge/security-headers.js';
 import { loggerOptions } from './logging.js';
 import { openApiCollector, openApiRoute } from './openapi/plugin.js';
@@ -86,6 +87,9 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     // Idle sockets are closed; a slow upload that keeps sending is not cut off by a total timeout.
     connectionTimeout: 120_000,
     requestTimeout: 0,
+    // A request line and headers that trickle in hold a socket: they get a short time to arrive whole.
+    // Node checks that deadline every connectionsCheckingInterval, so it is checked often enough to matter.
+    http: { headersTimeout: config.headersTimeoutSeconds * 1000, connectionsCheckingInterval: Math.min(1000, config.headersTimeoutSeconds * 500) },
     exposeHeadRoutes: false,
     return503OnClosing: true,
     // A URL with a broken escape never reaches a route: answer it in the catalogue's shape too,
@@ -99,6 +103,8 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     },
     ajv: { customOptions: { removeAdditional: true, coerceTypes: false, allErrors: false } },
   });
+
+  capConnections(app.server, { perAddress: config.maxConnectionsPerAddress, total: config.maxConnections });
 
   const files = createFilesService({
     metadata,

@@ -28,6 +28,15 @@ export interface Config {
   uploadMaxPartialPerAddress: number;
   /** false, the number of proxy hops in front of the server, or the proxies' addresses (IPs or CIDRs). */
   trustProxy: false | number | string[];
+  /**
+   * Open sockets one remote address may hold at once in this process (0: no cap). Off by default
+   * behind TRUST_PROXY, where every socket comes from the proxy and the proxy's own limit applies.
+   */
+  maxConnectionsPerAddress: number;
+  /** Open sockets this process accepts at once, from everyone (0: no cap). */
+  maxConnections: number;
+  /** A request's line and headers must arrive whole within this time, or the socket is closed. */
+  headersTimeoutSeconds: number;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   /** Unset: no metrics. Else GET /metrics is served on this port (never on PORT), on metricsHost. */
   metricsPort: number | undefined;
@@ -101,6 +110,7 @@ const VARIABLES = [
   'SMTP_URL', 'FILE_DEFAULT_TTL_SECONDS', 'FILE_MAX_TTL_SECONDS', 'FILE_DEFAULT_MAX_DOWNLOADS', 'FILE_MAX_DOWNLOADS',
   'FILE_RESUME_WINDOW_SECONDS', 'FILE_UPLOAD_RATE',
   'SWEEP_INTERVAL_SECONDS', 'STALE_UPLOAD_SECONDS', 'UPLOAD_MAX_CHUNK_BYTES', 'UPLOAD_MAX_PARTIAL_PER_ADDRESS', 'TRUST_PROXY', 'LOG_LEVEL',
+  'MAX_CONNECTIONS_PER_ADDRESS', 'MAX_CONNECTIONS', 'HEADERS_TIMEOUT_SECONDS',
   'BODY_TIMEOUT_SECONDS', 'UPLOAD_MIN_BYTES', 'UPLOAD_MIN_BYTES_SECONDS', 'FAILED_AUTH_RATE', 'PASSWORD_HASH_CONCURRENCY',
   'VAULT_KEY_FILE', 'METRICS_PORT', 'METRICS_HOST', 'SHUTDOWN_GRACE_SECONDS',
   'VAULT_BOX_PRIVATE_KEY', 'VAULT_SIGNING_SEED', 'VAULT_PSONO_PRIVATE_KEY', 'VAULT_WEB_CLIENT_URL',
@@ -179,6 +189,7 @@ export function parseConfig(raw: Raw): Config {
     throw new ConfigError('MAX_UPLOAD_BYTES', `at most ${S3_MAX_BLOB_BYTES} bytes with an S3 blob store (10,000 parts of 8 MiB)`);
   }
   const port = integer(raw, 'PORT', 8080, 0, 65535);
+  const proxies = trustProxy(raw.TRUST_PROXY);
   const metricsPort = raw.METRICS_PORT === undefined ? undefined : integer(raw, 'METRICS_PORT', 0, 1, 65535);
   if (metricsPort !== undefined && metricsPort === port) throw new ConfigError('METRICS_PORT', 'must differ from PORT: metrics are never served on the public port');
   return {
@@ -202,7 +213,10 @@ export function parseConfig(raw: Raw): Config {
     staleUploadSeconds: integer(raw, 'STALE_UPLOAD_SECONDS', 86400, 60, 30 * 86400),
     uploadMaxChunkBytes: atLeast('UPLOAD_MAX_CHUNK_BYTES', byteSize(raw, 'UPLOAD_MAX_CHUNK_BYTES', 64 * 1024 * 1024), 64 * 1024),
     uploadMaxPartialPerAddress: integer(raw, 'UPLOAD_MAX_PARTIAL_PER_ADDRESS', 4, 1, 1000),
-    trustProxy: trustProxy(raw.TRUST_PROXY),
+    trustProxy: proxies,
+    maxConnectionsPerAddress: integer(raw, 'MAX_CONNECTIONS_PER_ADDRESS', proxies === false ? 64 : 0, 0, 1_000_000),
+    maxConnections: integer(raw, 'MAX_CONNECTIONS', 10_000, 0, 10_000_000),
+    headersTimeoutSeconds: integer(raw, 'HEADERS_TIMEOUT_SECONDS', 15, 1, 300),
     logLevel: logLevel(raw.LOG_LEVEL),
     metricsPort,
     metricsHost: raw.METRICS_HOST ?? '127.0.0.1',

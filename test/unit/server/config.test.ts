@@ -24,6 +24,16 @@ describe('configuration', () => {
     assert.equal(parseConfig({ UPLOAD_MAX_PARTIAL_PER_ADDRESS: '20' }).uploadMaxPartialPerAddress, 20);
   });
 
+  test('connections: 64 per address unless behind TRUST_PROXY (0 = off), 10000 in all, 15 s for the headers', () => {
+    assert.equal(parseConfig({}).maxConnectionsPerAddress, 64);
+    assert.equal(parseConfig({ TRUST_PROXY: '1' }).maxConnectionsPerAddress, 0);
+    assert.equal(parseConfig({ TRUST_PROXY: '1', MAX_CONNECTIONS_PER_ADDRESS: '500' }).maxConnectionsPerAddress, 500);
+    assert.equal(parseConfig({ MAX_CONNECTIONS_PER_ADDRESS: '0' }).maxConnectionsPerAddress, 0);
+    assert.equal(parseConfig({}).maxConnections, 10_000);
+    assert.equal(parseConfig({ MAX_CONNECTIONS: '200' }).maxConnections, 200);
+    assert.equal(parseConfig({}).headersTimeoutSeconds, 15);
+  });
+
   test('flags win over the environment', () => {
     const config = loadConfig({ PORT: '9000', DATA_DIR: '/env' }, ['--port', '9001', '--max-upload-bytes', '10MiB']);
     assert.equal(config.port, 9001);
@@ -104,6 +114,9 @@ describe('configuration', () => {
     [{ UPLOAD_MAX_PARTIAL_PER_ADDRESS: '0' }, 'UPLOAD_MAX_PARTIAL_PER_ADDRESS'],
     [{ UPLOAD_MAX_PARTIAL_PER_ADDRESS: 'many' }, 'UPLOAD_MAX_PARTIAL_PER_ADDRESS'],
     [{ TRUST_PROXY: 'true' }, 'TRUST_PROXY'],
+    [{ MAX_CONNECTIONS_PER_ADDRESS: 'lots' }, 'MAX_CONNECTIONS_PER_ADDRESS'],
+    [{ MAX_CONNECTIONS: '-1' }, 'MAX_CONNECTIONS'],
+    [{ HEADERS_TIMEOUT_SECONDS: '0' }, 'HEADERS_TIMEOUT_SECONDS'],
     [{ TRUST_PROXY: 'everyone' }, 'TRUST_PROXY'],
     [{ BODY_TIMEOUT_SECONDS: '0' }, 'BODY_TIMEOUT_SECONDS'],
     [{ BODY_TIMEOUT_SECONDS: '301' }, 'BODY_TIMEOUT_SECONDS'],
