@@ -93,6 +93,26 @@ for (const backend of BACKENDS) {
       assert.deepEqual(after.share_links.map((l) => l.link_id), [aliceLink.link_id]);
     });
 
+    test('review: who inherits a share is listed to holders of grant on it, not to a read-only member', async () => {
+      const alice = await person('alice');
+      const bob = await person('bob');
+      const reader = await person('reader');
+      const parent = await share(alice, { parent_datastore_id: alice.datastoreId });
+      const child = await share(alice, { parent_share_id: parent });
+      await accept(bob, await grant(alice, parent, bob, { read: true, write: true, grant: false }));
+      await accept(reader, await grant(alice, child, reader, { read: true, write: false, grant: false }));
+      type Listing = { own_share_rights: Flags; inherited_share_rights: Array<{ user_id: string }>; share_links: unknown[] };
+
+      const seen = body<Listing>(await reader.request('GET', `/share/rights/${child}/`), 200);
+      assert.deepEqual(seen.own_share_rights, { read: true, write: false, grant: false });
+      assert.deepEqual(seen.inherited_share_rights, [], 'a read-only member learns no ancestor\'s members');
+      assert.deepEqual(seen.share_links, []);
+      // Control: the owner, who holds grant on the child, sees Bob reach it through the parent.
+      const owner = body<Listing>(await alice.request('GET', `/share/rights/${child}/`), 200);
+      assert.ok(owner.inherited_share_rights.some((r) => r.user_id === bob.userId), JSON.stringify(owner.inherited_share_rights));
+      assert.ok(owner.share_links.length > 0);
+    });
+
     test('item 2: a right that takes inherited flags away waits for its holder, who may decline it or delete it', async () => {
       const alice = await person('alice');
       const bob = await person('bob');

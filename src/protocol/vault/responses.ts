@@ -206,7 +206,7 @@ export const ShareRightsOfShareResponse = Type.Object({
       expiration_date: nullable(str()),
     }),
   ),
-  /** Who reaches the share only through a parent share (docs/authorization.md). */
+  /** Who reaches the share only through a parent share, for holders of grant on it; empty for the others (docs/authorization.md). */
   inherited_share_rights: Type.Array(Type.Object({ user_id: str(), username: str(), read: bool(), write: bool(), grant: bool() })),
   /** Every link that hangs the share somewhere, for holders of grant on it; empty for the others. */
   share_links: Type.Array(

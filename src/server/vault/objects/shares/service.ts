@@ -180,12 +180,14 @@ export function createSharesService({ objects, vault, policy, clock }: SharesSer
   }
 
   /**
-   * BV (issue 8 item 1): who reaches the share through a parent share, and, for holders of grant,
+   * BV (issue 8 item 1): for holders of grant, who reaches the share through a parent share and
    * every link that hangs it somewhere, so that its owner sees and can remove what passes rights on.
+   * Both stay empty for the others: the members of every ancestor share are not a reader's to see.
    */
   async function inheritance(auth: AuthContext, shareId: string, now: Date) {
-    const inherited = await objects.inheritedRightsOf(shareId, now);
-    const links = (await policy.mayListShareLinks(auth.user.id, shareId)) ? await objects.shareLinksOf(shareId) : [];
+    const mayGrant = await policy.mayListShareLinks(auth.user.id, shareId);
+    const inherited = mayGrant ? await objects.inheritedRightsOf(shareId, now) : [];
+    const links = mayGrant ? await objects.shareLinksOf(shareId) : [];
     const names = await users([...inherited.map((r) => r.userId), ...links.map((l) => l.creatorId)]);
     return {
       inherited_share_rights: inherited.map((r) => ({ user_id: r.userId, username: names.get(r.userId)?.username ?? '', read: r.read, write: r.write, grant: r.grant })),
