@@ -17,6 +17,8 @@ export interface UploadResumeRecord {
   header: string;
   /** Random-key files only, base64url: the key cannot be made again. Passphrase files re-derive it. */
   fileKey?: string;
+  /** The highest offset the server confirmed holding: a server that later asks for less is refused. */
+  confirmedBytes?: number;
   createdAt: string;
 }
 

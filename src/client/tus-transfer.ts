@@ -18,7 +18,7 @@ export type ChunkBody = (chunk: ReadableStream<Uint8Array>, sizeBytes: number) =
  * answered the PATCH that carried the previous one; after a failure it asks again from the server's offset, and
  * the source is reopened there.
  */
-function chunkReader(source: UploadSource, chunkSizeBytes: number, chunkBody: ChunkBody | undefined) {
+function chunkReader(source: UploadSource, chunkSizeBytes: number, chunkBody: ChunkBody | undefined, confirmed: Confirmed) {
   let buffer: Uint8Array | undefined;
   let reader: ReadableStreamDefaultReader<Uint8Array> | undefined;
   let position = 0;
@@ -55,6 +55,10 @@ function chunkReader(source: UploadSource, chunkSizeBytes: number, chunkBody: Ch
   return {
     size: source.sizeBytes,
     async slice(start: number, end: number) {
+      // tus asks from the server's offset. Bytes below one it confirmed were sealed and sent already:
+      // sealing them again (the source may have changed at the same size) would reuse a nonce.
+      if (start < confirmed.highest) throw new BlindvaultError('UPLOAD_OFFSET_REWOUND');
+      confirmed.raise(start);
       if (!reader || start !== position) await reopen(start);
       const wanted = Math.min(end, source.sizeBytes) - start;
       const done = start + wanted >= source.sizeBytes;
@@ -78,6 +82,12 @@ function chunkReader(source: UploadSource, chunkSizeBytes: number, chunkBody: Ch
   };
 }
 
+/** The highest offset the server confirmed, from this run and the saved ones. */
+interface Confirmed {
+  highest: number;
+  raise(offset: number): void;
+}
+
 export interface TusTransferInput {
   uploadUrl: string;
   uploadToken: string;
@@ -86,11 +96,17 @@ export interface TusTransferInput {
   signal?: AbortSignal;
   chunkSizeBytes?: number;
   chunkBody?: ChunkBody;
+  /** The highest offset the server confirmed in an earlier run (from the resume state). */
+  confirmedBytes?: number;
+  /** Called when the server confirms a higher offset, to persist it in the resume state. */
+  onConfirmed?: (offset: number) => void;
 }
 
 function errorOf(error: Error | DetailedError): Error {
   if (error instanceof BlindvaultError) return error;
   const detailed = error as DetailedError;
+  // Our own refusal from inside a chunk read (UPLOAD_OFFSET_REWOUND, UPLOAD_CHANGED), wrapped by tus.
+  if (detailed.causingError instanceof BlindvaultError) return detailed.causingError;
   const status = detailed.originalResponse?.getStatus();
   if (status === undefined || status === 0) return new BlindvaultError('NETWORK_ERROR', { url: '', cause: detailed.causingError?.message ?? error.message });
   let code: unknown;
@@ -105,22 +121,39 @@ function errorOf(error: Error | DetailedError): Error {
   return new BlindvaultError('UNEXPECTED_RESPONSE', { status });
 }
 
+// tus-js-client's own rule, which a custom onShouldRetry replaces: no answer, a 5xx, 409 or 423.
+function isRetryableStatus(status: number | undefined): boolean {
+  return status === undefined || status === 0 || status >= 500 || status === 409 || status === 423 || status < 400;
+}
+
 /** Sends the source from the server's offset to the end; resolves when the server holds all of it. */
 export function tusTransfer(input: TusTransferInput): Promise<void> {
   return new Promise<void>((resolve, reject) => {
     if (input.signal?.aborted) return reject(input.signal.reason);
     // tus-js-client wants its own input type; our fileReader ignores it and reads input.source.
     const placeholder = { read: () => Promise.resolve({ done: true as const, value: undefined }) };
+    const confirmed: Confirmed = {
+      highest: input.confirmedBytes ?? 0,
+      raise(offset) {
+        if (offset <= this.highest) return;
+        this.highest = offset;
+        input.onConfirmed?.(offset);
+      },
+    };
     const upload = new Upload(placeholder, {
       uploadUrl: input.uploadUrl,
       uploadSize: input.source.sizeBytes,
       chunkSize: input.chunkSizeBytes ?? TUS_CHUNK_BYTES,
       headers: { Authorization: `Bearer ${input.uploadToken}` },
       retryDelays: [0, 1000, 3000, 5000],
+      // A refusal of ours is final: retrying would only meet it again.
+      onShouldRetry: (error, attempt, options) =>
+        !(error.causingError instanceof BlindvaultError) && attempt < (options.retryDelays?.length ?? 0) && isRetryableStatus(error.originalResponse?.getStatus()),
       storeFingerprintForResuming: false,
       removeFingerprintOnSuccess: false,
-      fileReader: { openFile: async () => chunkReader(input.source, input.chunkSizeBytes ?? TUS_CHUNK_BYTES, input.chunkBody) },
+      fileReader: { openFile: async () => chunkReader(input.source, input.chunkSizeBytes ?? TUS_CHUNK_BYTES, input.chunkBody, confirmed) },
       onProgress: (sent, total) => input.onProgress?.(sent, total),
+      onChunkComplete: (_chunk, accepted) => confirmed.raise(accepted),
       onSuccess: () => {
         input.signal?.removeEventListener('abort', onAbort);
         resolve();

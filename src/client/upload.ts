@@ -72,6 +72,7 @@ async function uploadV2(source: UploadSource, options: UploadOptions): Promise<U
     // Saved before the first byte goes out (docs/uploads.md §1): a crash from here on can be resumed.
     if (store) await store.save(saved);
   }
+  let saving: Promise<void> = Promise.resolve();
   await tusTransfer({
     uploadUrl: saved.uploadUrl,
     uploadToken: saved.uploadToken,
@@ -80,7 +81,14 @@ async function uploadV2(source: UploadSource, options: UploadOptions): Promise<U
     ...(options.signal ? { signal: options.signal } : {}),
     ...(options.chunkSizeBytes !== undefined ? { chunkSizeBytes: options.chunkSizeBytes } : {}),
     ...(options.chunkBody ? { chunkBody: options.chunkBody } : {}),
-  });
+    ...(saved.confirmedBytes !== undefined ? { confirmedBytes: saved.confirmedBytes } : {}),
+    onConfirmed: (offset) => {
+      const record: UploadResumeRecord = { ...(saved as UploadResumeRecord), confirmedBytes: offset };
+      saved = record;
+      // In order, and done before the state is removed at the end.
+      if (store) saving = saving.then(() => store.save(record)).catch(() => undefined);
+    },
+  }).finally(() => saving);
   const info = await getFileInfo(fetchImpl, options.serverUrl, saved.id, saved.ownerToken);
   if (store) await store.remove(saved.match);
   return {

@@ -49,6 +49,11 @@ export const ERROR_CATALOGUE = {
     message: 'The file changed since the interrupted upload began; its resume state was discarded: run the command again.',
     client: true,
   },
+  UPLOAD_OFFSET_REWOUND: {
+    status: 502,
+    message: 'The server asked for bytes it had already confirmed: the upload was stopped, since sending them again could reuse an encryption nonce.',
+    client: true,
+  },
 
   // Vault (Psono protocol, spec §0.3): rendered in Psono's shapes under /server.
   VAULT_FIELD_ERRORS: { status: 400, message: 'A field of the request is invalid.', psono: 'fields' },

@@ -11,7 +11,7 @@ function isRecord(value: unknown): value is UploadResumeRecord {
   if (typeof value !== 'object' || value === null) return false;
   const r = value as Record<string, unknown>;
   const strings = ['match', 'identity', 'serverUrl', 'id', 'uploadUrl', 'uploadToken', 'ownerToken', 'header', 'createdAt'];
-  return strings.every((k) => typeof r[k] === 'string') && typeof r.sizeBytes === 'number' && (r.fileKey === undefined || typeof r.fileKey === 'string');
+  return strings.every((k) => typeof r[k] === 'string') && typeof r.sizeBytes === 'number' && (r.fileKey === undefined || typeof r.fileKey === 'string') && (r.confirmedBytes === undefined || Number.isSafeInteger(r.confirmedBytes));
 }
 
 export function createFileResumeStore(dir: string): ResumeStore {

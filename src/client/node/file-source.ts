@@ -3,12 +3,13 @@
 // memory stays flat whatever the file's size).
 import { open, stat } from 'node:fs/promises';
 import path from 'node:path';
+import { BlindvaultError } from '../../protocol/errors.js';
 import type { UploadSource } from '../upload-source.js';
 
 const READ_BYTES = 256 * 1024;
 
 /** A file's bytes from `offset`, one read per pull. */
-export function readFileFrom(file: string, offset: number): ReadableStream<Uint8Array> {
+export function readFileFrom(file: string, offset: number, unchanged?: { sizeBytes: number; mtimeMs: number }): ReadableStream<Uint8Array> {
   let handle: Awaited<ReturnType<typeof open>> | undefined;
   let position = offset;
   const close = async () => {
@@ -24,7 +25,13 @@ export function readFileFrom(file: string, offset: number): ReadableStream<Uint8
           const buffer = new Uint8Array(READ_BYTES);
           const { bytesRead } = await handle.read(buffer, 0, READ_BYTES, position);
           if (bytesRead === 0) {
+            // After the last byte: a file rewritten meanwhile must not end up sealed under a saved key and header.
+            const now = unchanged ? await handle.stat() : undefined;
             await close();
+            if (unchanged && now && (now.size !== unchanged.sizeBytes || now.mtimeMs !== unchanged.mtimeMs)) {
+              controller.error(new BlindvaultError('UPLOAD_CHANGED'));
+              return;
+            }
             controller.close();
             return;
           }
@@ -49,6 +56,6 @@ export async function fileSource(file: string): Promise<UploadSource> {
     sizeBytes: info.size,
     location: absolute,
     identity: JSON.stringify([info.size, info.mtimeMs, info.ino, info.dev]),
-    read: (offset) => readFileFrom(absolute, offset),
+    read: (offset) => readFileFrom(absolute, offset, { sizeBytes: info.size, mtimeMs: info.mtimeMs }),
   };
 }
