@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { parseDownloadLink } from '../client/index.js';
 import { downloadToFile, downloadToStream } from '../client/node/index.js';
 import { cryptoBackend } from './crypto-backend.js';
+import { linkFrom, LINK_HELP } from './link-input.js';
 import { printJson, printLine, type CliIo } from './io.js';
 import { passphraseForDownload } from './passphrase.js';
 import { createProgress } from './progress.js';
@@ -17,7 +18,7 @@ export function downloadCommand(program: Command, io: CliIo): void {
   program
     .command('download')
     .description('download a file, check it and decrypt it here; nothing unverified is left under the output name')
-    .argument('<link>', "the download link (…/f/{id}#key; or …/f/{id} or the seed's …/f/{id}/encrypted with a passphrase)")
+    .argument('[link]', `the download link (…/f/{id}#key; or …/f/{id} or the seed's …/f/{id}/encrypted with a passphrase); ${LINK_HELP}`)
     .option('-o, --output <file>', 'where to write the plaintext ("-" for stdout; default: the file id, in this folder)')
     .option('--passphrase-file <file>', 'the passphrase, for a file encrypted with one (else BLINDVAULT_PASSPHRASE, else a prompt on a terminal)')
     .option('--json', 'print {"output","id","size_bytes","format"}')
@@ -26,7 +27,8 @@ export function downloadCommand(program: Command, io: CliIo): void {
       '\nThe plaintext goes to a temporary file beside the output and is renamed only once every byte has been verified.\n' +
         'An interrupted download goes on when the same command is run again (within the server\'s resume window).',
     )
-    .action(async (linkText: string, flags: DownloadFlags) => {
+    .action(async (linkArgument: string | undefined, flags: DownloadFlags) => {
+      const linkText = await linkFrom(linkArgument, io);
       const link = parseDownloadLink(linkText);
       const passphrase = () => passphraseForDownload({ file: flags.passphraseFile, env: io.env, interactive: io.interactive });
       const progress = createProgress('download', io.showProgress && flags.output !== '-');

@@ -1,15 +1,16 @@
 import type { Command } from 'commander';
 import { fileInfo } from '../client/index.js';
+import { linkFrom, LINK_HELP } from './link-input.js';
 import { printJson, printLine, type CliIo } from './io.js';
 
 export function infoCommand(program: Command, io: CliIo): void {
   program
     .command('info')
     .description("show a file's state: size, expiry, downloads so far and the limit")
-    .argument('<manage-link>', 'the manage link the upload printed (…/f/{id}/manage?token=…)')
+    .argument('[manage-link]', `the manage link the upload printed (…/f/{id}/manage?token=…); ${LINK_HELP}`)
     .option('--json', 'print {"id","size_bytes","created_at","expires_at","downloads","max_downloads"}')
-    .action(async (manageLink: string, options: { json?: boolean }) => {
-      const info = await fileInfo(manageLink);
+    .action(async (manageLinkArgument: string | undefined, options: { json?: boolean }) => {
+      const info = await fileInfo(await linkFrom(manageLinkArgument, io));
       if (options.json) {
         printJson(io.stdout, {
           id: info.id,

@@ -27,6 +27,7 @@ Environment:
   BLINDVAULT_SERVER       server URL for upload (else --server, else "server" in $XDG_CONFIG_HOME/blindvault/config.json)
   BLINDVAULT_PASSPHRASE   passphrase (instead of --passphrase-file or a prompt)
   BLINDVAULT_FERNET_KEY   key for "blindvault fernet" (instead of --key-file)
+  BLINDVAULT_LINK         the link for download, info and delete when none is given ("-" reads it from stdin)
 `;
 
 export function createProgram(io: CliIo): Command {
