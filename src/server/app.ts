@@ -8,6 +8,8 @@ import type { MetadataStore } from '../store/metadata-store.js';
 import type { ApiKeyStore } from '../store/api-key-store.js';
 import type { RateLimitStore } from '../store/rate-limit-store.js';
 import type { ReplayStore } from '../store/replay-store.js';
+import type { UploadRecordStore } from '../store/upload-record-store.js';
+import type { UploadStore } from '../store/upload-store.js';
 import type { VaultObjectStore } from '../store/vault-object-store.js';
 import type { VaultStore } from '../store/vault-store.js';
 import type { Config } from './config.js';
@@ -17,6 +19,8 @@ import { createFilesService, type FilesService } from './files/service.js';
 import { healthPlugin } from './health/plugin.js';
 import { loggerOptions, pathOnly } from './logging.js';
 import { openApiCollector, openApiRoute } from './openapi/plugin.js';
+import { uploadsPlugin } from './uploads/plugin.js';
+import { createUploadsService, type UploadsService } from './uploads/service.js';
 import { vaultPlugin } from './vault/plugin.js';
 import type { MalformedUrlAnswer } from './vault/malformed-url.js';
 import { loadServerKeys, type ServerKeys } from './vault/server-keys.js';
@@ -32,6 +36,8 @@ export interface AppDeps {
   apiKeys: ApiKeyStore;
   replays: ReplayStore;
   rateLimits: RateLimitStore;
+  uploads: UploadStore;
+  uploadRecords: UploadRecordStore;
   clock?: () => Date;
   /** Where log lines go (tests read them); stdout otherwise. */
   logDestination?: DestinationStream;
@@ -42,6 +48,7 @@ export interface AppDeps {
 export interface App {
   app: FastifyInstance;
   files: FilesService;
+  uploads: UploadsService;
   serverKeys: ServerKeys;
 }
 
@@ -84,6 +91,16 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     onCleanupError: (error) => app.log.error({ err: error }, 'cleanup after a failed upload failed'),
   });
 
+  const uploads = createUploadsService({
+    records: deps.uploadRecords,
+    uploads: deps.uploads,
+    metadata,
+    blobs,
+    config,
+    clock,
+    onCleanupError: (error) => app.log.error({ err: error }, 'cleanup after a failed upload failed'),
+  });
+
   if (deps.onRoute) app.addHook('onRoute', deps.onRoute);
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
@@ -114,6 +131,16 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     uploadRate: config.fileUploadRate,
     clock,
   });
+  await app.register(uploadsPlugin, {
+    service: uploads,
+    records: deps.uploadRecords,
+    publicUrl: config.publicUrl,
+    maxUploadBytes: config.maxUploadBytes,
+    maxChunkBytes: config.uploadMaxChunkBytes,
+    rateLimits: deps.rateLimits,
+    uploadRate: config.fileUploadRate,
+    clock,
+  });
 
   const serverKeys = await loadServerKeys(deps.vault, config.vault);
   await app.register(vaultPlugin, {
@@ -125,5 +152,5 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     clock,
   });
   await app.register(openApiRoute);
-  return { app, files, serverKeys };
+  return { app, files, uploads, serverKeys };
 }

@@ -1,7 +1,8 @@
+// Node-only (sodium-native, Buffer): the server's stored Argon2id hashes. client/ and protocol/ may not import this.
 // Argon2id (libsodium crypto_pwhash_str) for the authkeys the vault stores. The async calls run on
 // libuv's thread pool, so a login does not stall the event loop for the other requests.
 import sodium from 'sodium-native';
-import type { Secret } from './secret.js';
+import type { Secret } from '../secret.js';
 
 /** OWASP's Argon2id minimum (19 MiB, 2 passes, 1 lane); encoded in each hash, so it can be raised later. */
 const OPS_LIMIT = 2;
