@@ -1,8 +1,10 @@
 // Entry point: configuration → stores → app → listen. `npm start` runs the compiled form of this file.
+import { fileURLToPath } from 'node:url';
 import { openStores } from '../store/open-stores.js';
 import { buildApp } from './app.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { startSweeper } from './sweeper.js';
+import { loadWebAssets } from './web/assets.js';
 
 async function main(): Promise<void> {
   let config: Config;
@@ -17,7 +19,10 @@ async function main(): Promise<void> {
   }
   const locations = { dataDir: config.dataDir, databaseUrl: config.databaseUrl, blobStoreUrl: config.blobStoreUrl };
   const stores = await openStores(locations);
-  const { app, files, uploads } = await buildApp({ config, ...stores });
+  // Built by `npm run build` (web/build.ts) into dist/web, beside the compiled server and for `tsx` alike.
+  const webAssets = await loadWebAssets(fileURLToPath(new URL('../../dist/web/', import.meta.url)));
+  const { app, files, uploads } = await buildApp({ config, ...stores, ...(webAssets ? { webAssets } : {}) });
+  if (!webAssets) app.log.warn('the browser page is not built (npm run build): / and /f/{id} answer 404');
   const stopSweeper = startSweeper(
     [
       { name: 'files', run: () => files.sweep() },

@@ -7,6 +7,7 @@ import { createRateLimiter, type Rate } from '../rate-limiter.js';
 import { multipartLimits } from './multipart.js';
 import { filesRoutes } from './routes.js';
 import type { FilesService } from './service.js';
+import type { PageLayout } from '../web/layout.js';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -27,6 +28,7 @@ export interface FilesPluginOptions {
   rateLimits: RateLimitStore;
   uploadRate: Rate;
   clock: () => Date;
+  layout: PageLayout;
 }
 
 /** The e2e file API of the seed: POST /upload, GET /f/{id}/encrypted, the owner's /f/{id}/manage. */
@@ -40,5 +42,5 @@ export async function filesPlugin(app: FastifyInstance, options: FilesPluginOpti
     if (over) throw new BlindvaultError('RATE_LIMITED', { retryAfterSeconds: over.retryAfterSeconds });
   });
   await app.register(multipart, { limits: multipartLimits(options.maxUploadBytes), throwFileSizeLimit: true });
-  await app.register(filesRoutes, { service: options.service, publicUrl: options.publicUrl, maxUploadBytes: options.maxUploadBytes });
+  await app.register(filesRoutes, { service: options.service, publicUrl: options.publicUrl, maxUploadBytes: options.maxUploadBytes, layout: options.layout });
 }

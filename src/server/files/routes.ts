@@ -16,6 +16,7 @@ import {
 } from '../../protocol/files.js';
 import { FORMAT_HEADER } from '../../protocol/uploads.js';
 import type { FileRecord } from '../../store/metadata-store.js';
+import type { PageLayout } from '../web/layout.js';
 import { renderManagePage } from './manage-page.js';
 import { uploadParts } from './multipart.js';
 import type { Download, FilesService } from './service.js';
@@ -24,6 +25,8 @@ export interface FilesRoutesOptions {
   service: FilesService;
   publicUrl: string | undefined;
   maxUploadBytes: number;
+  /** The look of the server's pages (src/server/web/): the manage page's HTML uses it. */
+  layout: PageLayout;
 }
 
 const ERRORS = { '4xx': ErrorResponseSchema, '5xx': ErrorResponseSchema };
@@ -140,7 +143,8 @@ export async function filesRoutes(app: FastifyInstance, options: FilesRoutesOpti
       reply.header('cache-control', 'no-store');
       const body = info(request, record);
       if (wantsHtml(request.headers.accept)) {
-        return reply.type('text/html; charset=utf-8').serializer(String).send(renderManagePage(body) as never);
+        reply.header('content-security-policy', options.layout.csp);
+        return reply.type('text/html; charset=utf-8').serializer(String).send(renderManagePage(body, options.layout) as never);
       }
       return reply.send(body);
     },
