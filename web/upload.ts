@@ -15,6 +15,7 @@ interface Limits {
   max_max_downloads: number;
 }
 
+const V1_MAX_BYTES = 256 * 1024 * 1024;
 const EXPIRY_CHOICES = [300, 3600, 6 * 3600, 86400, 3 * 86400, 7 * 86400, 30 * 86400];
 
 const form = byId<HTMLFormElement>('upload-form');
@@ -24,6 +25,7 @@ const summary = byId('file-summary');
 const expires = byId<HTMLSelectElement>('expires');
 const downloads = byId<HTMLInputElement>('downloads');
 const passphrase = byId<HTMLInputElement>('passphrase-input');
+const formatSelect = byId<HTMLSelectElement>('format');
 const uploadButton = byId<HTMLButtonElement>('upload-button');
 const resumeButton = byId<HTMLButtonElement>('resume-button');
 const result = byId('result');
@@ -85,9 +87,21 @@ function uploadRequest(file: File): Extract<WorkerRequest, { type: 'upload' }> |
     downloads.focus();
     return undefined;
   }
+  const format = formatSelect.value === 'v1' ? 'v1' : 'v2';
+  if (format === 'v1' && passphrase.value === '') {
+    setStatus('Format v1 needs a passphrase: enter one, or choose v2.', 'error');
+    passphrase.focus();
+    return undefined;
+  }
+  if (format === 'v1' && file.size > V1_MAX_BYTES) {
+    setStatus(`Format v1 encrypts in one piece: at most ${formatBytes(V1_MAX_BYTES)}. Choose v2 for this file.`, 'error');
+    formatSelect.focus();
+    return undefined;
+  }
   return {
     type: 'upload',
     file,
+    format,
     serverUrl: location.origin,
     ...(passphrase.value !== '' ? { passphrase: passphrase.value } : {}),
     expiresInSeconds: Number(expires.value),

@@ -8,6 +8,7 @@ export type WorkerRequest =
       file: File;
       serverUrl: string;
       passphrase?: string;
+      format: 'v1' | 'v2';
       expiresInSeconds?: number;
       maxDownloads?: number;
     }

@@ -45,10 +45,12 @@ async function upload(request: Extract<WorkerRequest, { type: 'upload' }>, signa
   const source = blobSource(file, { location: `page:${file.name}`, identity: `${file.size}:${file.lastModified}:${file.type}` });
   const result = await uploadFile(source, {
     serverUrl: request.serverUrl,
+    format: request.format,
     ...(request.passphrase ? { passphrase: request.passphrase } : {}),
     ...(request.expiresInSeconds !== undefined ? { expiresInSeconds: request.expiresInSeconds } : {}),
     ...(request.maxDownloads !== undefined ? { maxDownloads: request.maxDownloads } : {}),
     resume: resumeStore,
+    chunkSizeBytes: 2 * 1024 * 1024,
     onProgress: progress(),
     signal,
   });

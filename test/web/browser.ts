@@ -87,3 +87,38 @@ export async function statusWhen(page: Page, state: 'done' | 'error' | 'idle', t
   await page.waitForFunction((wanted) => document.querySelector('[data-testid="status"]')?.getAttribute('data-state') === wanted, state, { timeout: timeoutMs });
   return (await status.textContent()) ?? '';
 }
+
+/**
+ * JS heap in use (bytes, ArrayBuffer backing stores included) of the pages and of each dedicated worker,
+ * from the DevTools protocol: Runtime.getHeapUsage on every page and worker target, through a browser session.
+ */
+export async function heapUsage(browser: Browser, options: { collectGarbage?: boolean } = {}): Promise<{ page: number; workers: number[] }> {
+  const session = await browser.newBrowserCDPSession();
+  try {
+    const { targetInfos } = (await session.send('Target.getTargets')) as { targetInfos: Array<{ targetId: string; type: string; url: string }> };
+    let page = 0;
+    const workers: number[] = [];
+    for (const target of targetInfos.filter((t) => t.type === 'page' || t.type === 'worker')) {
+      const { sessionId } = (await session.send('Target.attachToTarget', { targetId: target.targetId, flatten: false })) as { sessionId: string };
+      const answer = new Promise<number>((resolve) => {
+        const listener = (event: { sessionId: string; message: string }) => {
+          const message = JSON.parse(event.message) as { id?: number; result?: { usedSize?: number; backingStorageSize?: number } };
+          if (event.sessionId !== sessionId || message.id !== 1) return;
+          session.off('Target.receivedMessageFromTarget', listener);
+          // ArrayBuffers live outside the V8 heap proper: their backing stores count too.
+          resolve((message.result?.usedSize ?? 0) + (message.result?.backingStorageSize ?? 0));
+        };
+        session.on('Target.receivedMessageFromTarget', listener);
+      });
+      if (options.collectGarbage) await session.send('Target.sendMessageToTarget', { sessionId, message: JSON.stringify({ id: 0, method: 'HeapProfiler.collectGarbage' }) });
+      await session.send('Target.sendMessageToTarget', { sessionId, message: JSON.stringify({ id: 1, method: 'Runtime.getHeapUsage' }) });
+      const used = await Promise.race([answer, new Promise<number>((resolve) => setTimeout(() => resolve(-1), 5000))]);
+      await session.send('Target.detachFromTarget', { sessionId }).catch(() => undefined);
+      if (target.type === 'page') page = Math.max(page, used);
+      else workers.push(used);
+    }
+    return { page, workers };
+  } finally {
+    await session.detach().catch(() => undefined);
+  }
+}

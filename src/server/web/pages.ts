@@ -26,6 +26,14 @@ export const UPLOAD_PAGE = `<h1>Share a file, encrypted</h1>
       <input type="password" id="passphrase-input" data-testid="passphrase-input" autocomplete="new-password" aria-describedby="passphrase-hint">
       <p id="passphrase-hint" class="hint">With a passphrase the link holds no key: send the passphrase separately. Without one, the link alone opens the file.</p>
     </div>
+    <div class="field">
+      <label for="format">Format</label>
+      <select id="format" aria-describedby="format-hint">
+        <option value="v2" selected>v2: streamed, any size (recommended)</option>
+        <option value="v1">v1: legacy, for the seed's Python snippet (needs a passphrase, at most 256 MiB)</option>
+      </select>
+      <p id="format-hint" class="hint">v1 uses a weaker key derivation and encrypts in one piece in memory: choose it only when the recipient needs it.</p>
+    </div>
   </fieldset>
   <button type="submit" id="upload-button" data-testid="upload-button" class="primary">Encrypt and upload</button>
   <button type="button" id="resume-button" class="secondary" hidden>Resume upload</button>
