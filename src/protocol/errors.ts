@@ -33,6 +33,8 @@ export const ERROR_CATALOGUE = {
   UPLOAD_LOCKED: { status: 423, message: 'Another request is writing to this upload; try again shortly.' },
   UPLOAD_COMPLETE: { status: 400, message: 'The upload is complete: manage the file with its owner token.' },
   TOO_MANY_PARTIAL_UPLOADS: { status: 429, message: 'This address has too many unfinished uploads: finish or end one first.' },
+  BODY_TIMEOUT: { status: 408, message: 'The request body did not arrive in time.' },
+  UPLOAD_TOO_SLOW: { status: 408, message: 'The upload sent too few bytes for too long and was stopped.' },
   UNAVAILABLE: { status: 503, message: 'A backing store does not answer.' },
   INTERNAL: { status: 500, message: 'Internal error. The request id identifies it in the server log.' },
 

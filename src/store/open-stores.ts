@@ -4,6 +4,7 @@ import type { BlobStore } from './blob-store.js';
 import { FsBlobStore } from './blob/fs-blob-store.js';
 import { FsUploadStore } from './blob/fs-upload-store.js';
 import type { MetadataStore } from './metadata-store.js';
+import { ensurePrivateFolder } from './private-folder.js';
 import type { RateLimitStore } from './rate-limit-store.js';
 import type { ReplayStore } from './replay-store.js';
 import { openPostgresDatabase } from './sql/postgres-database.js';
@@ -74,6 +75,8 @@ export async function openBlobStore(where: Pick<StoreLocations, 'dataDir' | 'blo
 }
 
 export async function openStores(where: StoreLocations): Promise<Stores> {
+  // DATA_DIR holds the SQLite database (with the server's keys) or the blobs: owner-only either way.
+  if (where.databaseUrl === undefined || where.blobStoreUrl === undefined) await ensurePrivateFolder(where.dataDir, 'DATA_DIR');
   const database = await openSqlDatabase(where);
   try {
     const { blobs, uploads } = await openBlobStore(where);

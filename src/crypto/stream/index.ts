@@ -2,7 +2,7 @@
 //
 //   const enc = await createV2Encryptor({ key: createFileKey() })        // or { passphrase, kdfParams }
 //   await plaintext.pipeThrough(enc.transform()).pipeTo(upload)          // header ‖ records; one stream per encryptor
-//   link = formatDownloadLink(server, id, enc.fileKey)                   // protocol/links.ts
+//   fragment = encodeLinkKey(enc.fileKey)                                // the link's '#…' (client/links.ts builds it)
 //
 //   resume: const enc = await resumeV2Encryptor({ header, key });  const p = enc.resumePoint(storedBytes);
 //           send p.headerTail, then plaintext from p.plaintextOffset through enc.sealFrom(p.recordIndex),
