@@ -25,7 +25,7 @@ import { openApiCollector, openApiRoute } from './openapi/plugin.js';
 import { uploadsPlugin } from './uploads/plugin.js';
 import { createUploadsService, type UploadsService } from './uploads/service.js';
 import { vaultPlugin } from './vault/plugin.js';
-import type { WebAssets } from './web/assets.js';
+import type { WebAssets } from '../store/web-assets.js';
 import { createPageLayout } from './web/layout.js';
 import { webPlugin } from './web/plugin.js';
 import type { MalformedUrlAnswer } from './vault/malformed-url.js';

@@ -4,7 +4,7 @@ import { openStores } from '../store/open-stores.js';
 import { buildApp } from './app.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { startSweeper } from './sweeper.js';
-import { loadWebAssets } from './web/assets.js';
+import { loadWebAssets } from '../store/web-assets.js';
 
 async function main(): Promise<void> {
   let config: Config;

@@ -4,6 +4,7 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Page } from 'playwright-core';
+import { CONTENT_SECURITY_POLICY } from '../../src/server/edge/security-headers.js';
 import { startBackendServer, type BackendServer } from '../helpers/server-process.js';
 import { buildCli, cliHome, runCli, type CliHome } from '../cli/cli-process.js';
 import { flipByte, seedDownload, seedUpload, storedBlob } from '../cli/helpers.js';
@@ -275,7 +276,7 @@ describe('the browser page', () => {
       const response = await fetch(`${url}${pathname}`);
       assert.equal(response.status, 200);
       const csp = response.headers.get('content-security-policy') ?? '';
-      assert.match(csp, /^default-src 'none'; script-src 'self'; /);
+      assert.equal(csp, `${CONTENT_SECURITY_POLICY}; script-src 'self'; style-src 'self'; connect-src 'self'; worker-src 'self'; frame-src 'self'; img-src 'self'`);
       assert.doesNotMatch(csp, /unsafe-inline|unsafe-eval|wasm-unsafe-eval/);
       assert.equal(response.headers.get('referrer-policy'), 'no-referrer');
       assert.equal(response.headers.get('cache-control'), 'no-cache');

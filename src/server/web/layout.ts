@@ -1,6 +1,7 @@
 // One look for every HTML page of the server (upload, file, manage): the same head, stylesheet and
 // security headers. Scripts come only from our own hashed bundles, each with its SRI hash.
-import type { WebAssets } from './assets.js';
+import { CONTENT_SECURITY_POLICY } from '../edge/security-headers.js';
+import type { WebAssets } from '../../store/web-assets.js';
 
 const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
 
@@ -9,20 +10,18 @@ export function escapeHtml(text: string): string {
 }
 
 /**
- * The pages' Content-Security-Policy. Nothing but our own scripts, styles, fetches and workers; the
- * service worker's download frame is our own origin too. No inline script or style, no eval.
+ * The pages' Content-Security-Policy: the server's own policy (edge/security-headers.ts, on every answer)
+ * plus exactly the sources a page needs: our own scripts, styles, fetches and workers, and the service
+ * worker's download frame, all from this origin. No inline script or style, no eval.
  */
 export const PAGE_CSP = [
-  "default-src 'none'",
+  CONTENT_SECURITY_POLICY,
   "script-src 'self'",
   "style-src 'self'",
   "connect-src 'self'",
   "worker-src 'self'",
   "frame-src 'self'",
   "img-src 'self'",
-  "form-action 'self'",
-  "base-uri 'none'",
-  "frame-ancestors 'none'",
 ].join('; ');
 
 /**

@@ -8,7 +8,7 @@ import { BlindvaultError } from '../../protocol/errors.js';
 import { ErrorResponseSchema, FileParamsSchema } from '../../protocol/files.js';
 import { LimitsResponseSchema, type LimitsResponse } from '../../protocol/limits.js';
 import { renderBlindvaultError } from '../errors.js';
-import type { WebAssets } from './assets.js';
+import type { WebAssets } from '../../store/web-assets.js';
 import { PAGE_CSP, WORKER_CSP, type PageLayout } from './layout.js';
 import { FILE_PAGE, UPLOAD_PAGE } from './pages.js';
 

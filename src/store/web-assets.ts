@@ -1,4 +1,4 @@
-// The page's built assets (web/build.ts → dist/web): the manifest of hashed names and SRI hashes, and
+// The browser page's built assets (web/build.ts → dist/web): the manifest of hashed names and SRI hashes, and
 // the bytes of each asset, read once at start (they are small and immutable while the server runs).
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
