@@ -152,6 +152,38 @@ describe('the browser page', () => {
     assert.deepEqual(fromSeed.bytes, plaintext);
   });
 
+  test('a connection dropped mid-upload: the page says so, "Resume upload" finishes the same file', async () => {
+    const plaintext = randomBytes(12 * 1024 * 1024 + 99);
+    const file = path.join(work, 'resume.bin');
+    await writeFile(file, plaintext);
+    const { context, page } = await browser.page();
+    let patches = 0;
+    let cut = true;
+    // The network fails after two chunks, for longer than tus-js-client's retries last.
+    await context.route('**/uploads/**', async (route) => {
+      if (route.request().method() !== 'PATCH') return route.continue();
+      patches += 1;
+      if (cut && patches > 2) return route.abort('connectionreset');
+      return route.continue();
+    });
+    await page.goto(`${url}/`);
+    await page.getByTestId('file-input').setInputFiles(file);
+    await page.getByTestId('upload-button').click();
+    assert.match(await statusWhen(page, 'error', 60_000), /connection to the server was lost.*Resume upload/);
+    await screenshot(page, 'upload-connection-lost');
+    const before = patches;
+    cut = false;
+    await page.getByRole('button', { name: 'Resume upload' }).click();
+    assert.match(await statusWhen(page, 'done'), /resumed/);
+    assert.ok(patches - before <= 5, `the resume sent the rest, not the whole file again (${patches - before} PATCHes)`);
+    const link = await page.getByTestId('share-link').inputValue();
+    keys.push(new URL(link).hash.slice(1));
+    const output = path.join(work, 'resume.out');
+    const down = await runCli(['download', link, '--output', output], { env: home.env });
+    assert.equal(down.code, 0, down.stderr);
+    assert.deepEqual(await readFile(output), plaintext);
+  });
+
   test('a tampered blob, a truncated one: a clear message and no finished download', async () => {
     const plaintext = randomBytes(3 * 1024 * 1024);
     const file = path.join(work, 'tamper.bin');
