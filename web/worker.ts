@@ -50,6 +50,7 @@ async function upload(request: Extract<WorkerRequest, { type: 'upload' }>, signa
     ...(request.expiresInSeconds !== undefined ? { expiresInSeconds: request.expiresInSeconds } : {}),
     ...(request.maxDownloads !== undefined ? { maxDownloads: request.maxDownloads } : {}),
     resume: resumeStore,
+    // Smaller than the SDK's default: the browser keeps each PATCH body until its own GC runs (measured over CDP).
     chunkSizeBytes: 2 * 1024 * 1024,
     onProgress: progress(),
     signal,
