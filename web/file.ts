@@ -59,6 +59,9 @@ async function inspect(): Promise<void> {
   sizeBytes = Number(response.headers.get('content-length'));
   format = response.headers.get('x-blindvault-format') ?? 'v1';
   byId('file-size').textContent = formatBytes(sizeBytes);
+  const expiresAt = new Date(response.headers.get('x-blindvault-expires-at') ?? '');
+  byId('file-expires').textContent = Number.isNaN(expiresAt.getTime()) ? 'unknown' : expiresAt.toLocaleString();
+  byId('file-downloads-left').textContent = response.headers.get('x-blindvault-downloads-left') ?? 'no limit';
   byId('file-format').textContent = format === 'v1' ? 'v1 (the old one-shot format, passphrase)' : 'v2 (streamed)';
   await registerServiceWorker().catch(() => undefined);
   byId('file-sink').textContent = describeSink();

@@ -51,6 +51,8 @@ describe('the browser page', () => {
   }
 
   async function downloadInPage(page: Page, link: string, passphrase?: string): Promise<{ status: string; bytes?: Buffer }> {
+    // Another document first: going to the same URL with a #fragment would only scroll, not load the page again.
+    await page.goto('about:blank');
     await page.goto(link);
     await page.waitForFunction(() => !(document.querySelector('[data-testid="download-button"]') as HTMLButtonElement).disabled || document.querySelector('[data-testid="status"]')?.getAttribute('data-state') === 'error');
     if ((await page.getByTestId('status').getAttribute('data-state')) === 'error') return { status: (await page.getByTestId('status').textContent()) ?? '' };
@@ -220,14 +222,18 @@ describe('the browser page', () => {
     await writeFile(file, plaintext);
     const { page } = await browser.page();
 
-    const shortLived = await cliUpload(file, ['--expires', '1']);
+    const shortLived = await cliUpload(file, ['--expires', '4']);
     assert.deepEqual((await downloadInPage(page, shortLived.download_url)).bytes, plaintext, 'control: it downloads while valid');
-    await new Promise((resolve) => setTimeout(resolve, 2100));
+    await new Promise((resolve) => setTimeout(resolve, 4100));
     const expired = await downloadInPage(page, shortLived.download_url);
     assert.match(expired.status, /expired, reached its download limit/);
     await screenshot(page, 'file-expired');
 
     const once = await cliUpload(file, ['--downloads', '1']);
+    await page.goto(once.download_url);
+    await page.waitForFunction(() => !(document.querySelector('[data-testid="download-button"]') as HTMLButtonElement).disabled);
+    assert.equal(await page.locator('#file-downloads-left').textContent(), '1', 'the page says what is left (HEAD counted none)');
+    assert.notEqual(await page.locator('#file-expires').textContent(), 'unknown');
     assert.deepEqual((await downloadInPage(page, once.download_url)).bytes, plaintext);
     const usedUp = await downloadInPage(page, once.download_url);
     assert.match(usedUp.status, /expired, reached its download limit/);

@@ -83,7 +83,10 @@ export async function filesRoutes(app: FastifyInstance, options: FilesRoutesOpti
       .header('etag', etag)
       .header('cache-control', 'no-store')
       .header(FORMAT_HEADER, record.format)
-      .header('access-control-expose-headers', 'X-E2E-Salt, X-E2E-IV, X-Blindvault-Format, ETag, Content-Range, Content-Length');
+      // What the page shows a link's holder before the download (HEAD counts none); nothing here is secret to them.
+      .header('x-blindvault-expires-at', (record.expiresAt ?? record.createdAt).toISOString())
+      .header('access-control-expose-headers', 'X-E2E-Salt, X-E2E-IV, X-Blindvault-Format, X-Blindvault-Expires-At, X-Blindvault-Downloads-Left, ETag, Content-Range, Content-Length');
+    if (record.maxDownloads !== null) reply.header('x-blindvault-downloads-left', Math.max(0, record.maxDownloads - record.downloads));
     // v1 carries its KDF salt and IV beside the ciphertext (the seed's headers); v2 in its own header.
     if (record.format !== 'v1') return reply;
     // A bug, logged with the request id: the file id stays out of the log (it is the download link).

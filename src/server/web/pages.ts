@@ -62,6 +62,8 @@ export const FILE_PAGE = `<h1>Download a file</h1>
   <h2 id="file-title">Encrypted file</h2>
   <dl class="facts">
     <dt>Size</dt><dd id="file-size">…</dd>
+    <dt>Expires</dt><dd id="file-expires">…</dd>
+    <dt>Downloads left</dt><dd id="file-downloads-left">…</dd>
     <dt>Format</dt><dd id="file-format">…</dd>
     <dt>Saved with</dt><dd id="file-sink">…</dd>
   </dl>
