@@ -31,6 +31,9 @@ import { uploadsPlugin } from './uploads/plugin.js';
 import { createUploadsService, type UploadsService } from './uploads/service.js';
 import { vaultPlugin } from './vault/plugin.js';
 import { webClientPlugin } from './web-client/plugin.js';
+import type { WebAssets } from '../store/web-assets.js';
+import { createPageLayout } from './web/layout.js';
+import { webPlugin } from './web/plugin.js';
 import type { MalformedUrlAnswer } from './vault/malformed-url.js';
 import { loadServerKeys, type ServerKeys } from './vault/server-keys.js';
 
@@ -56,6 +59,8 @@ export interface AppDeps {
   logDestination?: DestinationStream;
   /** Sees every route as it is registered (the route-table test reads them). */
   onRoute?: (route: RouteOptions) => void;
+  /** The built browser page (src/server/web/assets.ts); without it the server serves the APIs only. */
+  webAssets?: WebAssets;
 }
 
 export interface App {
@@ -126,7 +131,20 @@ export async function buildApp(deps: AppDeps): Promise<App> {
 
   await app.register(openApiCollector, { version: BLINDVAULT_VERSION });
   await app.register(healthPlugin, { metadata, blobs, ...(deps.schema ? { schema: deps.schema } : {}), ...(deps.metrics ? { metrics: deps.metrics } : {}) });
+  const layout = createPageLayout(deps.webAssets);
+  await app.register(webPlugin, {
+    assets: deps.webAssets,
+    layout,
+    limits: {
+      max_upload_bytes: config.maxUploadBytes,
+      default_expires_in: config.fileDefaultTtlSeconds,
+      max_expires_in: config.fileMaxTtlSeconds,
+      default_max_downloads: config.fileDefaultMaxDownloads,
+      max_max_downloads: config.fileMaxDownloads,
+    },
+  });
   await app.register(filesPlugin, {
+    layout,
     service: files,
     publicUrl: config.publicUrl,
     maxUploadBytes: config.maxUploadBytes,

@@ -16,6 +16,7 @@ import {
 } from '../../protocol/files.js';
 import { FORMAT_HEADER } from '../../protocol/uploads.js';
 import type { FileRecord } from '../../store/metadata-store.js';
+import type { PageLayout } from '../web/layout.js';
 import { renderManagePage } from './manage-page.js';
 import { uploadParts } from './multipart.js';
 import type { Download, FilesService } from './service.js';
@@ -24,6 +25,8 @@ export interface FilesRoutesOptions {
   service: FilesService;
   publicUrl: string | undefined;
   maxUploadBytes: number;
+  /** The look of the server's pages (src/server/web/): the manage page's HTML uses it. */
+  layout: PageLayout;
 }
 
 const ERRORS = { '4xx': ErrorResponseSchema, '5xx': ErrorResponseSchema };
@@ -80,7 +83,10 @@ export async function filesRoutes(app: FastifyInstance, options: FilesRoutesOpti
       .header('etag', etag)
       .header('cache-control', 'no-store')
       .header(FORMAT_HEADER, record.format)
-      .header('access-control-expose-headers', 'X-E2E-Salt, X-E2E-IV, X-Blindvault-Format, ETag, Content-Range, Content-Length');
+      // What the page shows a link's holder before the download (HEAD counts none); nothing here is secret to them.
+      .header('x-blindvault-expires-at', (record.expiresAt ?? record.createdAt).toISOString())
+      .header('access-control-expose-headers', 'X-E2E-Salt, X-E2E-IV, X-Blindvault-Format, X-Blindvault-Expires-At, X-Blindvault-Downloads-Left, ETag, Content-Range, Content-Length');
+    if (record.maxDownloads !== null) reply.header('x-blindvault-downloads-left', Math.max(0, record.maxDownloads - record.downloads));
     // v1 carries its KDF salt and IV beside the ciphertext (the seed's headers); v2 in its own header.
     if (record.format !== 'v1') return reply;
     // A bug, logged with the request id: the file id stays out of the log (it is the download link).
@@ -141,7 +147,8 @@ export async function filesRoutes(app: FastifyInstance, options: FilesRoutesOpti
       reply.header('cache-control', 'no-store');
       const body = info(request, record);
       if (wantsHtml(request.headers.accept)) {
-        return reply.type('text/html; charset=utf-8').serializer(String).send(renderManagePage(body) as never);
+        reply.header('content-security-policy', options.layout.csp);
+        return reply.type('text/html; charset=utf-8').serializer(String).send(renderManagePage(body, options.layout) as never);
       }
       return reply.send(body);
     },
