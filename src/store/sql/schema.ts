@@ -17,6 +17,20 @@ export interface FilesTable {
   touched_at: number | string;
 }
 
+export interface UploadsTable {
+  id: string;
+  upload_token_hash: string;
+  state: string;
+  length_bytes: number | string;
+  ttl_seconds: number;
+  max_downloads: number | null;
+  client_address: string;
+  created_at: number | string;
+  lock_token: string | null;
+  lock_expires_at: number | string | null;
+  release_requested: number;
+}
+
 type Millis = number | string;
 type Flag = boolean | number;
 
@@ -194,6 +208,7 @@ export interface Database {
   api_keys: ApiKeysTable;
   api_key_secrets: ApiKeySecretsTable;
   files: FilesTable;
+  uploads: UploadsTable;
   server_secrets: ServerSecretsTable;
   users: UsersTable;
   sessions: SessionsTable;
