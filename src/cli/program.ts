@@ -8,6 +8,7 @@ import { fernetCommand } from './fernet.js';
 import { infoCommand } from './info.js';
 import { printLine, type CliIo } from './io.js';
 import { uploadCommand } from './upload.js';
+import { vaultCommands } from './vault/index.js';
 import { LocalFileError, UsageError } from './usage-error.js';
 
 export const VERSION = '0.1.0';
@@ -21,12 +22,17 @@ Exit codes:
   4    decryption failed: wrong key or passphrase, or the file was altered (no output file is left)
   5    not found: the file does not exist, expired, was used up or deleted, or the token is wrong
   6    a local file cannot be read or written
+  7    vault: not logged in, session expired, or wrong username or password
+  8    vault: refused: no right (a read-only API key writing), or a server or recipient key that is not the trusted one
   130  interrupted: run the same command again to resume
 
 Environment:
   BLINDVAULT_SERVER       server URL for upload (else --server, else "server" in $XDG_CONFIG_HOME/blindvault/config.json)
   BLINDVAULT_PASSPHRASE   passphrase (instead of --passphrase-file or a prompt)
   BLINDVAULT_FERNET_KEY   key for "blindvault fernet" (instead of --key-file)
+  BLINDVAULT_SESSION      the key "blindvault login" prints: opens the session file
+  BLINDVAULT_API_KEY_ID, BLINDVAULT_API_KEY_PRIVATE_KEY, BLINDVAULT_API_KEY_SECRET_KEY, BLINDVAULT_SERVER,
+  BLINDVAULT_SERVER_SIGNATURE   log in with an API key instead (machines); the answer is checked against the signature key
 `;
 
 export function createProgram(io: CliIo): Command {
@@ -47,6 +53,7 @@ export function createProgram(io: CliIo): Command {
   infoCommand(program, io);
   deleteCommand(program, io);
   fernetCommand(program, io);
+  vaultCommands(program, io);
   for (const command of program.commands) {
     command.exitOverride().configureOutput(program.configureOutput()).showSuggestionAfterError(true).allowExcessArguments(false);
   }
@@ -63,7 +70,8 @@ function describe(error: BlindvaultError): string {
     case 'RATE_LIMITED':
       return `${error.message.replace(/after Retry-After seconds/, `in ${String(details.retryAfter ?? 'a few')} seconds`)}`;
     default: {
-      const parts = [error.code, ...(details.status !== undefined ? [`HTTP ${String(details.status)}`] : []), ...(details.requestId !== undefined ? [`request ${String(details.requestId)}`] : [])];
+      const reason = details.reason ?? details.what;
+      const parts = [error.code, ...(reason !== undefined ? [String(reason)] : []), ...(details.status !== undefined ? [`HTTP ${String(details.status)}`] : []), ...(details.requestId !== undefined ? [`request ${String(details.requestId)}`] : [])];
       return `${error.message} (${parts.join(', ')})`;
     }
   }

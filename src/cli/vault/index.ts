@@ -1,0 +1,16 @@
+// The vault commands, registered on the one program.
+import type { Command } from 'commander';
+import type { CliIo } from '../io.js';
+import { loginCommand } from './login.js';
+import { logoutCommand } from './logout.js';
+import { registerCommand } from './register.js';
+import { sessionsCommand } from './sessions.js';
+import { whoamiCommand } from './whoami.js';
+
+export function vaultCommands(program: Command, io: CliIo): void {
+  registerCommand(program, io);
+  loginCommand(program, io);
+  logoutCommand(program, io);
+  whoamiCommand(program, io);
+  sessionsCommand(program, io);
+}
