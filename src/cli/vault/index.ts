@@ -1,6 +1,7 @@
 // The vault commands, registered on the one program.
 import type { Command } from 'commander';
 import type { CliIo } from '../io.js';
+import { entryCommands } from './entries.js';
 import { loginCommand } from './login.js';
 import { logoutCommand } from './logout.js';
 import { registerCommand } from './register.js';
@@ -13,4 +14,5 @@ export function vaultCommands(program: Command, io: CliIo): void {
   logoutCommand(program, io);
   whoamiCommand(program, io);
   sessionsCommand(program, io);
+  entryCommands(program, io);
 }
