@@ -6,7 +6,7 @@ import { downloadCommand } from './download.js';
 import { EXIT, exitCodeFor, type ExitCode } from './exit-codes.js';
 import { fernetCommand } from './fernet.js';
 import { infoCommand } from './info.js';
-import { printLine, type CliIo } from './io.js';
+import { CommandExit, printLine, type CliIo } from './io.js';
 import { uploadCommand } from './upload.js';
 import { vaultCommands } from './vault/index.js';
 import { LocalFileError, UsageError } from './usage-error.js';
@@ -78,7 +78,7 @@ function describe(error: BlindvaultError): string {
 }
 
 /** Runs the CLI; answers the exit code. Every failure is one line on stderr. */
-export async function runCli(argv: string[], io: CliIo): Promise<ExitCode> {
+export async function runCli(argv: string[], io: CliIo): Promise<ExitCode | number> {
   const program = createProgram(io);
   try {
     if (argv.length === 0) {
@@ -88,6 +88,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<ExitCode> {
     await program.parseAsync(argv, { from: 'user' });
     return EXIT.ok;
   } catch (error) {
+    if (error instanceof CommandExit) return error.exitCode;
     if (error instanceof CommanderError) {
       return error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.exitCode === 0 ? EXIT.ok : EXIT.usage;
     }
