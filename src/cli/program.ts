@@ -66,7 +66,12 @@ function describe(error: BlindvaultError): string {
     case 'NETWORK_ERROR':
       return `${error.message} (${String(details.url ?? '')}: ${String(details.cause ?? 'no answer')})`;
     case 'UNEXPECTED_RESPONSE':
-      return `${error.message} (${details.status !== undefined ? `HTTP ${String(details.status)}` : `field ${String(details.field)}`})`;
+      return `${error.message} (${[
+        ...(details.what !== undefined ? [String(details.what)] : []),
+        ...(details.status !== undefined ? [`HTTP ${String(details.status)}`] : []),
+        ...(details.code !== undefined ? [String(details.code)] : []),
+        ...(details.field !== undefined ? [`field ${String(details.field)}`] : []),
+      ].join(', ')})`;
     case 'RATE_LIMITED':
       return `${error.message.replace(/after Retry-After seconds/, `in ${String(details.retryAfter ?? 'a few')} seconds`)}`;
     default: {
