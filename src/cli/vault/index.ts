@@ -7,6 +7,7 @@ import { loginCommand } from './login.js';
 import { logoutCommand } from './logout.js';
 import { registerCommand } from './register.js';
 import { runCommand } from './run.js';
+import { serveCommand } from './serve.js';
 import { shareCommands } from './share.js';
 import { sessionsCommand } from './sessions.js';
 import { whoamiCommand } from './whoami.js';
@@ -21,4 +22,5 @@ export function vaultCommands(program: Command, io: CliIo): void {
   apiKeyCommands(program, io);
   runCommand(program, io);
   shareCommands(program, io);
+  serveCommand(program, io);
 }
