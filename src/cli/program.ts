@@ -75,7 +75,7 @@ function describe(error: BlindvaultError): string {
     case 'RATE_LIMITED':
       return `${error.message.replace(/after Retry-After seconds/, `in ${String(details.retryAfter ?? 'a few')} seconds`)}`;
     default: {
-      const reason = details.reason ?? details.what;
+      const reason = details.what;
       const parts = [error.code, ...(reason !== undefined ? [String(reason)] : []), ...(details.status !== undefined ? [`HTTP ${String(details.status)}`] : []), ...(details.requestId !== undefined ? [`request ${String(details.requestId)}`] : [])];
       return `${error.message} (${parts.join(', ')})`;
     }

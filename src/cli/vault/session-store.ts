@@ -16,9 +16,9 @@ export async function saveSession(env: Env, key: Secret<Uint8Array>, state: Sess
 
 export async function loadSession(env: Env): Promise<SessionState> {
   const text = await readPrivateFile(sessionFile(env));
-  if (text === undefined) throw new BlindvaultError('NOT_LOGGED_IN', { reason: `no session in ${sessionFile(env)}` });
+  if (text === undefined) throw new BlindvaultError('NOT_LOGGED_IN', { what: `no session in ${sessionFile(env)}` });
   const keyText = env[SESSION_ENV];
-  if (keyText === undefined || keyText === '') throw new BlindvaultError('NOT_LOGGED_IN', { reason: `${SESSION_ENV} is not set` });
+  if (keyText === undefined || keyText === '') throw new BlindvaultError('NOT_LOGGED_IN', { what: `${SESSION_ENV} is not set` });
   return openSessionState(parseSessionKey(keyText), text);
 }
 

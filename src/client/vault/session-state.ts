@@ -40,7 +40,7 @@ export function newSessionKey(): { key: Secret<Uint8Array>; text: string } {
 
 export function parseSessionKey(text: string): Secret<Uint8Array> {
   const key = fromBase64Url(text.trim());
-  if (!key || key.length !== KEY_BYTES) throw new BlindvaultError('NOT_LOGGED_IN', { reason: 'BLINDVAULT_SESSION is not a session key' });
+  if (!key || key.length !== KEY_BYTES) throw new BlindvaultError('NOT_LOGGED_IN', { what: 'BLINDVAULT_SESSION is not a session key' });
   return new Secret(key);
 }
 
@@ -67,7 +67,7 @@ export function sealSessionState(key: Secret<Uint8Array>, state: SessionState): 
   return `${JSON.stringify({ format: SESSION_FILE_FORMAT, version: 1, nonce: toHex(sealed.nonce), ciphertext: toHex(sealed.ciphertext) })}\n`;
 }
 
-const refused = (reason: string) => new BlindvaultError('NOT_LOGGED_IN', { reason });
+const refused = (reason: string) => new BlindvaultError('NOT_LOGGED_IN', { what: reason });
 
 export function openSessionState(key: Secret<Uint8Array>, fileText: string): SessionState {
   let outer: unknown;
