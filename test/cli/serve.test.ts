@@ -44,10 +44,10 @@ describe('blindvault serve', () => {
     await running?.close();
   });
 
-  const call = (method: string, route: string, body?: unknown, bearer: string | undefined = token) =>
+  const call = (method: string, route: string, body?: unknown, bearer: string | null = token) =>
     fetch(`${base}${route}`, {
       method,
-      headers: { 'content-type': 'application/json', ...(bearer !== undefined ? { authorization: `Bearer ${bearer}` } : {}) },
+      headers: { 'content-type': 'application/json', ...(bearer !== null ? { authorization: `Bearer ${bearer}` } : {}) },
       ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
     });
 
@@ -67,7 +67,7 @@ describe('blindvault serve', () => {
   });
 
   test('every call needs the token (a wrong or missing one is 401, paired with the right one)', async () => {
-    assert.equal((await call('POST', '/encrypt', { data: 'x' }, undefined)).status, 401);
+    assert.equal((await call('POST', '/encrypt', { data: 'x' }, null)).status, 401);
     assert.equal((await call('POST', '/encrypt', { data: 'x' }, `${token}x`)).status, 401);
     assert.equal((await call('GET', '/entries/Keys/Fernet', undefined, 'wrong')).status, 401);
     assert.equal((await call('POST', '/encrypt', { data: 'x' })).status, 200);
