@@ -49,6 +49,20 @@ export const ERROR_CATALOGUE = {
     message: 'The file changed since the interrupted upload began; its resume state was discarded: run the command again.',
     client: true,
   },
+  // Vault clients (SDK, CLI): docs/formats/cli-session.md.
+  NOT_LOGGED_IN: { status: 401, message: 'Not logged in: run "blindvault login" and set BLINDVAULT_SESSION to the value it prints.', client: true },
+  SESSION_EXPIRED: { status: 401, message: 'The session expired or was ended: run "blindvault login" again.', client: true },
+  SERVER_KEY_CHANGED: { status: 409, message: "The server's signing key is not the pinned one: refusing to talk to it.", client: true },
+  BAD_SIGNATURE: { status: 502, message: 'An answer from the server is not signed with its pinned key.', client: true },
+  ENTRY_NOT_FOUND: { status: 404, message: 'No such entry or folder in the vault.', client: true },
+  ENTRY_AMBIGUOUS: { status: 409, message: 'More than one entry or folder has this name: use its id.', client: true },
+  ENTRY_EXISTS: { status: 409, message: 'An entry or folder of this name exists already.', client: true },
+  USER_NOT_FOUND: { status: 404, message: 'No user of this name on the server.', client: true },
+  RECIPIENT_KEY_CHANGED: { status: 409, message: "The user's public key is not the one trusted before: refusing (it may be an attack).", client: true },
+  CONFIRMATION_REQUIRED: { status: 400, message: 'This needs a confirmation on a terminal, or --yes.', client: true },
+  NOT_CONFIRMED: { status: 400, message: 'Not confirmed: nothing was done.', client: true },
+  VAULT_ACCESS_DENIED: { status: 403, message: 'The server refused: this session or API key may not do that.', client: true },
+  VAULT_KEYS_UNAVAILABLE: { status: 403, message: 'This API key is restricted to single secrets: give a secret id.', client: true },
 
   // Vault (Psono protocol, spec §0.3): rendered in Psono's shapes under /server.
   VAULT_FIELD_ERRORS: { status: 400, message: 'A field of the request is invalid.', psono: 'fields' },
