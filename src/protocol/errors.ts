@@ -58,6 +58,7 @@ export const ERROR_CATALOGUE = {
   ENTRY_AMBIGUOUS: { status: 409, message: 'More than one entry or folder has this name: use its id.', client: true },
   ENTRY_EXISTS: { status: 409, message: 'An entry or folder of this name exists already.', client: true },
   USER_NOT_FOUND: { status: 404, message: 'No user of this name on the server.', client: true },
+  SEND_KEY_INVALID: { status: 400, message: 'The key of this sent file does not open with the trusted key of its sender, or is not for this file and recipient: nothing was decrypted.', client: true },
   RECIPIENT_KEY_CHANGED: { status: 409, message: "The user's public key is not the one trusted before: refusing (it may be an attack).", client: true },
   CONFIRMATION_REQUIRED: { status: 400, message: 'This needs a confirmation on a terminal, or --yes.', client: true },
   NOT_CONFIRMED: { status: 400, message: 'Not confirmed: nothing was done.', client: true },
