@@ -116,6 +116,7 @@ export const ERROR_CATALOGUE = {
   NOTHING_TO_UPDATE: { status: 400, message: 'No field to change was given.', psono: 'non_field' },
   EXPIRATION_DATE_NEEDS_TO_BE_IN_THE_FUTURE: { status: 400, message: 'The expiration date is in the past.', psono: 'non_field' },
   INSECURE_ACCESS_NOT_ALLOWED: { status: 400, message: 'Insecure access is not allowed for this key or server.', psono: 'non_field' },
+  SEND_INBOX_FULL: { status: 400, message: "The recipient's inbox holds as many files as it may: they must receive or wait for some to expire.", psono: 'non_field' },
   API_KEY_SECRET_KEY_INVALID: { status: 400, message: 'The API key secret key does not open the secret.', psono: 'non_field' },
 
   // Client-side crypto (SDK, CLI, page): docs/formats/file-v2.md, file-v1.md, fernet.md. A server answers

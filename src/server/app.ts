@@ -10,6 +10,7 @@ import type { ApiKeyStore } from '../store/api-key-store.js';
 import type { RateLimitStore } from '../store/rate-limit-store.js';
 import type { ReplayStore } from '../store/replay-store.js';
 import type { UploadRecordStore } from '../store/upload-record-store.js';
+import type { SendStore } from '../store/send-store.js';
 import type { UploadStore } from '../store/upload-store.js';
 import type { VaultObjectStore } from '../store/vault-object-store.js';
 import type { VaultStore } from '../store/vault-store.js';
@@ -41,6 +42,7 @@ export interface AppDeps {
   rateLimits: RateLimitStore;
   uploads: UploadStore;
   uploadRecords: UploadRecordStore;
+  sends: SendStore;
   clock?: () => Date;
   /** Where log lines go (tests read them); stdout otherwise. */
   logDestination?: DestinationStream;
@@ -141,7 +143,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   await app.register(vaultPlugin, {
     prefix: '/server',
     config,
-    stores: { metadata, vault: deps.vault, objects: deps.objects, apiKeys: deps.apiKeys, replays: deps.replays, rateLimits: deps.rateLimits },
+    stores: { metadata, vault: deps.vault, objects: deps.objects, apiKeys: deps.apiKeys, replays: deps.replays, rateLimits: deps.rateLimits, sends: deps.sends, blobs },
     serverKeys,
     malformedUrl: malformedVaultUrl,
     clock,

@@ -7,12 +7,14 @@ import type { MetadataStore } from './metadata-store.js';
 import { ensurePrivateFolder } from './private-folder.js';
 import type { RateLimitStore } from './rate-limit-store.js';
 import type { ReplayStore } from './replay-store.js';
+import type { SendStore } from './send-store.js';
 import { openPostgresDatabase } from './sql/postgres-database.js';
 import type { SqlDatabase } from './sql/sql-database.js';
 import { SqlApiKeyStore } from './sql/sql-api-key-store.js';
 import { SqlMetadataStore } from './sql/sql-metadata-store.js';
 import { SqlRateLimitStore } from './sql/sql-rate-limit-store.js';
 import { SqlReplayStore } from './sql/sql-replay-store.js';
+import { SqlSendStore } from './sql/sql-send-store.js';
 import { SqlUploadRecordStore } from './sql/sql-upload-record-store.js';
 import { SqlVaultObjectStore } from './sql/sql-vault-object-store.js';
 import { SqlVaultStore } from './sql/sql-vault-store.js';
@@ -39,6 +41,7 @@ export interface Stores {
   rateLimits: RateLimitStore;
   replays: ReplayStore;
   uploadRecords: UploadRecordStore;
+  sends: SendStore;
   blobs: BlobStore;
   /** Partial resumable uploads, beside the blobs they become. */
   uploads: UploadStore;
@@ -59,6 +62,7 @@ export function sqlStores(database: SqlDatabase): Omit<Stores, 'blobs' | 'upload
     rateLimits: new SqlRateLimitStore(database),
     replays: new SqlReplayStore(database),
     uploadRecords: new SqlUploadRecordStore(database),
+    sends: new SqlSendStore(database),
   };
 }
 

@@ -67,6 +67,7 @@ export async function openTestApp(
     rateLimits: stores.rateLimits,
     uploads: stores.uploads,
     uploadRecords: stores.uploadRecords,
+    sends: stores.sends,
     clock: () => new Date(Date.now() + offsetMs),
     logDestination: { write: (line: string) => void logs.push(line) },
     onRoute: (route) => {

@@ -1,4 +1,5 @@
 import type { ApiKeyStore } from '../../../store/api-key-store.js';
+import type { SendParty } from '../../../store/send-store.js';
 import type { Flags, LinkParent, VaultObjectStore } from '../../../store/vault-object-store.js';
 
 const NONE: Flags = { read: false, write: false, grant: false };
@@ -84,3 +85,16 @@ export function createAccess({ objects, apiKeys, clock }: AccessDeps) {
 }
 
 export type Access = ReturnType<typeof createAccess>;
+
+/**
+ * Files sent between vault users (docs/send.md): which party of a send may do what. The send store puts the party
+ * in the statement that reads or writes (`sends.recipient_id = caller` or `sends.sender_id = caller`), so a third
+ * user's request finds nothing. API-key sessions never reach these routes (their config is apiKey: 'deny').
+ */
+export const SEND_RULES = {
+  inbox: 'recipient',
+  sent: 'sender',
+  read: 'recipient',
+  content: 'recipient',
+  revoke: 'sender',
+} as const satisfies Record<string, SendParty>;

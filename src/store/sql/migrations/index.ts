@@ -5,6 +5,7 @@ import * as vaultObjects from './0003-vault-objects.js';
 import * as sessionLifetime from './0004-session-lifetime.js';
 import * as oneDefaultDatastore from './0005-one-default-datastore.js';
 import * as uploads from './0008-uploads.js';
+import * as sends from './0010-sends.js';
 
 // Listed here rather than read from the folder, so the compiled server and the tests run the same set.
 const MIGRATIONS: Record<string, Migration> = {
@@ -14,6 +15,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0004-session-lifetime': sessionLifetime,
   '0005-one-default-datastore': oneDefaultDatastore,
   '0008-uploads': uploads,
+  '0010-sends': sends,
 };
 
 export const migrationProvider: MigrationProvider = {
