@@ -8,6 +8,7 @@ import { fernetCommand } from './fernet.js';
 import { infoCommand } from './info.js';
 import { printLine, type CliIo } from './io.js';
 import { uploadCommand } from './upload.js';
+import { sendCommands } from './send/index.js';
 import { vaultCommands } from './vault/index.js';
 import { LocalFileError, UsageError } from './usage-error.js';
 
@@ -54,6 +55,7 @@ export function createProgram(io: CliIo): Command {
   deleteCommand(program, io);
   fernetCommand(program, io);
   vaultCommands(program, io);
+  sendCommands(program, io);
   for (const command of program.commands) {
     command.exitOverride().configureOutput(program.configureOutput()).showSuggestionAfterError(true).allowExcessArguments(false);
   }
