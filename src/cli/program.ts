@@ -6,7 +6,7 @@ import { downloadCommand } from './download.js';
 import { EXIT, exitCodeFor, type ExitCode } from './exit-codes.js';
 import { fernetCommand } from './fernet.js';
 import { infoCommand } from './info.js';
-import { printLine, type CliIo } from './io.js';
+import { CommandExit, printLine, type CliIo } from './io.js';
 import { uploadCommand } from './upload.js';
 import { sendCommands } from './send/index.js';
 import { vaultCommands } from './vault/index.js';
@@ -68,7 +68,12 @@ function describe(error: BlindvaultError): string {
     case 'NETWORK_ERROR':
       return `${error.message} (${String(details.url ?? '')}: ${String(details.cause ?? 'no answer')})`;
     case 'UNEXPECTED_RESPONSE':
-      return `${error.message} (${details.status !== undefined ? `HTTP ${String(details.status)}` : `field ${String(details.field)}`})`;
+      return `${error.message} (${[
+        ...(details.what !== undefined ? [String(details.what)] : []),
+        ...(details.status !== undefined ? [`HTTP ${String(details.status)}`] : []),
+        ...(details.code !== undefined ? [String(details.code)] : []),
+        ...(details.field !== undefined ? [`field ${String(details.field)}`] : []),
+      ].join(', ')})`;
     case 'RATE_LIMITED':
       return `${error.message.replace(/after Retry-After seconds/, `in ${String(details.retryAfter ?? 'a few')} seconds`)}`;
     default: {
@@ -80,7 +85,7 @@ function describe(error: BlindvaultError): string {
 }
 
 /** Runs the CLI; answers the exit code. Every failure is one line on stderr. */
-export async function runCli(argv: string[], io: CliIo): Promise<ExitCode> {
+export async function runCli(argv: string[], io: CliIo): Promise<ExitCode | number> {
   const program = createProgram(io);
   try {
     if (argv.length === 0) {
@@ -90,6 +95,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<ExitCode> {
     await program.parseAsync(argv, { from: 'user' });
     return EXIT.ok;
   } catch (error) {
+    if (error instanceof CommandExit) return error.exitCode;
     if (error instanceof CommanderError) {
       return error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.exitCode === 0 ? EXIT.ok : EXIT.usage;
     }

@@ -16,7 +16,7 @@ import { parseDuration } from '../parse-options.js';
 import { createProgress } from '../progress.js';
 import { LocalFileError, UsageError } from '../usage-error.js';
 import { openVault, requirePasswordLogin } from '../vault/context.js';
-import { fingerprintOf, trustUser } from '../vault/trusted-users.js';
+import { checkTrusted, fingerprintOf } from '../vault/trusted-users.js';
 
 const UUID = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
 
@@ -52,7 +52,7 @@ export function sendCommands(program: Command, io: CliIo): void {
         result = await sendFile(access.session, source, {
           serverUrl: access.serverUrl,
           recipient: flags.to,
-          trust: (user) => trustUser(io, access.serverUrl, user, { yes: flags.yes === true, role: 'recipient' }),
+          trust: async (user) => void (await checkTrusted(io, access.serverUrl, user, flags.yes === true)),
           ...(flags.expires !== undefined ? { expiresInSeconds: flags.expires } : {}),
           resume: createFileResumeStore(path.join(stateDir(io.env), 'uploads')),
           crypto: await cryptoBackend(),
@@ -106,7 +106,7 @@ export function sendCommands(program: Command, io: CliIo): void {
       try {
         const received = await receiveFile(access.session, id, {
           serverUrl: access.serverUrl,
-          trust: (user) => trustUser(io, access.serverUrl, user, { yes: flags.yes === true, role: 'sender' }),
+          trust: async (user) => void (await checkTrusted(io, access.serverUrl, user, flags.yes === true)),
           crypto: await cryptoBackend(),
           signal: io.signal,
         });
