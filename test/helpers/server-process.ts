@@ -67,6 +67,8 @@ export interface BackendServer {
   server: ServerProcess;
   /** The temp folder; the server's data lives in its data/ subfolder. */
   work: string;
+  /** The PostgreSQL database's URL; undefined on SQLite (data/blindvault.sqlite). */
+  databaseUrl: string | undefined;
   close(): Promise<void>;
 }
 
@@ -77,6 +79,7 @@ export async function startBackendServer(backend: 'sqlite' | 'postgres', env: Re
   return {
     server,
     work,
+    databaseUrl: database?.url,
     async close() {
       await server.stop();
       await database?.drop();
