@@ -4,7 +4,7 @@
 // Quick run: npm run bench:cli -- --size-mib 64
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, open, rm, stat } from 'node:fs/promises';
+import { mkdir, mkdtemp, open, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -76,6 +76,7 @@ async function waitHealthy(url: string, server: ChildServer): Promise<void> {
 
 async function startServers(work: string): Promise<{ baseline: string; ours: string; stop: () => Promise<void> }> {
   const [basePort, ourPort] = [await freePort(), await freePort()];
+  await mkdir(path.join(work, 'baseline'), { recursive: true });
   const baseline = spawnServer('baseline', ['--import', 'tsx', path.join(ROOT, 'bench', 'baseline-server.ts')], { ...process.env, PORT: String(basePort), DATA_DIR: path.join(work, 'baseline') });
   const ours = spawnServer('blindvault', [path.join(ROOT, 'dist', 'server', 'main.js')], {
     ...process.env,

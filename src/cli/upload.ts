@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { Option, type Command } from 'commander';
 import { uploadFile, V1_MAX_BYTES, type UploadResult } from '../client/index.js';
-import { createFileResumeStore, fileSource } from '../client/node/index.js';
+import { createFileResumeStore, fileSource, NODE_CHUNK_BYTES, nodeStreamingBody } from '../client/node/index.js';
 import { resolveServer } from './config.js';
 import { cryptoBackend } from './crypto-backend.js';
 import { stateDir } from './environment.js';
@@ -66,6 +66,8 @@ export function uploadCommand(program: Command, io: CliIo): void {
           ...(flags.downloads !== undefined ? { maxDownloads: flags.downloads } : {}),
           resume: createFileResumeStore(path.join(stateDir(io.env), 'uploads')),
           crypto: await cryptoBackend(),
+          chunkBody: nodeStreamingBody,
+          chunkSizeBytes: NODE_CHUNK_BYTES,
           onProgress: (sent, total) => progress.update(sent, total),
           signal: io.signal,
         });

@@ -54,6 +54,17 @@ function lazyStream(make: () => Promise<ReadableStream<Uint8Array>>): ReadableSt
   );
 }
 
+/**
+ * A stage that holds up to `bytes` ahead of its reader, so that reading, sealing and sending overlap instead of
+ * taking turns (each WHATWG stage alone hands over one chunk at a time).
+ */
+export function readAhead(bytes: number): TransformStream<Uint8Array, Uint8Array> {
+  const strategy = () => new ByteLengthQueuingStrategy({ highWaterMark: bytes });
+  return new TransformStream<Uint8Array, Uint8Array>({}, strategy(), strategy());
+}
+
+const READ_AHEAD_BYTES = 1024 * 1024;
+
 /** Exactly `expected` bytes must come through; more or fewer means the source changed under us. */
 function exactly(expected: number): TransformStream<Uint8Array, Uint8Array> {
   let seen = 0;
@@ -115,9 +126,11 @@ export async function sealFileV2(source: UploadSource, options: SealV2Options): 
         const point = sealer.resumePoint(offset);
         return source
           .read(point.plaintextOffset)
+          .pipeThrough(readAhead(READ_AHEAD_BYTES))
           .pipeThrough(exactly(source.sizeBytes - point.plaintextOffset))
           .pipeThrough(sealer.sealFrom(point.recordIndex))
-          .pipeThrough(framed(point.headerTail, point.skipBytes));
+          .pipeThrough(framed(point.headerTail, point.skipBytes))
+          .pipeThrough(readAhead(READ_AHEAD_BYTES));
       }),
   };
 }
@@ -173,8 +186,8 @@ export async function openFileV2(body: ReadableStream<Uint8Array>, options: Open
   try {
     if (randomKey && options.fragment === undefined) throw new BlindvaultError('KEY_MODE_MISMATCH', { needs: 'key' });
     const keyOrPassphrase = options.fragment !== undefined ? { key: decodeLinkKey(options.fragment) } : { passphrase: await options.passphrase() };
-    const opened = await openV2(stream, { ...keyOrPassphrase, ...backend });
-    return opened.plaintext;
+    const opened = await openV2(stream.pipeThrough(readAhead(READ_AHEAD_BYTES)), { ...keyOrPassphrase, ...backend });
+    return opened.plaintext.pipeThrough(readAhead(READ_AHEAD_BYTES));
   } catch (error) {
     await stream.cancel().catch(() => undefined);
     throw error;

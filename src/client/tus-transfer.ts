@@ -8,10 +8,17 @@ import type { UploadSource } from './upload-source.js';
 export const TUS_CHUNK_BYTES = 8 * 1024 * 1024;
 
 /**
- * tus-js-client's FileSource over an offset-readable stream. One chunk buffer is reused: tus asks for the next
- * slice only once the server has answered the PATCH that carried the previous one, so its bytes are sent.
+ * How a chunk's bytes become a request body. By default (browsers) a chunk is read into one reused buffer; the
+ * Node adapter streams it instead (`nodeStreamingBody`), so that large chunks cost no memory.
  */
-function chunkReader(source: UploadSource, chunkSizeBytes: number) {
+export type ChunkBody = (chunk: ReadableStream<Uint8Array>, sizeBytes: number) => unknown;
+
+/**
+ * tus-js-client's FileSource over an offset-readable stream. tus asks for the next slice only once the server has
+ * answered the PATCH that carried the previous one; after a failure it asks again from the server's offset, and
+ * the source is reopened there.
+ */
+function chunkReader(source: UploadSource, chunkSizeBytes: number, chunkBody: ChunkBody | undefined) {
   let buffer: Uint8Array | undefined;
   let reader: ReadableStreamDefaultReader<Uint8Array> | undefined;
   let position = 0;
@@ -22,29 +29,47 @@ function chunkReader(source: UploadSource, chunkSizeBytes: number) {
     position = offset;
     leftover = new Uint8Array(0);
   };
+  /** The next `wanted` bytes of the source as a stream; `position` moves as they are read. */
+  const take = (wanted: number): ReadableStream<Uint8Array> => {
+    let left = wanted;
+    return new ReadableStream<Uint8Array>(
+      {
+        async pull(controller) {
+          if (left === 0) return controller.close();
+          if (leftover.byteLength === 0) {
+            const next = await (reader as ReadableStreamDefaultReader<Uint8Array>).read();
+            if (next.done) return controller.error(new BlindvaultError('UPLOAD_CHANGED'));
+            leftover = next.value;
+          }
+          const piece = leftover.subarray(0, Math.min(leftover.byteLength, left));
+          leftover = leftover.subarray(piece.byteLength);
+          left -= piece.byteLength;
+          position += piece.byteLength;
+          controller.enqueue(piece);
+          if (left === 0) controller.close();
+        },
+      },
+      { highWaterMark: 0 },
+    );
+  };
   return {
     size: source.sizeBytes,
     async slice(start: number, end: number) {
       if (!reader || start !== position) await reopen(start);
       const wanted = Math.min(end, source.sizeBytes) - start;
-      if (!buffer || buffer.byteLength < wanted) buffer = new Uint8Array(Math.max(wanted, Math.min(chunkSizeBytes, source.sizeBytes)));
+      const done = start + wanted >= source.sizeBytes;
+      if (chunkBody) return { value: Object.assign(chunkBody(take(wanted), wanted) as object, { size: wanted }), done };
+      buffer = buffer && buffer.byteLength >= wanted ? buffer : new Uint8Array(wanted);
       const chunk = buffer.subarray(0, wanted);
-      let filled = 0;
-      while (filled < wanted) {
-        if (leftover.byteLength === 0) {
-          const next = await (reader as ReadableStreamDefaultReader<Uint8Array>).read();
-          if (next.done) break;
-          leftover = next.value;
-        }
-        const take = Math.min(leftover.byteLength, wanted - filled);
-        chunk.set(leftover.subarray(0, take), filled);
-        leftover = leftover.subarray(take);
-        filled += take;
+      const stream = take(wanted).getReader();
+      for (let filled = 0; filled < wanted; ) {
+        const next = await stream.read();
+        if (next.done) throw new BlindvaultError('UPLOAD_CHANGED');
+        chunk.set(next.value, filled);
+        filled += next.value.byteLength;
       }
-      if (filled !== wanted) throw new BlindvaultError('UPLOAD_CHANGED');
-      position = start + filled;
       // tus-js-client reads a body's length from `.size` (as on a Blob).
-      return { value: Object.assign(chunk, { size: chunk.byteLength }), done: position >= source.sizeBytes };
+      return { value: Object.assign(chunk, { size: wanted }), done };
     },
     close() {
       void reader?.cancel().catch(() => {});
@@ -60,6 +85,7 @@ export interface TusTransferInput {
   onProgress?: (sentBytes: number, totalBytes: number) => void;
   signal?: AbortSignal;
   chunkSizeBytes?: number;
+  chunkBody?: ChunkBody;
 }
 
 function errorOf(error: Error | DetailedError): Error {
@@ -93,7 +119,7 @@ export function tusTransfer(input: TusTransferInput): Promise<void> {
       retryDelays: [0, 1000, 3000, 5000],
       storeFingerprintForResuming: false,
       removeFingerprintOnSuccess: false,
-      fileReader: { openFile: async () => chunkReader(input.source, input.chunkSizeBytes ?? TUS_CHUNK_BYTES) },
+      fileReader: { openFile: async () => chunkReader(input.source, input.chunkSizeBytes ?? TUS_CHUNK_BYTES, input.chunkBody) },
       onProgress: (sent, total) => input.onProgress?.(sent, total),
       onSuccess: () => {
         input.signal?.removeEventListener('abort', onAbort);

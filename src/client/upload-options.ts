@@ -1,6 +1,7 @@
 // What uploadFile takes and answers, for both formats.
 import type { CryptoBackend } from '../crypto/backend/crypto-backend.js';
 import type { Fetch } from './files-api.js';
+import type { ChunkBody } from './tus-transfer.js';
 import type { ResumeStore } from './resume-store.js';
 
 export interface UploadOptions {
@@ -16,7 +17,10 @@ export interface UploadOptions {
   crypto?: CryptoBackend;
   fetch?: Fetch;
   signal?: AbortSignal;
+  /** Bytes per tus PATCH; default 8 MiB (the server's UPLOAD_MAX_CHUNK_BYTES is the most). */
   chunkSizeBytes?: number;
+  /** How a chunk becomes a request body: Node passes `nodeStreamingBody` (client/node), browsers the default. */
+  chunkBody?: ChunkBody;
 }
 
 export interface UploadResult {

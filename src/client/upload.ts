@@ -79,6 +79,7 @@ async function uploadV2(source: UploadSource, options: UploadOptions): Promise<U
     ...(options.onProgress ? { onProgress: options.onProgress } : {}),
     ...(options.signal ? { signal: options.signal } : {}),
     ...(options.chunkSizeBytes !== undefined ? { chunkSizeBytes: options.chunkSizeBytes } : {}),
+    ...(options.chunkBody ? { chunkBody: options.chunkBody } : {}),
   });
   const info = await getFileInfo(fetchImpl, options.serverUrl, saved.id, saved.ownerToken);
   if (store) await store.remove(saved.match);

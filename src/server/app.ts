@@ -134,6 +134,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     maxChunkBytes: config.uploadMaxChunkBytes,
     rateLimits: deps.rateLimits,
     uploadRate: config.fileUploadRate,
+    failedAuthRate: config.failedAuthRate,
     clock,
   });
 

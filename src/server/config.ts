@@ -149,7 +149,7 @@ export function parseConfig(raw: Raw): Config {
     fileUploadRate: rate(raw, 'FILE_UPLOAD_RATE', '60/hour'),
     sweepIntervalSeconds: integer(raw, 'SWEEP_INTERVAL_SECONDS', 60, 1, 86400),
     staleUploadSeconds: integer(raw, 'STALE_UPLOAD_SECONDS', 86400, 60, 30 * 86400),
-    uploadMaxChunkBytes: byteSize(raw, 'UPLOAD_MAX_CHUNK_BYTES', 64 * 1024 * 1024),
+    uploadMaxChunkBytes: atLeast('UPLOAD_MAX_CHUNK_BYTES', byteSize(raw, 'UPLOAD_MAX_CHUNK_BYTES', 64 * 1024 * 1024), 64 * 1024),
     uploadMaxPartialPerAddress: integer(raw, 'UPLOAD_MAX_PARTIAL_PER_ADDRESS', 4, 1, 1000),
     trustProxy: trustProxy(raw.TRUST_PROXY),
     logLevel: logLevel(raw.LOG_LEVEL),
@@ -248,6 +248,11 @@ function parseVaultConfig(raw: Raw): VaultConfig {
     maxBodyBytes: byteSize(raw, 'VAULT_MAX_BODY_BYTES', 16 * 1024 * 1024),
     throttles: Object.fromEntries(THROTTLE_SCOPES.map((scope) => [scope, throttle(raw, scope)])) as Record<ThrottleScope, ThrottleRate>,
   };
+}
+
+function atLeast(name: string, value: number, min: number): number {
+  if (value < min) throw new ConfigError(name, `must be at least ${min}`);
+  return value;
 }
 
 function integer(raw: Raw, name: string, fallback: number, min: number, max: number): number {

@@ -29,6 +29,8 @@ export interface NewUploadInput {
 }
 
 export interface CompleteUploadInput {
+  /** When the file came to be whole: its created_at from now on (expiry limits count from it). */
+  completedAt: Date;
   sizeBytes: number;
   expiresAt: Date;
   maxDownloads: number | null;
@@ -38,7 +40,8 @@ export type LockAttempt = 'acquired' | 'busy' | 'absent';
 
 export interface UploadRecordStore {
   /**
-   * Records a new upload and its pending file row atomically, unless the address already has
+   * Records a new upload and its pending file row atomically (removing that file row through the
+   * metadata store removes the upload row with it), unless the address already has
    * `maxPartialPerAddress` unfinished uploads: then nothing is written and the answer is false.
    * Concurrent creations from one address never pass the bound.
    */
@@ -54,12 +57,15 @@ export interface UploadRecordStore {
    * transaction. False when either row is gone or not pending (swept meanwhile).
    */
   completeUpload(id: string, uploadTokenHash: string, input: CompleteUploadInput): Promise<boolean>;
-  /** Removes an unfinished upload and its pending file row (termination). False when there is none with that token. */
+  /**
+   * Removes the row of an unfinished upload with this token hash (termination; the caller then
+   * discards the pending file row through the metadata store). False when there is none.
+   */
   removeUpload(id: string, uploadTokenHash: string): Promise<boolean>;
   /** Unfinished uploads whose file row received no byte since `staleBefore`. */
   listStaleUploads(staleBefore: Date, limit: number): Promise<Array<{ id: string; blobKey: string }>>;
-  /** Removes an unfinished upload and its pending file row, whoever holds it (the sweeper). */
-  discardUpload(id: string): Promise<void>;
+  /** True while an unfinished upload of this id has its row. */
+  isReceiving(id: string): Promise<boolean>;
 
   /**
    * Takes the append lock of the upload with this id and token hash for `lockToken` until

@@ -32,7 +32,10 @@ export interface UploadStore {
   complete(key: string, blobKey: string): Promise<{ sizeBytes: number }>;
   /** Idempotent: deleting a missing partial is not an error. */
   delete(key: string): Promise<void>;
-  /** Deletes partials that have not grown since `before` (abandoned, or left by a crash). Returns how many. */
-  sweepStale(before: Date): Promise<number>;
+  /**
+   * Deletes partials that have not grown since `before` (left by a crash, or by a row removed
+   * first), except those `keep` claims. Returns how many.
+   */
+  sweepStale(before: Date, keep: (key: string) => Promise<boolean>): Promise<number>;
   ping(): Promise<void>;
 }

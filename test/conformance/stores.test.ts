@@ -11,6 +11,9 @@ import { vaultObjectsSuite } from './vault-objects.js';
 import { vaultStoresSuite } from './vault-stores.js';
 import { blobStoreSuite } from './blob-store.js';
 import { metadataStoreSuite } from './metadata-store.js';
+import { uploadRecordsSuite } from './upload-records.js';
+import { uploadStoreSuite } from './upload-store.js';
+import { FsUploadStore } from '../../src/store/blob/fs-upload-store.js';
 
 metadataStoreSuite('SQLite', async () => {
   const dir = await tempDir();
@@ -33,6 +36,20 @@ blobStoreSuite('folder', async () => {
     close: () => rm(dir, { recursive: true, force: true }),
   };
 });
+
+uploadStoreSuite('folder', async () => {
+  const dir = await tempDir();
+  const blobs = await FsBlobStore.open(dir);
+  const uploads = await FsUploadStore.open(dir, blobs);
+  return { uploads, blobs, close: () => rm(dir, { recursive: true, force: true }) };
+});
+
+for (const backend of ['sqlite', 'postgres'] as const) {
+  uploadRecordsSuite(backend === 'sqlite' ? 'SQLite' : 'PostgreSQL', async () => {
+    const stores = await openTestStores(backend);
+    return { records: stores.uploadRecords, metadata: stores.metadata, close: () => stores.close() };
+  });
+}
 
 describe('PostgreSQL migrations', () => {
   test('two instances starting at once on a fresh database both come up, with one schema', async () => {

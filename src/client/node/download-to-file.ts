@@ -3,8 +3,8 @@
 // under the output name. The ciphertext received so far is kept beside it too (ciphertext only, 0600), so
 // that a broken download (lost connection, Ctrl-C) goes on with a Range request when run again; it is
 // decrypted from that local copy then. Both are removed when the download ends, well or with a verdict.
-import { createWriteStream } from 'node:fs';
-import { open, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { createWriteStream, type WriteStream } from 'node:fs';
+import { readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -34,12 +34,32 @@ interface PartialState {
 
 const toNode = (stream: ReadableStream<Uint8Array>) => Readable.fromWeb(stream as NodeReadableStream<Uint8Array>);
 
-/** Passes the stream on unchanged, after each chunk has been appended to `file`. */
-function keepCopy(handle: Awaited<ReturnType<typeof open>>): TransformStream<Uint8Array, Uint8Array> {
+/** Passes the stream on unchanged and appends each chunk to `file` (waiting only when the disk falls behind). */
+function keepCopy(file: WriteStream): TransformStream<Uint8Array, Uint8Array> {
+  let failure: Error | undefined;
+  const check = () => {
+    if (failure) throw failure;
+  };
+  const settled = (event: 'drain' | 'finish') =>
+    new Promise<void>((resolve) => {
+      const done = () => {
+        file.off(event, done).off('error', done).off('close', done);
+        resolve();
+      };
+      file.once(event, done).once('error', done).once('close', done);
+    });
   return new TransformStream({
     async transform(chunk, controller) {
-      await handle.write(chunk);
+      check();
+      if (!file.write(chunk, (error) => (failure ??= error ?? undefined))) await settled('drain');
+      check();
       controller.enqueue(chunk);
+    },
+    async flush() {
+      const finished = settled('finish');
+      file.end();
+      await finished;
+      check();
     },
   });
 }
@@ -85,14 +105,16 @@ export async function downloadToFile(link: string, output: string, options: Down
     }
     const fetched = await fetchCiphertext(link, { ...options, ...(state && have > 0 ? { resume: { offset: have, etag: state.etag } } : {}) });
     const resumed = fetched.offset > 0;
-    const handle = await open(files.ciphertext, resumed ? 'a' : 'w', 0o600);
+    const copy = createWriteStream(files.ciphertext, { flags: resumed ? 'a' : 'w', mode: 0o600 });
+    // Errors of the copy surface through its writes and end; after a failure it is destroyed, and that is no news.
+    copy.on('error', () => undefined);
     let plaintext: ReadableStream<Uint8Array>;
     try {
       if (!resumed && fetched.info.etag !== undefined) {
         const { salt, iv, ...rest } = fetched.info;
         await writeFile(files.state, JSON.stringify({ ...rest, ...(salt ? { salt: toBase64Url(salt) } : {}), ...(iv ? { iv: toBase64Url(iv) } : {}) }), { mode: 0o600 });
       }
-      const body = fetched.body.pipeThrough(keepCopy(handle));
+      const body = fetched.body.pipeThrough(keepCopy(copy));
       if (!resumed) {
         // The usual case: decrypt while receiving, keeping a copy of the ciphertext in case the connection breaks.
         plaintext = await decryptCiphertext(link, fetched.info, body, options);
@@ -106,7 +128,7 @@ export async function downloadToFile(link: string, output: string, options: Down
         await pipeline(count(plaintext), createWriteStream(files.plaintext, { mode: 0o600 }), signal);
       }
     } finally {
-      await handle.close();
+      if (!copy.closed) await new Promise<void>((resolve) => copy.destroy().once('close', () => resolve()));
     }
     await rename(files.plaintext, output);
     await removeAll();

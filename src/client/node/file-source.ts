@@ -5,7 +5,7 @@ import { open, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { UploadSource } from '../upload-source.js';
 
-const READ_BYTES = 1024 * 1024;
+const READ_BYTES = 256 * 1024;
 
 /** A file's bytes from `offset`, one read per pull. */
 export function readFileFrom(file: string, offset: number): ReadableStream<Uint8Array> {

@@ -83,10 +83,8 @@ export async function filesRoutes(app: FastifyInstance, options: FilesRoutesOpti
       .header('access-control-expose-headers', 'X-E2E-Salt, X-E2E-IV, X-Blindvault-Format, ETag, Content-Range, Content-Length');
     // v1 carries its KDF salt and IV beside the ciphertext (the seed's headers); v2 in its own header.
     if (record.format !== 'v1') return reply;
-    if (!record.salt || !record.iv) {
-      // A bug, logged with the request id: the file id stays out of the log (it is the download link).
-      throw new Error('a ready v1 file has no salt or IV');
-    }
+    // A bug, logged with the request id: the file id stays out of the log (it is the download link).
+    if (!record.salt || !record.iv) throw new Error('a ready file has no salt or IV');
     return reply.header(E2E_HEADERS.salt, formatE2eBytes(record.salt)).header(E2E_HEADERS.iv, formatE2eBytes(record.iv));
   };
 

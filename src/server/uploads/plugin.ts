@@ -4,7 +4,7 @@ import { TUS_CONTENT_TYPE } from '../../protocol/uploads.js';
 import type { RateLimitStore } from '../../store/rate-limit-store.js';
 import type { UploadRecordStore } from '../../store/upload-record-store.js';
 import { renderBlindvaultError } from '../errors.js';
-import { createRateLimiter, type Rate } from '../rate-limiter.js';
+import { createFailureThrottle, createRateLimiter, type Rate } from '../rate-limiter.js';
 import { uploadsRoutes } from './routes.js';
 import type { UploadsService } from './service.js';
 import { createTusFront } from './tus-server.js';
@@ -17,6 +17,7 @@ export interface UploadsPluginOptions {
   maxChunkBytes: number;
   rateLimits: RateLimitStore;
   uploadRate: Rate;
+  failedAuthRate: Rate;
   clock: () => Date;
 }
 
@@ -24,11 +25,19 @@ export interface UploadsPluginOptions {
 export async function uploadsPlugin(app: FastifyInstance, options: UploadsPluginOptions): Promise<void> {
   app.setErrorHandler(renderBlindvaultError);
   const overLimit = createRateLimiter(options.rateLimits, options.clock);
-  // The same budget as POST /upload ('upload' per address), before anything is read or stored.
+  const failures = createFailureThrottle(options.rateLimits, options.failedAuthRate, options.clock);
+  // Creation: the same budget as POST /upload ('upload' per address). The tus calls take the
+  // upload token ('owner', as the manage calls take the owner token): each 404 counts against the
+  // address's FAILED_AUTH_RATE. Both before anything is read or stored.
   app.addHook('onRequest', async (request) => {
-    if (request.routeOptions.config.rateLimit !== 'upload') return;
-    const over = await overLimit('upload', request.ip, options.uploadRate);
+    const rateLimit = request.routeOptions.config.rateLimit;
+    const over =
+      rateLimit === 'upload' ? await overLimit('upload', request.ip, options.uploadRate) : rateLimit === 'owner' ? await failures.check(request.ip) : undefined;
     if (over) throw new BlindvaultError('RATE_LIMITED', { retryAfterSeconds: over.retryAfterSeconds });
+  });
+  app.addHook('onSend', async (request, reply, payload) => {
+    if (request.routeOptions.config.rateLimit === 'owner' && (reply.statusCode === 401 || reply.statusCode === 404)) await failures.fail(request.ip);
+    return payload;
   });
   // PATCH bodies are streamed to the store by tus: never parsed or buffered here.
   app.addContentTypeParser(TUS_CONTENT_TYPE, (_request, _payload, done) => done(null));

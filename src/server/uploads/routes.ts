@@ -78,7 +78,16 @@ export async function uploadsRoutes(app: FastifyInstance, options: UploadsRoutes
   );
 
   const viaTus = async (request: FastifyRequest<{ Params: { id: string } }>, reply: FastifyReply) => {
-    const response = await tus.handle(toWebRequest(request, `${UPLOADS_PATH}/${request.params.id}`));
+    // A body that trickles below the upload pace (the edge plugin's watch) fails its read; tus
+    // calls that "aborted": the answer says why.
+    let stalled: unknown;
+    request.uploadPace?.stalled.catch((error: unknown) => (stalled = error));
+    let response: Response;
+    try {
+      response = await tus.handle(toWebRequest(request, `${UPLOADS_PATH}/${request.params.id}`));
+    } catch (error) {
+      throw error instanceof BlindvaultError && error.code === 'UPLOAD_ABORTED' && stalled !== undefined ? stalled : error;
+    }
     reply.code(response.status);
     for (const name of TUS_ANSWER_HEADERS) {
       const value = response.headers.get(name);
@@ -91,13 +100,13 @@ export async function uploadsRoutes(app: FastifyInstance, options: UploadsRoutes
 
   routes.head(
     `${UPLOADS_PATH}/:id`,
-    { schema: { params: UploadParamsSchema, headers: UploadHeadersSchema, response: tusAnswers }, config: { rateLimit: 'none' } },
+    { schema: { params: UploadParamsSchema, headers: UploadHeadersSchema, response: tusAnswers }, config: { rateLimit: 'owner' } },
     viaTus,
   );
 
   routes.patch(
     `${UPLOADS_PATH}/:id`,
-    { schema: { params: UploadParamsSchema, headers: PatchUploadHeadersSchema, response: tusAnswers }, config: { rateLimit: 'none' } },
+    { schema: { params: UploadParamsSchema, headers: PatchUploadHeadersSchema, response: tusAnswers }, config: { rateLimit: 'owner', streamsBody: true } },
     async (request, reply) => {
       if (request.headers['content-type'] !== TUS_CONTENT_TYPE) throw new BlindvaultError('UNSUPPORTED_MEDIA_TYPE');
       const declared = request.headers['content-length'];
@@ -108,7 +117,7 @@ export async function uploadsRoutes(app: FastifyInstance, options: UploadsRoutes
 
   routes.delete(
     `${UPLOADS_PATH}/:id`,
-    { schema: { params: UploadParamsSchema, headers: UploadHeadersSchema, response: tusAnswers }, config: { rateLimit: 'none' } },
+    { schema: { params: UploadParamsSchema, headers: UploadHeadersSchema, response: tusAnswers }, config: { rateLimit: 'owner' } },
     viaTus,
   );
 
@@ -141,8 +150,23 @@ function toWebRequest(request: FastifyRequest, path: string): Request {
   }
   const init: RequestInit & { duplex?: 'half' } = { method: request.method, headers };
   if (request.method === 'PATCH') {
-    init.body = Readable.toWeb(request.raw) as ReadableStream<Uint8Array>;
+    init.body = request.uploadPace ? webStreamOf(request.uploadPace.guard<Uint8Array>(request.raw)) : (Readable.toWeb(request.raw) as ReadableStream<Uint8Array>);
     init.duplex = 'half';
   }
   return new Request(`http://uploads.invalid${path}`, init);
+}
+
+/** A WHATWG stream pulling from an async iterable; cancelling it ends the iterable. */
+function webStreamOf(source: AsyncIterable<Uint8Array>): ReadableStream<Uint8Array> {
+  const iterator = source[Symbol.asyncIterator]();
+  return new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      const next = await iterator.next();
+      if (next.done) controller.close();
+      else controller.enqueue(next.value);
+    },
+    async cancel() {
+      await iterator.return?.();
+    },
+  });
 }

@@ -5,7 +5,7 @@ import { parseWholeNumber } from '../../protocol/files.js';
 import { UPLOAD_METADATA_KEYS, parseUploadMetadata } from '../../protocol/uploads.js';
 import type { BlobStore } from '../../store/blob-store.js';
 import type { MetadataStore } from '../../store/metadata-store.js';
-import type { UploadRecordStore } from '../../store/upload-record-store.js';
+import type { UploadRecord, UploadRecordStore } from '../../store/upload-record-store.js';
 import { UploadOffsetConflict, type UploadStore } from '../../store/upload-store.js';
 
 export interface UploadsConfig {
@@ -112,7 +112,7 @@ export function createUploadsService({ records, uploads, metadata, blobs, config
     try {
       await uploads.create(id);
     } catch (error) {
-      await records.discardUpload(id).catch(onCleanupError);
+      await metadata.discardPendingFile(id).catch(onCleanupError);
       throw error;
     }
     return { id, createdAt, lengthBytes: input.lengthBytes, ttlSeconds, maxDownloads, uploadToken, ownerToken };
@@ -154,39 +154,51 @@ export function createUploadsService({ records, uploads, metadata, blobs, config
     }
   }
 
-  /** Appends one chunk at `offset`; the caller holds the upload's lock. Resolves to the new offset. */
+  /**
+   * Appends one chunk at `offset`; the caller holds the upload's lock. The chunk that brings the
+   * upload to its length completes it, still under the lock. Resolves to the new offset.
+   */
   async function append(caller: UploadCaller, offset: number, source: AsyncIterable<Uint8Array>): Promise<number> {
     const record = await find(caller);
     if (!record) throw new BlindvaultError('NOT_FOUND');
     if (record.state === 'complete') throw new BlindvaultError('UPLOAD_COMPLETE');
     await metadata.touchPendingFile(caller.id, clock());
+    let reached: number;
     try {
-      return await uploads.append(caller.id, offset, chunk(caller.id, source));
+      reached = await uploads.append(caller.id, offset, chunk(caller.id, source));
     } catch (error) {
       if (error instanceof UploadOffsetConflict) throw new BlindvaultError(error.actualOffset < 0 ? 'NOT_FOUND' : 'UPLOAD_OFFSET_MISMATCH');
       throw error;
     } finally {
       await metadata.touchPendingFile(caller.id, clock()).catch(onCleanupError);
     }
+    if (reached === record.lengthBytes) await finish(caller, record);
+    return reached;
   }
 
   /**
    * The last byte is in: the partial becomes the file's blob, then the file row becomes ready with
    * its expiry counted from now. Until that commit nothing of it is served.
    */
-  async function finish(caller: UploadCaller): Promise<void> {
-    const record = await find(caller);
-    if (!record || record.state !== 'receiving') throw new BlindvaultError('NOT_FOUND');
-    const { sizeBytes } = await uploads.complete(caller.id, record.blobKey);
+  async function finish(caller: UploadCaller, record: UploadRecord): Promise<void> {
+    let sizeBytes: number;
+    try {
+      ({ sizeBytes } = await uploads.complete(caller.id, record.blobKey));
+    } catch (error) {
+      // Swept as abandoned while its last chunk arrived: the client must send it again.
+      if ((await uploads.offset(caller.id)) === undefined && !(await records.isReceiving(caller.id))) throw new BlindvaultError('UPLOAD_ABORTED');
+      throw error;
+    }
     if (sizeBytes !== record.lengthBytes) throw new Error(`upload ${caller.id} completed with ${sizeBytes} of ${record.lengthBytes} bytes`);
     const now = clock();
     const completed = await records.completeUpload(caller.id, caller.uploadTokenHash, {
+      completedAt: now,
       sizeBytes,
       expiresAt: new Date(now.getTime() + record.ttlSeconds * 1000),
       maxDownloads: record.maxDownloads,
     });
     if (!completed) {
-      // Swept as abandoned an instant ago: the client must send it again.
+      // Swept or ended an instant ago: the client must send it again.
       await blobs.delete(record.blobKey).catch(onCleanupError);
       throw new BlindvaultError('UPLOAD_ABORTED');
     }
@@ -198,6 +210,8 @@ export function createUploadsService({ records, uploads, metadata, blobs, config
     if (!record) throw new BlindvaultError('NOT_FOUND');
     if (record.state === 'complete') throw new BlindvaultError('UPLOAD_COMPLETE');
     if (!(await records.removeUpload(caller.id, caller.uploadTokenHash))) throw new BlindvaultError('NOT_FOUND');
+    // Rows first, then bytes: a crash in between leaves a partial that no row claims (swept).
+    await metadata.discardPendingFile(caller.id);
     await uploads.delete(caller.id);
   }
 
@@ -211,14 +225,16 @@ export function createUploadsService({ records, uploads, metadata, blobs, config
       const batch = await records.listStaleUploads(staleBefore(), batchSize);
       for (const stale of batch) {
         await uploads.delete(stale.id);
-        await records.discardUpload(stale.id);
+        // The upload row goes with its file row (ON DELETE CASCADE).
+        await metadata.discardPendingFile(stale.id);
         removed += 1;
       }
       if (batch.length < batchSize) break;
     }
-    removed += await uploads.sweepStale(staleBefore());
+    // A partial whose row is alive is the row's to expire (above), whatever its file's mtime says.
+    removed += await uploads.sweepStale(staleBefore(), (key) => records.isReceiving(key));
     return removed;
   }
 
-  return { create, progress, append, finish, terminate, sweep };
+  return { create, progress, append, terminate, sweep };
 }

@@ -20,6 +20,10 @@ export function parseCallerKey(key: string): UploadCaller {
 /** The tus DataStore over the uploads service: HEAD, PATCH and termination. Creation is our own route. */
 export class BlindvaultTusStore extends DataStore {
   readonly #service: UploadsService;
+  // The write in progress per upload key, settling to our refusal of it if any (too large, swept
+  // meanwhile): tus reports a write that failed mid-stream as "aborted", possibly before the write
+  // itself has settled, and the caller wants the real reason.
+  readonly #writes = new Map<string, Promise<BlindvaultError | undefined>>();
 
   constructor(service: UploadsService) {
     super();
@@ -39,7 +43,28 @@ export class BlindvaultTusStore extends DataStore {
   }
 
   override async write(stream: Readable, key: string, offset: number): Promise<number> {
-    return this.#service.append(parseCallerKey(key), offset, stream);
+    const writing = this.#service.append(parseCallerKey(key), offset, stream);
+    this.#writes.set(
+      key,
+      writing.then(
+        () => undefined,
+        (error: unknown) => (error instanceof BlindvaultError ? error : undefined),
+      ),
+    );
+    return writing;
+  }
+
+  /** Settles when the write in progress for this key (if any) has, so a lock is never handed on mid-write. */
+  async writeSettled(key: string): Promise<void> {
+    await this.#writes.get(key);
+  }
+
+  /** Waits for the request's write (if it made one) to settle; answers our refusal of it, if any. */
+  async settleWrite(key: string): Promise<BlindvaultError | undefined> {
+    const writing = this.#writes.get(key);
+    if (writing === undefined) return undefined;
+    this.#writes.delete(key);
+    return writing;
   }
 
   override async remove(key: string): Promise<void> {

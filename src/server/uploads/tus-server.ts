@@ -7,7 +7,7 @@ import { FileIdSchema } from '../../protocol/files.js';
 import { UPLOADS_PATH } from '../../protocol/uploads.js';
 import type { UploadRecordStore } from '../../store/upload-record-store.js';
 import type { UploadsService } from './service.js';
-import { BlindvaultTusStore, callerKey, parseCallerKey } from './tus-data-store.js';
+import { BlindvaultTusStore, callerKey } from './tus-data-store.js';
 import { createUploadLocker } from './upload-locker.js';
 
 const UPLOAD_ID = new RegExp((FileIdSchema as { pattern?: string }).pattern ?? '^$');
@@ -49,24 +49,22 @@ export interface TusFront {
 /** @tus/server over our store and database lock, as a function from a Web Request to a Response. */
 export function createTusFront({ service, records, clock, maxUploadBytes }: TusServerOptions): TusFront {
   const failures = new WeakMap<Request, unknown>();
+  const store = new BlindvaultTusStore(service);
+  // The caller's upload: the id in the path and the hash of the token presented with it.
+  const callerOf = (request: Request, lastPath: string | undefined): string | undefined => {
+    const bearer = /^Bearer (\S+)$/.exec(request.headers.get('authorization') ?? '')?.[1];
+    if (lastPath === undefined || !UPLOAD_ID.test(lastPath) || bearer === undefined || !UPLOAD_TOKEN.test(bearer)) return undefined;
+    return callerKey({ id: lastPath, uploadTokenHash: hashToken(new Secret(bearer)) });
+  };
   const server = new Server({
     path: UPLOADS_PATH,
-    datastore: new BlindvaultTusStore(service),
-    locker: createUploadLocker({ records, clock }),
+    datastore: store,
+    locker: createUploadLocker({ records, clock, writeSettled: (key) => store.writeSettled(key) }),
     maxSize: maxUploadBytes,
     // Same-origin only: no Access-Control-Allow-Origin.
     allowedOrigins: [],
     disableTerminationForFinishedUploads: true,
-    // The caller's upload: the id in the path and the hash of the token presented with it.
-    getFileIdFromRequest: (request, lastPath) => {
-      const bearer = /^Bearer (\S+)$/.exec(request.headers.get('authorization') ?? '')?.[1];
-      if (lastPath === undefined || !UPLOAD_ID.test(lastPath) || bearer === undefined || !UPLOAD_TOKEN.test(bearer)) return undefined;
-      return callerKey({ id: lastPath, uploadTokenHash: hashToken(new Secret(bearer)) });
-    },
-    onUploadFinish: async (_request, upload) => {
-      await service.finish(parseCallerKey(upload.id));
-      return {};
-    },
+    getFileIdFromRequest: callerOf,
     onResponseError: (request, error) => {
       failures.set(request, error);
       return undefined;
@@ -76,9 +74,11 @@ export function createTusFront({ service, records, clock, maxUploadBytes }: TusS
   return {
     async handle(request) {
       const response = await server.handleWeb(request);
+      const key = request.method === 'PATCH' ? callerOf(request, new URL(request.url).pathname.split('/').pop()) : undefined;
+      const refused = key === undefined ? undefined : await store.settleWrite(key);
       if (response.status < 400) return response;
       await response.body?.cancel();
-      const failure = failures.get(request);
+      const failure = refused ?? failures.get(request);
       if (failure instanceof BlindvaultError) throw failure;
       const known = failure === undefined ? TUS_STATUSES[response.status] : TUS_ERRORS.get(failure) ?? (isSizeError(failure) ? 'PAYLOAD_TOO_LARGE' : undefined);
       if (known) throw new BlindvaultError(known);

@@ -12,6 +12,8 @@ export interface UploadLockerOptions {
   /** How long a request waits for an upload another request holds, before 423. */
   acquireTimeoutMs?: number;
   pollMs?: number;
+  /** Settles when the write of the lock's holder has (tus may let go of a lock before that). */
+  writeSettled?: (key: string) => Promise<void>;
 }
 
 /**
@@ -20,7 +22,14 @@ export interface UploadLockerOptions {
  * keeps what it received); a holder in this process is told at once, one elsewhere when it renews
  * its lease.
  */
-export function createUploadLocker({ records, clock, leaseMs = 15_000, acquireTimeoutMs = 20_000, pollMs = 100 }: UploadLockerOptions): Locker {
+export function createUploadLocker({
+  records,
+  clock,
+  leaseMs = 15_000,
+  acquireTimeoutMs = 20_000,
+  pollMs = 100,
+  writeSettled = async () => {},
+}: UploadLockerOptions): Locker {
   const localHolders = new Map<string, RequestRelease>();
 
   class DatabaseLock implements Lock {
@@ -69,9 +78,10 @@ export function createUploadLocker({ records, clock, leaseMs = 15_000, acquireTi
     }
 
     async unlock(): Promise<void> {
-      clearInterval(this.#renewal);
       const token = this.#token;
       if (token === undefined) return;
+      await writeSettled(this.#key);
+      clearInterval(this.#renewal);
       this.#token = undefined;
       // A lease that ran out may have passed the lock on already: leave the new holder's entry.
       if (localHolders.get(this.#key) === this.#release) localHolders.delete(this.#key);

@@ -91,7 +91,13 @@ export class SqlUploadRecordStore implements UploadRecordStore {
         if (upload.numUpdatedRows !== 1n) throw new RolledBack();
         const file = await trx
           .updateTable('files')
-          .set({ state: 'ready', size_bytes: input.sizeBytes, expires_at: input.expiresAt.getTime(), max_downloads: input.maxDownloads })
+          .set({
+            state: 'ready',
+            size_bytes: input.sizeBytes,
+            created_at: input.completedAt.getTime(),
+            expires_at: input.expiresAt.getTime(),
+            max_downloads: input.maxDownloads,
+          })
           .where('id', '=', id)
           .where('state', '=', 'uploading')
           .executeTakeFirst();
@@ -106,19 +112,10 @@ export class SqlUploadRecordStore implements UploadRecordStore {
 
   async removeUpload(id: string, uploadTokenHash: string): Promise<boolean> {
     const result = await this.#db
-      .deleteFrom('files')
+      .deleteFrom('uploads')
       .where('id', '=', id)
-      .where('state', '=', 'uploading')
-      .where((eb) =>
-        eb.exists(
-          eb
-            .selectFrom('uploads')
-            .select('uploads.id')
-            .whereRef('uploads.id', '=', 'files.id')
-            .where('uploads.upload_token_hash', '=', uploadTokenHash)
-            .where('uploads.state', '=', 'receiving'),
-        ),
-      )
+      .where('upload_token_hash', '=', uploadTokenHash)
+      .where('state', '=', 'receiving')
       .executeTakeFirst();
     return result.numDeletedRows === 1n;
   }
@@ -137,9 +134,9 @@ export class SqlUploadRecordStore implements UploadRecordStore {
     return rows.map((row) => ({ id: row.id, blobKey: row.blob_key }));
   }
 
-  async discardUpload(id: string): Promise<void> {
-    // The upload row goes with its file row (ON DELETE CASCADE).
-    await this.#db.deleteFrom('files').where('id', '=', id).where('state', '=', 'uploading').execute();
+  async isReceiving(id: string): Promise<boolean> {
+    const row = await this.#db.selectFrom('uploads').select('id').where('id', '=', id).where('state', '=', 'receiving').executeTakeFirst();
+    return row !== undefined;
   }
 
   async tryLock(id: string, uploadTokenHash: string, lockToken: string, now: Date, leaseUntil: Date): Promise<LockAttempt> {

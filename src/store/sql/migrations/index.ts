@@ -4,6 +4,7 @@ import * as vault from './0002-vault.js';
 import * as vaultObjects from './0003-vault-objects.js';
 import * as sessionLifetime from './0004-session-lifetime.js';
 import * as oneDefaultDatastore from './0005-one-default-datastore.js';
+import * as separateLinkKinds from './0006-separate-link-kinds.js';
 import * as uploads from './0008-uploads.js';
 import * as sends from './0010-sends.js';
 
@@ -14,6 +15,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0003-vault-objects': vaultObjects,
   '0004-session-lifetime': sessionLifetime,
   '0005-one-default-datastore': oneDefaultDatastore,
+  '0006-separate-link-kinds': separateLinkKinds,
   '0008-uploads': uploads,
   '0010-sends': sends,
 };
