@@ -1,11 +1,11 @@
 import type { Command } from 'commander';
-import { randomUUID } from 'node:crypto';
 import { BlindvaultError } from '../../client/index.js';
 import { fetchServerPin, passwordLogin, isHexKey, vaultTransport, type ServerPin } from '../../client/vault/connection.js';
 import { newSessionKey, stateOf } from '../../client/vault/session-state.js';
 import type { Transport } from '../../client/transport.js';
 import { fromHex } from '../../crypto/encoding.js';
 import { keyFingerprint } from '../../crypto/digests.js';
+import { randomUuid } from '../../crypto/uuid.js';
 import { resolveServer } from '../config.js';
 import { printJson, printLine, warn, type CliIo } from '../io.js';
 import { UsageError } from '../usage-error.js';
@@ -49,7 +49,7 @@ export function loginCommand(program: Command, io: CliIo): void {
         username: options.username.trim().toLowerCase(),
         password,
         deviceDescription: deviceDescription(),
-        deviceFingerprint: randomUUID(),
+        deviceFingerprint: randomUuid(),
       });
       const key = newSessionKey();
       await saveSession(io.env, key.key, stateOf(session, serverUrl, pin));

@@ -1,14 +1,15 @@
 // Files only the user may read: the folder 0700, the file written 0600 under a temporary name and renamed.
-import { randomBytes } from 'node:crypto';
 import { chmod, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { toHex } from '../../crypto/encoding.js';
+import { randomBytes } from '../../crypto/nacl.js';
 import { LocalFileError } from '../usage-error.js';
 
 export async function writePrivateFile(file: string, text: string): Promise<void> {
   const dir = path.dirname(file);
   try {
     await mkdir(dir, { recursive: true, mode: 0o700 });
-    const temp = path.join(dir, `.${path.basename(file)}.${randomBytes(6).toString('hex')}.tmp`);
+    const temp = path.join(dir, `.${path.basename(file)}.${toHex(randomBytes(6))}.tmp`);
     await writeFile(temp, text, { mode: 0o600, flag: 'wx' });
     await chmod(temp, 0o600);
     await rename(temp, file);
