@@ -77,7 +77,8 @@ function describe(error: BlindvaultError): string {
     case 'RATE_LIMITED':
       return `${error.message.replace(/after Retry-After seconds/, `in ${String(details.retryAfter ?? 'a few')} seconds`)}`;
     default: {
-      const reason = details.reason ?? details.what;
+      // A Fernet token says no more than Python's InvalidToken does (wrong key, tampered, expired: one answer).
+      const reason = error.code === 'FERNET_INVALID_TOKEN' ? undefined : (details.reason ?? details.what);
       const parts = [error.code, ...(reason !== undefined ? [String(reason)] : []), ...(details.status !== undefined ? [`HTTP ${String(details.status)}`] : []), ...(details.requestId !== undefined ? [`request ${String(details.requestId)}`] : [])];
       return `${error.message} (${parts.join(', ')})`;
     }

@@ -1,5 +1,4 @@
 // Sending files between vault users (docs/send.md): send, inbox, receive, sent, revoke. Thin over src/client/send.
-import { randomBytes } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { rename, rm } from 'node:fs/promises';
 import path from 'node:path';
@@ -8,6 +7,8 @@ import { pipeline } from 'node:stream/promises';
 import type { ReadableStream as NodeReadableStream } from 'node:stream/web';
 import type { Command } from 'commander';
 import { createFileResumeStore, fileSource } from '../../client/node/index.js';
+import { toHex } from '../../crypto/encoding.js';
+import { randomBytes } from '../../crypto/nacl.js';
 import { listInbox, listSent, receiveFile, revokeSend, sendFile } from '../../client/send/index.js';
 import { cryptoBackend } from '../crypto-backend.js';
 import { stateDir } from '../environment.js';
@@ -100,7 +101,7 @@ export function sendCommands(program: Command, io: CliIo): void {
       const id = sendId(idText);
       const access = await personSession(io, 'receive');
       const output = path.resolve(flags.output ?? id);
-      const temp = path.join(path.dirname(output), `.${path.basename(output)}.${randomBytes(6).toString('hex')}.blindvault-part`);
+      const temp = path.join(path.dirname(output), `.${path.basename(output)}.${toHex(randomBytes(6))}.blindvault-part`);
       const progress = createProgress('receive', io.showProgress);
       let written = 0;
       try {
