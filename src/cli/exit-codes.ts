@@ -32,6 +32,7 @@ export function exitCodeFor(code: ErrorCode): ExitCode {
     case 'TRUNCATED':
     case 'BAD_HEADER':
     case 'FERNET_INVALID_TOKEN':
+    case 'SEND_KEY_INVALID':
       return EXIT.decryption;
     case 'NOT_FOUND':
     case 'ENTRY_NOT_FOUND':

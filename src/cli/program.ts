@@ -8,6 +8,7 @@ import { fernetCommand } from './fernet.js';
 import { infoCommand } from './info.js';
 import { CommandExit, printLine, type CliIo } from './io.js';
 import { uploadCommand } from './upload.js';
+import { sendCommands } from './send/index.js';
 import { vaultCommands } from './vault/index.js';
 import { LocalFileError, UsageError } from './usage-error.js';
 
@@ -54,6 +55,7 @@ export function createProgram(io: CliIo): Command {
   deleteCommand(program, io);
   fernetCommand(program, io);
   vaultCommands(program, io);
+  sendCommands(program, io);
   for (const command of program.commands) {
     command.exitOverride().configureOutput(program.configureOutput()).showSuggestionAfterError(true).allowExcessArguments(false);
   }
@@ -75,7 +77,8 @@ function describe(error: BlindvaultError): string {
     case 'RATE_LIMITED':
       return `${error.message.replace(/after Retry-After seconds/, `in ${String(details.retryAfter ?? 'a few')} seconds`)}`;
     default: {
-      const reason = details.what;
+      // A Fernet token says no more than Python's InvalidToken does (wrong key, tampered, expired: one answer).
+      const reason = error.code === 'FERNET_INVALID_TOKEN' ? undefined : details.what;
       const parts = [error.code, ...(reason !== undefined ? [String(reason)] : []), ...(details.status !== undefined ? [`HTTP ${String(details.status)}`] : []), ...(details.requestId !== undefined ? [`request ${String(details.requestId)}`] : [])];
       return `${error.message} (${parts.join(', ')})`;
     }

@@ -58,6 +58,7 @@ export const ERROR_CATALOGUE = {
   ENTRY_AMBIGUOUS: { status: 409, message: 'More than one entry or folder has this name: use its id.', client: true },
   ENTRY_EXISTS: { status: 409, message: 'An entry or folder of this name exists already.', client: true },
   USER_NOT_FOUND: { status: 404, message: 'No user of this name on the server.', client: true },
+  SEND_KEY_INVALID: { status: 400, message: 'The key of this sent file does not open with the trusted key of its sender, or is not for this file and recipient: nothing was decrypted.', client: true },
   RECIPIENT_KEY_CHANGED: { status: 409, message: "The user's public key is not the one trusted before: refusing (it may be an attack).", client: true },
   CONFIRMATION_REQUIRED: { status: 400, message: 'This needs a confirmation on a terminal, or --yes.', client: true },
   NOT_CONFIRMED: { status: 400, message: 'Not confirmed: nothing was done.', client: true },
@@ -115,6 +116,7 @@ export const ERROR_CATALOGUE = {
   NOTHING_TO_UPDATE: { status: 400, message: 'No field to change was given.', psono: 'non_field' },
   EXPIRATION_DATE_NEEDS_TO_BE_IN_THE_FUTURE: { status: 400, message: 'The expiration date is in the past.', psono: 'non_field' },
   INSECURE_ACCESS_NOT_ALLOWED: { status: 400, message: 'Insecure access is not allowed for this key or server.', psono: 'non_field' },
+  SEND_INBOX_FULL: { status: 400, message: "The recipient's inbox holds as many files as it may: they must receive or wait for some to expire.", psono: 'non_field' },
   API_KEY_SECRET_KEY_INVALID: { status: 400, message: 'The API key secret key does not open the secret.', psono: 'non_field' },
 
   // Client-side crypto (SDK, CLI, page): docs/formats/file-v2.md, file-v1.md, fernet.md. A server answers

@@ -13,6 +13,7 @@ import type { RateLimitStore } from '../store/rate-limit-store.js';
 import type { SchemaStatus } from '../store/schema-status.js';
 import type { ReplayStore } from '../store/replay-store.js';
 import type { UploadRecordStore } from '../store/upload-record-store.js';
+import type { SendStore } from '../store/send-store.js';
 import type { UploadStore } from '../store/upload-store.js';
 import type { VaultObjectStore } from '../store/vault-object-store.js';
 import type { VaultStore } from '../store/vault-store.js';
@@ -54,6 +55,7 @@ export interface AppDeps {
   metrics?: Metrics;
   uploads: UploadStore;
   uploadRecords: UploadRecordStore;
+  sends: SendStore;
   clock?: () => Date;
   /** Where log lines go (tests read them); stdout otherwise. */
   logDestination?: DestinationStream;
@@ -171,7 +173,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   await app.register(vaultPlugin, {
     prefix: '/server',
     config,
-    stores: { metadata, vault: deps.vault, objects: deps.objects, apiKeys: deps.apiKeys, replays: deps.replays, rateLimits: deps.rateLimits },
+    stores: { metadata, vault: deps.vault, objects: deps.objects, apiKeys: deps.apiKeys, replays: deps.replays, rateLimits: deps.rateLimits, sends: deps.sends, blobs },
     serverKeys,
     malformedUrl: malformedVaultUrl,
     clock,

@@ -1,6 +1,7 @@
 // The metadata store: rows that describe ciphertext, never the ciphertext itself.
 
-export type FileState = 'uploading' | 'ready' | 'deleted';
+/** 'sent': claimed by a send to a vault user (docs/send.md), served only to its recipient. */
+export type FileState = 'uploading' | 'ready' | 'sent' | 'deleted';
 
 /** A file as its owner and the download route see it. Byte fields are raw bytes. */
 export interface FileRecord {

@@ -12,6 +12,7 @@ import { ensurePrivateFolder } from './private-folder.js';
 import type { RateLimitStore } from './rate-limit-store.js';
 import type { SchemaStatus } from './schema-status.js';
 import type { ReplayStore } from './replay-store.js';
+import type { SendStore } from './send-store.js';
 import { openPostgresDatabase } from './sql/postgres-database.js';
 import { pendingMigrations, type SqlDatabase } from './sql/sql-database.js';
 import { SqlAdminStore } from './sql/sql-admin-store.js';
@@ -20,6 +21,7 @@ import { SqlLeaseStore } from './sql/sql-lease-store.js';
 import { SqlMetadataStore } from './sql/sql-metadata-store.js';
 import { SqlRateLimitStore } from './sql/sql-rate-limit-store.js';
 import { SqlReplayStore } from './sql/sql-replay-store.js';
+import { SqlSendStore } from './sql/sql-send-store.js';
 import { SqlUploadRecordStore } from './sql/sql-upload-record-store.js';
 import { SqlVaultObjectStore } from './sql/sql-vault-object-store.js';
 import { SqlVaultStore } from './sql/sql-vault-store.js';
@@ -48,6 +50,7 @@ export interface Stores {
   rateLimits: RateLimitStore;
   replays: ReplayStore;
   uploadRecords: UploadRecordStore;
+  sends: SendStore;
   blobs: BlobStore;
   schema: SchemaStatus;
   leases: LeaseStore;
@@ -74,6 +77,7 @@ export function sqlStores(database: SqlDatabase): Omit<Stores, 'blobs' | 'upload
     rateLimits: new SqlRateLimitStore(database),
     replays: new SqlReplayStore(database),
     uploadRecords: new SqlUploadRecordStore(database),
+    sends: new SqlSendStore(database),
   };
 }
 

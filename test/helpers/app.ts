@@ -70,6 +70,7 @@ export async function openTestApp(
     ...(options.metrics ? { metrics: options.metrics } : {}),
     uploads: stores.uploads,
     uploadRecords: stores.uploadRecords,
+    sends: stores.sends,
     clock: () => new Date(Date.now() + offsetMs),
     logDestination: { write: (line: string) => void logs.push(line) },
     onRoute: (route) => {

@@ -32,6 +32,14 @@ export interface UploadsTable {
 }
 
 type Millis = number | string;
+
+export interface SendsTable {
+  file_id: string;
+  sender_id: string;
+  recipient_id: string;
+  boxed_key: string;
+  created_at: Millis;
+}
 type Flag = boolean | number;
 
 export interface ServerSecretsTable {
@@ -219,6 +227,7 @@ export interface Database {
   api_key_secrets: ApiKeySecretsTable;
   files: FilesTable;
   uploads: UploadsTable;
+  sends: SendsTable;
   server_secrets: ServerSecretsTable;
   users: UsersTable;
   sessions: SessionsTable;

@@ -154,6 +154,8 @@ export class SqlMetadataStore implements MetadataStore {
         eb.or([
           eb('state', '=', 'deleted'),
           eb.and([eb('state', '=', 'uploading'), eb('touched_at', '<', staleUploadBefore.getTime())]),
+          // A file sent to a vault user (docs/send.md) lives until it expires; downloads do not use it up.
+          eb.and([eb('state', '=', 'sent'), eb('expires_at', '<=', now.getTime())]),
           eb.and([
             eb('state', '=', 'ready'),
             eb.or([

@@ -7,6 +7,7 @@ import * as oneDefaultDatastore from './0005-one-default-datastore.js';
 import * as separateLinkKinds from './0006-separate-link-kinds.js';
 import * as uploads from './0008-uploads.js';
 import * as sweepLeases from './0009-sweep-leases.js';
+import * as sends from './0010-sends.js';
 
 // Listed here rather than read from the folder, so the compiled server and the tests run the same set.
 const MIGRATIONS: Record<string, Migration> = {
@@ -18,6 +19,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0006-separate-link-kinds': separateLinkKinds,
   '0008-uploads': uploads,
   '0009-sweep-leases': sweepLeases,
+  '0010-sends': sends,
 };
 
 export const migrationProvider: MigrationProvider = {
