@@ -24,6 +24,11 @@ export const ERROR_CATALOGUE = {
   TOO_MANY_PARTS: { status: 400, message: 'The upload has too many form parts or a field that is too long.' },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, message: 'The request body has an unsupported content type.' },
   PAYLOAD_TOO_LARGE: { status: 413, message: 'The upload exceeds the maximum size this server accepts.' },
+  UPLOAD_QUOTA_EXCEEDED: {
+    status: 413,
+    message: 'This address has uploaded as many bytes as it may for now; try again after Retry-After seconds.',
+  },
+  STORAGE_FULL: { status: 507, message: 'The server has no room for this upload now.' },
   OWNER_TOKEN_REQUIRED: { status: 401, message: 'This action needs the owner token of the file.' },
   NOT_FOUND: { status: 404, message: 'Not found, expired, or no longer available.' },
   RANGE_NOT_SATISFIABLE: { status: 416, message: 'The requested byte range is outside the file.' },

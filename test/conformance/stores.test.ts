@@ -4,7 +4,10 @@ import { readdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { FsBlobStore } from '../../src/store/blob/fs-blob-store.js';
 import { PostgresMetadataStore } from '../../src/store/sql/postgres-metadata-store.js';
-import { SqliteMetadataStore } from '../../src/store/sql/sqlite-metadata-store.js';
+import { openPostgresDatabase } from '../../src/store/sql/postgres-database.js';
+import type { SqlDatabase } from '../../src/store/sql/sql-database.js';
+import { SqlMetadataStore } from '../../src/store/sql/sql-metadata-store.js';
+import { openSqliteDatabase } from '../../src/store/sql/sqlite-database.js';
 import { createTestDatabase } from '../helpers/postgres.js';
 import { allFileIds, openTestStores, tempDir } from '../helpers/stores.js';
 import { vaultObjectsSuite } from './vault-objects.js';
@@ -12,16 +15,22 @@ import { vaultStoresSuite } from './vault-stores.js';
 import { blobStoreSuite } from './blob-store.js';
 import { metadataStoreSuite } from './metadata-store.js';
 
+const clearExpiry = (database: SqlDatabase) => async (id: string) => {
+  await database.db.updateTable('files').set({ expires_at: null }).where('id', '=', id).execute();
+};
+
 metadataStoreSuite('SQLite', async () => {
   const dir = await tempDir();
-  const store = await SqliteMetadataStore.open(path.join(dir, 'meta.sqlite'));
-  return { store, close: async () => { await store.close(); await rm(dir, { recursive: true, force: true }); } };
+  const database = await openSqliteDatabase(path.join(dir, 'meta.sqlite'));
+  const store = new SqlMetadataStore(database);
+  return { store, clearExpiry: clearExpiry(database), close: async () => { await store.close(); await rm(dir, { recursive: true, force: true }); } };
 });
 
 metadataStoreSuite('PostgreSQL', async () => {
-  const database = await createTestDatabase();
-  const store = await PostgresMetadataStore.open(database.url);
-  return { store, close: async () => { await store.close(); await database.drop(); } };
+  const test = await createTestDatabase();
+  const database = await openPostgresDatabase(test.url);
+  const store = new SqlMetadataStore(database);
+  return { store, clearExpiry: clearExpiry(database), close: async () => { await store.close(); await test.drop(); } };
 });
 
 blobStoreSuite('folder', async () => {

@@ -15,6 +15,26 @@ export interface FilesTable {
   max_downloads: number | null;
   last_download_at: number | string | null;
   touched_at: number | string;
+  reserved_bytes: number | string;
+}
+
+export interface StorageUsageTable {
+  name: string;
+  bytes: number | string;
+}
+
+export interface UploadQuotaTable {
+  subject: string;
+  window_start: number | string;
+  bytes: number | string;
+  expires_at: number | string;
+}
+
+export interface FileResumesTable {
+  token_hash: string;
+  file_id: string;
+  expires_at: number | string;
+  bytes_left: number | string;
 }
 
 type Millis = number | string;
@@ -194,6 +214,9 @@ export interface Database {
   api_keys: ApiKeysTable;
   api_key_secrets: ApiKeySecretsTable;
   files: FilesTable;
+  storage_usage: StorageUsageTable;
+  upload_quota: UploadQuotaTable;
+  file_resumes: FileResumesTable;
   server_secrets: ServerSecretsTable;
   users: UsersTable;
   sessions: SessionsTable;

@@ -13,7 +13,19 @@ describe('configuration', () => {
     assert.equal(config.blobStoreUrl, undefined);
     assert.equal(config.maxUploadBytes, 5 * 1024 ** 3);
     assert.equal(config.fileDefaultTtlSeconds, 86400);
-    assert.equal(config.fileDefaultMaxDownloads, null);
+    assert.equal(config.fileDefaultMaxDownloads, 1000, 'every file has a limit: FILE_MAX_DOWNLOADS');
+  });
+
+  test('storage bounds: defaults, and values with units', () => {
+    const defaults = parseConfig({});
+    assert.deepEqual(defaults.fileUploadQuota, { limitBytes: 10 * 1024 ** 3, windowSeconds: 86400 });
+    assert.equal(defaults.fileStorageCapBytes, 100 * 1024 ** 3);
+    assert.equal(defaults.fileMinFreeBytes, 1024 ** 3);
+    assert.equal(parseConfig({ FILE_MAX_DOWNLOADS: '7' }).fileDefaultMaxDownloads, 7);
+    const set = parseConfig({ FILE_UPLOAD_QUOTA: '500MiB/hour', FILE_STORAGE_CAP_BYTES: '2TiB', FILE_MIN_FREE_BYTES: '4096' });
+    assert.deepEqual(set.fileUploadQuota, { limitBytes: 500 * 1024 ** 2, windowSeconds: 3600 });
+    assert.equal(set.fileStorageCapBytes, 2 * 1024 ** 4);
+    assert.equal(set.fileMinFreeBytes, 4096);
   });
 
   test('flags win over the environment', () => {
@@ -65,6 +77,11 @@ describe('configuration', () => {
     [{ VAULT_WEB_CLIENT_URL: 'vault.example.com' }, 'VAULT_WEB_CLIENT_URL'],
     [{ FILE_MAX_TTL_SECONDS: '3600', FILE_DEFAULT_TTL_SECONDS: '7200' }, 'FILE_DEFAULT_TTL_SECONDS'],
     [{ FILE_MAX_DOWNLOADS: '5', FILE_DEFAULT_MAX_DOWNLOADS: '6' }, 'FILE_DEFAULT_MAX_DOWNLOADS'],
+    [{ FILE_UPLOAD_QUOTA: '10GiB' }, 'FILE_UPLOAD_QUOTA'],
+    [{ FILE_UPLOAD_QUOTA: '10GB/day' }, 'FILE_UPLOAD_QUOTA'],
+    [{ FILE_UPLOAD_QUOTA: '0/day' }, 'FILE_UPLOAD_QUOTA'],
+    [{ FILE_STORAGE_CAP_BYTES: 'lots' }, 'FILE_STORAGE_CAP_BYTES'],
+    [{ FILE_MIN_FREE_BYTES: '-1' }, 'FILE_MIN_FREE_BYTES'],
     [{ LOG_LEVEL: 'loud' }, 'LOG_LEVEL'],
     [{ TRUST_PROXY: 'true' }, 'TRUST_PROXY'],
     [{ TRUST_PROXY: 'everyone' }, 'TRUST_PROXY'],
