@@ -1,6 +1,12 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { randomUUID } from 'node:crypto';
 import { readdir, rm } from 'node:fs/promises';
+import SQLite from 'better-sqlite3';
+import { Kysely, Migrator, PostgresDialect, SqliteDialect } from 'kysely';
+import pg from 'pg';
+import { migrationProvider } from '../../src/store/sql/migrations/index.js';
+import type { Database } from '../../src/store/sql/schema.js';
 import path from 'node:path';
 import { FsBlobStore } from '../../src/store/blob/fs-blob-store.js';
 import { PostgresMetadataStore } from '../../src/store/sql/postgres-metadata-store.js';
@@ -41,6 +47,45 @@ blobStoreSuite('folder', async () => {
     countPartials: async () => (await readdir(path.join(dir, 'partial'))).length,
     close: () => rm(dir, { recursive: true, force: true }),
   };
+});
+
+describe('migration 0007 on a database that already holds files', () => {
+  for (const backend of ['sqlite', 'postgres'] as const) {
+    test(`${backend}: reserved bytes and the storage counter start from the files already stored`, async () => {
+      const dir = await tempDir();
+      const pgDatabase = backend === 'postgres' ? await createTestDatabase() : undefined;
+      const file = path.join(dir, 'old.sqlite');
+      const old = new Kysely<Database>({
+        dialect: pgDatabase
+          ? new PostgresDialect({ pool: new pg.Pool({ connectionString: pgDatabase.url, max: 1 }) })
+          : new SqliteDialect({ database: new SQLite(file) }),
+      });
+      try {
+        const { error } = await new Migrator({ db: old, provider: migrationProvider }).migrateTo('0005-one-default-datastore');
+        assert.equal(error, undefined);
+        const row = (id: string, state: string, size: number | null) => ({
+          id, blob_key: id, state, owner_token_hash: 'a'.repeat(64), format: 'v1', size_bytes: size, created_at: 1, expires_at: 9e12, downloads: 0, touched_at: 1,
+        });
+        await (old as unknown as Kysely<Record<string, Record<string, unknown>>>)
+          .insertInto('files')
+          .values([row(randomUUID(), 'ready', 5_000_000_000), row(randomUUID(), 'ready', 300), row(randomUUID(), 'uploading', null)])
+          .execute();
+      } finally {
+        await old.destroy();
+      }
+      const database = pgDatabase ? await openPostgresDatabase(pgDatabase.url) : await openSqliteDatabase(file);
+      const store = new SqlMetadataStore(database);
+      try {
+        assert.equal((await store.uploadUsage()).storedBytes, 5_000_000_300);
+        const rows = await database.db.selectFrom('files').select(['state', 'reserved_bytes']).execute();
+        assert.deepEqual(rows.map((r) => Number(r.reserved_bytes)).sort((a, b) => a - b), [0, 300, 5_000_000_000]);
+      } finally {
+        await store.close();
+        await pgDatabase?.drop();
+        await rm(dir, { recursive: true, force: true });
+      }
+    });
+  }
 });
 
 describe('PostgreSQL migrations', () => {
