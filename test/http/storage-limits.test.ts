@@ -90,6 +90,17 @@ for (const backend of BACKENDS) {
       }
     });
 
+    test('IPv6 addresses of one /64 share a quota; another /64 has its own', async () => {
+      const t = await openTestApp(backend, { MAX_UPLOAD_BYTES: '1MiB', FILE_UPLOAD_QUOTA: '150000/hour' });
+      try {
+        assert.equal((await uploadFrom(t, '2001:db8:1:2::a', 100_000)).statusCode, 200);
+        assertError(await uploadFrom(t, '2001:db8:1:2:ffff::b', 100_000), 413, 'UPLOAD_QUOTA_EXCEEDED');
+        assert.equal((await uploadFrom(t, '2001:db8:1:3::a', 100_000)).statusCode, 200, 'control: the next /64');
+      } finally {
+        await t.close();
+      }
+    });
+
     test('a global storage cap: 507 STORAGE_FULL past it; deleting a file gives its bytes back', async () => {
       const t = await openTestApp(backend, { MAX_UPLOAD_BYTES: '1MiB', FILE_STORAGE_CAP_BYTES: '500000' });
       try {
