@@ -17,15 +17,8 @@ import { createFilesService, type FilesService } from './files/service.js';
 import { healthPlugin } from './health/plugin.js';
 import { loggerOptions, pathOnly } from './logging.js';
 import { openApiCollector, openApiRoute } from './openapi/plugin.js';
-import { createAccess } from './vault/access.js';
-import { createAccountsService } from './vault/accounts-service.js';
-import { createApiKeysService } from './vault/api-keys-service.js';
-import { createDatastoresService } from './vault/datastores-service.js';
 import { vaultPlugin } from './vault/plugin.js';
-import { buildSignedInfo, loadServerKeys, type ServerKeys } from './vault/server-keys.js';
-import { createSecretsService } from './vault/secrets-service.js';
-import { createSessionsService } from './vault/sessions-service.js';
-import { createSharesService } from './vault/shares-service.js';
+import { loadServerKeys, type ServerKeys } from './vault/server-keys.js';
 
 const BLINDVAULT_VERSION = '0.1.0';
 
@@ -119,47 +112,11 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   });
 
   const serverKeys = await loadServerKeys(deps.vault, config.vault);
-  const origin = (url: string | undefined) => (url ? new URL(url).origin : undefined);
-  const webClient = origin(config.vault.webClientUrl) ?? origin(config.publicUrl) ?? `http://${config.host}:${config.port}`;
-  const accounts = createAccountsService({ vault: deps.vault, keys: serverKeys, signupsAllowed: config.signupsAllowed, clock });
-  const sessions = createSessionsService({ vault: deps.vault, replays: deps.replays, keys: serverKeys, accounts, config: config.vault, clock });
-  const access = createAccess({ objects: deps.objects, apiKeys: deps.apiKeys, clock });
-  const objects = {
-    datastores: createDatastoresService({ objects: deps.objects, accounts, clock }),
-    secrets: createSecretsService({ objects: deps.objects, access, clock }),
-    shares: createSharesService({ objects: deps.objects, vault: deps.vault, access, clock }),
-    apiKeys: createApiKeysService({
-      apiKeys: deps.apiKeys,
-      objects: deps.objects,
-      vault: deps.vault,
-      replays: deps.replays,
-      access,
-      keys: serverKeys,
-      config: config.vault,
-      clock,
-    }),
-  };
   await app.register(vaultPlugin, {
     prefix: '/server',
-    config: config.vault,
-    signupsAllowed: config.signupsAllowed,
-    corsOrigins: [origin(config.publicUrl), origin(config.vault.webClientUrl)].filter((o): o is string => o !== undefined),
-    vault: deps.vault,
-    apiKeys: deps.apiKeys,
-    replays: deps.replays,
-    rateLimits: deps.rateLimits,
-    accounts,
-    sessions,
-    objects,
-    signedInfo: buildSignedInfo(serverKeys, { webClientUrl: webClient, allowUserSearchByEmail: config.vault.allowUserSearchByEmail }),
-    healthy: async () => {
-      try {
-        await metadata.ping();
-        return { dbRead: true, dbSync: true };
-      } catch {
-        return { dbRead: false, dbSync: false };
-      }
-    },
+    config,
+    stores: { metadata, vault: deps.vault, objects: deps.objects, apiKeys: deps.apiKeys, replays: deps.replays, rateLimits: deps.rateLimits },
+    serverKeys,
     clock,
   });
   await app.register(openApiRoute);

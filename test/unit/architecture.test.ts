@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { readdir, readFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
 
@@ -23,21 +24,49 @@ interface Import {
   target?: string;
 }
 
-async function imports(): Promise<Import[]> {
+async function imports(root = SRC): Promise<Import[]> {
   const found: Import[] = [];
-  for (const file of await sourceFiles(SRC)) {
+  for (const file of await sourceFiles(root)) {
     const text = await readFile(file, 'utf8');
     for (const match of text.matchAll(/(?:^|\n)\s*(?:import|export)\s[^'"]*?from\s+['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)/g)) {
       const specifier = (match[1] ?? match[2]) as string;
-      const rel = path.relative(SRC, file);
+      const rel = path.relative(root, file);
       found.push({
         file: rel,
         specifier,
-        ...(specifier.startsWith('.') ? { target: path.relative(SRC, path.resolve(path.dirname(file), specifier)) } : {}),
+        ...(specifier.startsWith('.') ? { target: path.relative(root, path.resolve(path.dirname(file), specifier)) } : {}),
       });
     }
   }
   return found;
+}
+
+/**
+ * Every import cycle among the files (type-only imports count: a loop of types is a loop of
+ * meaning), each as the list of files around it, found by a depth-first search over the graph.
+ */
+function importCycles(all: Import[]): string[][] {
+  const edges = new Map<string, Set<string>>();
+  for (const i of all) {
+    if (!i.target) continue;
+    const target = i.target.replace(/\.js$/, '.ts');
+    edges.set(i.file, (edges.get(i.file) ?? new Set()).add(target));
+  }
+  const cycles: string[][] = [];
+  const state = new Map<string, 'open' | 'done'>();
+  const stack: string[] = [];
+  const visit = (file: string) => {
+    state.set(file, 'open');
+    stack.push(file);
+    for (const next of edges.get(file) ?? []) {
+      if (state.get(next) === 'open') cycles.push([...stack.slice(stack.indexOf(next)), next]);
+      else if (!state.has(next)) visit(next);
+    }
+    stack.pop();
+    state.set(file, 'done');
+  };
+  for (const file of [...edges.keys()].sort()) if (!state.has(file)) visit(file);
+  return cycles;
 }
 
 const layer = (rel: string) => rel.split(path.sep)[0] ?? '';
@@ -75,4 +104,23 @@ test('the rule itself sees imports (control)', async () => {
   const all = await imports();
   assert.ok(all.some((i) => i.file.startsWith('crypto') && i.specifier === 'node:crypto'));
   assert.ok(all.some((i) => i.file.startsWith('server') && i.target?.startsWith('store')));
+});
+
+test('no import cycle anywhere under src/', async () => {
+  assert.deepEqual(importCycles(await imports()), []);
+});
+
+test('the cycle rule sees a cycle, type-only imports included (control)', async () => {
+  const dir = await mkdtemp(path.join(tmpdir(), 'bv-cycle-'));
+  try {
+    await writeFile(path.join(dir, 'a.ts'), "import { b } from './b.js';\nexport const a = b;\n");
+    await writeFile(path.join(dir, 'b.ts'), "import type { C } from './c.js';\nexport const b: C = 1;\n");
+    await writeFile(path.join(dir, 'c.ts'), "import type { a } from './a.js';\nexport type C = typeof a;\n");
+    await writeFile(path.join(dir, 'd.ts'), "import { a } from './a.js';\nexport const d = a;\n");
+    assert.deepEqual(importCycles(await imports(dir)), [['a.ts', 'b.ts', 'c.ts', 'a.ts']]);
+    await writeFile(path.join(dir, 'c.ts'), 'export type C = number;\n');
+    assert.deepEqual(importCycles(await imports(dir)), [], 'and none once the loop is broken');
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
 });

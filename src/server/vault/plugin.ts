@@ -5,64 +5,77 @@ import { openJson, sealJson } from '../../protocol/vault/envelope.js';
 import type { ApiKeyStore } from '../../store/api-key-store.js';
 import type { ReplayStore } from '../../store/replay-store.js';
 import type { RateLimitStore } from '../../store/rate-limit-store.js';
+import type { MetadataStore } from '../../store/metadata-store.js';
+import type { VaultObjectStore } from '../../store/vault-object-store.js';
 import type { VaultStore } from '../../store/vault-store.js';
-import type { ThrottleScope, VaultConfig } from '../config.js';
-import type { AccountsService } from './accounts-service.js';
-import { createAuthenticator, type AuthContext } from './auth.js';
+import type { Config } from '../config.js';
+import { accountsRoutes } from './accounts/routes.js';
+import { createAccountsService } from './accounts/service.js';
+import { apiKeysRoutes } from './api-keys/routes.js';
+import { createApiKeysService } from './api-keys/service.js';
+import { createAuthenticator } from './auth/authenticator.js';
+import { createAccess } from './auth/policy.js';
+import { createThrottle } from './auth/throttle.js';
 import { renderVaultError } from './errors.js';
-import type { ObjectRoutesOptions } from './object-routes.js';
-import { vaultRoutes } from './routes.js';
-import type { SignedInfo } from './server-keys.js';
-import type { SessionsService } from './sessions-service.js';
-import { createThrottle } from './throttle.js';
-
-/** How a vault route is reached (spec §0.4): who may call it, its throttle scope, the flag it needs. */
-export interface VaultRouteConfig {
-  /** 'optional' only for 405 answers: authenticated when possible, so the answer can be encrypted. */
-  auth: 'none' | 'token' | 'token*' | 'optional';
-  scope?: ThrottleScope;
-  flag: 'read' | 'write' | 'none';
-  /**
-   * API-key sessions (spec §1.5): by default unrestricted keys pass and restricted ones do not;
-   * 'deny' refuses every API-key session (account management); 'restricted' lets restricted keys
-   * through to a handler that checks the key's own secrets.
-   */
-  apiKey?: 'deny' | 'restricted';
-}
-
-declare module 'fastify' {
-  interface FastifyContextConfig {
-    vault?: VaultRouteConfig;
-  }
-  interface FastifyRequest {
-    vaultAuth?: AuthContext;
-    /** The request body: plain JSON, or the opened envelope of a token route. */
-    vaultBody?: unknown;
-  }
-}
+import { infoRoutes } from './info/routes.js';
+import { methodNotAllowedRoutes } from './method-not-allowed.js';
+import { datastoresRoutes } from './objects/datastores/routes.js';
+import { createDatastoresService } from './objects/datastores/service.js';
+import { secretsRoutes } from './objects/secrets/routes.js';
+import { createSecretsService } from './objects/secrets/service.js';
+import { sharesRoutes } from './objects/shares/routes.js';
+import { createSharesService } from './objects/shares/service.js';
+import { createVaultRouter } from './routing.js';
+import { buildSignedInfo, type ServerKeys } from './server-keys.js';
+import { sessionsRoutes } from './sessions/routes.js';
+import { createSessionsService } from './sessions/service.js';
 
 export interface VaultPluginOptions {
-  config: VaultConfig;
-  signupsAllowed: boolean;
-  corsOrigins: string[];
-  vault: VaultStore;
-  apiKeys: ApiKeyStore;
-  replays: ReplayStore;
-  rateLimits: RateLimitStore;
-  accounts: AccountsService;
-  sessions: SessionsService;
-  /** The services of datastores, secrets, shares and API keys. */
-  objects: Omit<ObjectRoutesOptions, 'maxBodyBytes' | 'throttle'>;
-  signedInfo: SignedInfo;
-  healthy: () => Promise<{ dbRead: boolean; dbSync: boolean }>;
+  config: Config;
+  /** The stores the vault's services are built on; metadata only answers the health check. */
+  stores: {
+    metadata: MetadataStore;
+    vault: VaultStore;
+    objects: VaultObjectStore;
+    apiKeys: ApiKeyStore;
+    replays: ReplayStore;
+    rateLimits: RateLimitStore;
+  };
+  /** The server's key material, loaded by the caller (main and tests also read it). */
+  serverKeys: ServerKeys;
   clock: () => Date;
 }
 
 /** The Psono-compatible vault under /server (spec vault-protocol.md). */
 export async function vaultPlugin(app: FastifyInstance, options: VaultPluginOptions): Promise<void> {
-  const { config, clock } = options;
-  const authenticator = createAuthenticator({ vault: options.vault, apiKeys: options.apiKeys, replays: options.replays, config, clock });
-  const throttle = createThrottle(options.rateLimits, config.throttles, clock);
+  const { clock, serverKeys: keys } = options;
+  const { vault, objects, apiKeys, replays, rateLimits, metadata } = options.stores;
+  const config = options.config.vault;
+  const authenticator = createAuthenticator({ vault, apiKeys, replays, config, clock });
+  const throttle = createThrottle(rateLimits, config.throttles, clock);
+
+  // The composition root of the vault: every service is built here, from the stores.
+  const access = createAccess({ objects, apiKeys, clock });
+  const accounts = createAccountsService({ vault, keys, signupsAllowed: options.config.signupsAllowed, clock });
+  const sessions = createSessionsService({ vault, replays, keys, accounts, config, clock });
+  const datastores = createDatastoresService({ objects, accounts, clock });
+  const secrets = createSecretsService({ objects, access, clock });
+  const shares = createSharesService({ objects, vault, access, clock });
+  const apiKeysService = createApiKeysService({ apiKeys, objects, vault, replays, access, keys, config, clock });
+
+  const origin = (url: string | undefined) => (url ? new URL(url).origin : undefined);
+  const { publicUrl, host, port } = options.config;
+  const webClient = origin(config.webClientUrl) ?? origin(publicUrl) ?? `http://${host}:${port}`;
+  const signedInfo = buildSignedInfo(keys, { webClientUrl: webClient, allowUserSearchByEmail: config.allowUserSearchByEmail });
+  const corsOrigins = [origin(publicUrl), origin(config.webClientUrl)].filter((o): o is string => o !== undefined);
+  const healthy = async () => {
+    try {
+      await metadata.ping();
+      return { dbRead: true, dbSync: true };
+    } catch {
+      return { dbRead: false, dbSync: false };
+    }
+  };
 
   // Bodies are JSON only (spec §0.1): anything else is a 415, not a string handed to the handlers.
   // An empty body is no body (token routes then read it as {}), not a parse error.
@@ -79,7 +92,7 @@ export async function vaultPlugin(app: FastifyInstance, options: VaultPluginOpti
   app.setErrorHandler(renderVaultError);
   app.setNotFoundHandler((request, reply) => renderVaultError(new BlindvaultError('VAULT_NOT_FOUND'), request, reply));
   await app.register(cors, {
-    origin: options.corsOrigins,
+    origin: corsOrigins,
     methods: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'],
     allowedHeaders: ['authorization', 'authorization-validator', 'content-type', 'accept', 'pragma', 'cache-control', 'if-modified-since', 'audit-log'],
   });
@@ -144,6 +157,15 @@ export async function vaultPlugin(app: FastifyInstance, options: VaultPluginOpti
     return JSON.stringify(sealJson(auth.sessionSecret.reveal(), JSON.parse(payload) as unknown));
   });
 
-  // Same encapsulation context, so the hooks above apply (and the prefix is not applied twice).
-  await vaultRoutes(app, options, throttle);
+  // The rooms' routes, in the same encapsulation context so that the hooks above apply (and the
+  // prefix is not applied twice); then the 405 answers of every path they registered.
+  const router = createVaultRouter(app, { maxBodyBytes: config.maxBodyBytes });
+  infoRoutes(router, { signedInfo, healthy });
+  accountsRoutes(router, { accounts, config, signupsAllowed: options.config.signupsAllowed });
+  sessionsRoutes(router, { sessions });
+  datastoresRoutes(router, { datastores });
+  secretsRoutes(router, { secrets });
+  sharesRoutes(router, { shares });
+  apiKeysRoutes(router, { apiKeys: apiKeysService, throttle });
+  methodNotAllowedRoutes(app, router);
 }

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { BlindvaultError } from '../../../src/protocol/errors.js';
 import { parseConfig } from '../../../src/server/config.js';
-import { createThrottle } from '../../../src/server/vault/throttle.js';
+import { createThrottle } from '../../../src/server/vault/auth/throttle.js';
 import type { RateLimitStore } from '../../../src/store/rate-limit-store.js';
 
 /** The arithmetic of the store, in memory, for a fast look at the sliding window. */

@@ -1,10 +1,10 @@
-import { createId } from '../../crypto/token.js';
-import { BlindvaultError } from '../../protocol/errors.js';
-import type { parseDatastoreCreate, parseDatastoreUpdate } from '../../protocol/vault/objects.js';
-import { formatIsoTime } from '../../protocol/vault/sessions.js';
-import type { VaultObjectStore } from '../../store/vault-object-store.js';
-import type { AccountsService } from './accounts-service.js';
-import type { AuthContext } from './auth.js';
+import { createId } from '../../../../crypto/token.js';
+import { BlindvaultError } from '../../../../protocol/errors.js';
+import type { parseDatastoreCreate, parseDatastoreUpdate } from '../../../../protocol/vault/objects.js';
+import { formatIsoTime } from '../../../../protocol/vault/sessions.js';
+import type { VaultObjectStore } from '../../../../store/vault-object-store.js';
+import type { AccountsService } from '../../accounts/service.js';
+import type { AuthContext } from '../../auth/authenticator.js';
 
 export interface DatastoresServiceDeps {
   objects: VaultObjectStore;

@@ -1,5 +1,5 @@
-import type { ApiKeyStore } from '../../store/api-key-store.js';
-import type { Flags, LinkParent, VaultObjectStore } from '../../store/vault-object-store.js';
+import type { ApiKeyStore } from '../../../store/api-key-store.js';
+import type { Flags, LinkParent, VaultObjectStore } from '../../../store/vault-object-store.js';
 
 const NONE: Flags = { read: false, write: false, grant: false };
 // Rights are looked up this many shares at a time: a share hung under very many others must not

@@ -1,16 +1,17 @@
-import { fromHex, toHex } from '../../crypto/encoding.js';
-import { boxKeyPair, boxOpen, boxSeal, randomBytes, secretboxOpen } from '../../crypto/nacl.js';
-import { sha256Hex } from '../../crypto/psono-kdf.js';
-import { createId, createSessionToken, hashSessionToken, hexEqual } from '../../crypto/token.js';
-import { BlindvaultError } from '../../protocol/errors.js';
-import { fromHexAnyCase } from '../../protocol/vault/envelope.js';
-import { formatIsoTime, parseLoginInfo, type LoginRequest } from '../../protocol/vault/sessions.js';
-import type { ReplayStore } from '../../store/replay-store.js';
-import type { SessionRecord, VaultStore } from '../../store/vault-store.js';
-import type { VaultConfig } from '../config.js';
-import type { AccountsService } from './accounts-service.js';
-import type { AuthContext } from './auth.js';
-import type { ServerKeys } from './server-keys.js';
+import { fromHex, toHex } from '../../../crypto/encoding.js';
+import { boxKeyPair, boxOpen, boxSeal, secretboxOpen } from '../../../crypto/nacl.js';
+import { sha256Hex } from '../../../crypto/psono-kdf.js';
+import { hexEqual } from '../../../crypto/token.js';
+import { BlindvaultError } from '../../../protocol/errors.js';
+import { fromHexAnyCase } from '../../../protocol/vault/envelope.js';
+import { formatIsoTime, parseLoginInfo, type LoginRequest } from '../../../protocol/vault/sessions.js';
+import type { ReplayStore } from '../../../store/replay-store.js';
+import type { VaultStore } from '../../../store/vault-store.js';
+import type { VaultConfig } from '../../config.js';
+import type { AccountsService } from '../accounts/service.js';
+import type { AuthContext } from '../auth/authenticator.js';
+import type { ServerKeys } from '../server-keys.js';
+import { mintSession } from './mint-session.js';
 
 export interface SessionsServiceDeps {
   vault: VaultStore;
@@ -26,8 +27,6 @@ const DEFAULT_SESSION_SECONDS = 86_400;
 // (spec §5 #1), so a captured login cannot be replayed later either.
 const LOGIN_REPLAY_MS = 24 * 3600_000;
 const DEVICE_TIME_SKEW_MS = 5 * 60_000;
-// How long a login may stay unactivated before its session (and S, V) is gone.
-const ACTIVATION_WINDOW_SECONDS = 600;
 
 const utf8 = (text: string) => new TextEncoder().encode(text);
 const clamp = (value: number, [min, max]: [number, number]) => Math.min(max, Math.max(min, value));
@@ -65,32 +64,21 @@ export function createSessionsService({ vault, replays, keys, accounts, config, 
 
     const limits = info.clientType === 'app' ? config.tokenSeconds.app : config.tokenSeconds.web;
     const durationSeconds = clamp(request.sessionDurationSeconds ?? DEFAULT_SESSION_SECONDS, limits);
-    const token = createSessionToken();
-    const sessionSecret = toHex(randomBytes(32));
-    const userValidator = toHex(randomBytes(32));
-    const session: SessionRecord = {
-      id: createId(),
-      tokenHash: hashSessionToken(token),
-      userId: user.id,
-      secretKey: sessionSecret,
-      userValidator,
-      sessionKey: toHex(randomBytes(32)),
-      deviceFingerprint: info.deviceFingerprint ?? null,
-      deviceDescription: info.deviceDescription ?? null,
-      clientDate: info.deviceTime ?? null,
-      requiresValidator: info.deviceFingerprint !== undefined || info.deviceTime !== undefined,
-      createdAt: now,
-      validTill: new Date(now.getTime() + Math.min(durationSeconds, ACTIVATION_WINDOW_SECONDS) * 1000),
-      active: false,
+    const minted = await mintSession(vault, {
+      user,
+      device: { fingerprint: info.deviceFingerprint, description: info.deviceDescription, time: info.deviceTime },
+      lifetimeSeconds: durationSeconds,
+      kind: 'password',
       read: true,
       write: true,
       apiKeyId: null,
-      lifetimeSeconds: durationSeconds,
-    };
-    // Made only if the authkey just verified is still the user's (no race with a password change).
-    if (!(await vault.createSession(session, { exclusive: !config.allowMultipleSessions, authkeyHash: user.authkeyHash }))) {
-      throw new BlindvaultError('USERNAME_OR_PASSWORD_WRONG');
-    }
+      exclusive: !config.allowMultipleSessions,
+      now,
+    });
+    if (!minted) throw new BlindvaultError('USERNAME_OR_PASSWORD_WRONG');
+    const { session, token } = minted;
+    const sessionSecret = session.secretKey;
+    const userValidator = session.userValidator as string;
 
     // A fresh server pair per login: S and V are boxed with it, so they stay secret once both
     // ephemeral secret keys are gone (forward secrecy, spec §2.9).

@@ -1,15 +1,15 @@
-import { fromHex, toHex } from '../../crypto/encoding.js';
-import { secretboxOpen, secretboxSeal } from '../../crypto/nacl.js';
-import { hashPassword, verifyPassword } from '../../crypto/password-hash.js';
-import { Secret } from '../../crypto/secret.js';
-import { createId, hmacSha256Hex } from '../../crypto/token.js';
-import { DEFAULT_HASHING_PARAMETERS } from '../../crypto/psono-kdf.js';
-import { BlindvaultError } from '../../protocol/errors.js';
-import type { RegisterRequest, UserUpdateRequest } from '../../protocol/vault/accounts.js';
-import { formatIsoTime } from '../../protocol/vault/sessions.js';
-import type { HashingParameters, UserChanges, UserRecord, VaultStore } from '../../store/vault-store.js';
-import type { AuthContext } from './auth.js';
-import type { ServerKeys } from './server-keys.js';
+import { fromHex, toHex } from '../../../crypto/encoding.js';
+import { secretboxOpen, secretboxSeal } from '../../../crypto/nacl.js';
+import { hashPassword, verifyPassword } from '../../../crypto/password-hash.js';
+import { Secret } from '../../../crypto/secret.js';
+import { createId, hmacSha256Hex } from '../../../crypto/token.js';
+import { DEFAULT_HASHING_PARAMETERS } from '../../../crypto/psono-kdf.js';
+import { BlindvaultError } from '../../../protocol/errors.js';
+import type { RegisterRequest, UserUpdateRequest } from '../../../protocol/vault/accounts.js';
+import { formatIsoTime } from '../../../protocol/vault/sessions.js';
+import type { HashingParameters, UserChanges, UserRecord, VaultStore } from '../../../store/vault-store.js';
+import type { AuthContext } from '../auth/authenticator.js';
+import type { ServerKeys } from '../server-keys.js';
 
 export interface AccountsServiceDeps {
   vault: VaultStore;

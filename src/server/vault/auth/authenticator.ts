@@ -1,13 +1,13 @@
-import { sha256Hex } from '../../crypto/psono-kdf.js';
-import { Secret } from '../../crypto/secret.js';
-import { hashSessionToken, hexEqual } from '../../crypto/token.js';
-import { BlindvaultError } from '../../protocol/errors.js';
-import { fromHexAnyCase, openJson } from '../../protocol/vault/envelope.js';
-import { parseValidatorPayload } from '../../protocol/vault/sessions.js';
-import type { ApiKeyRecord, ApiKeyStore } from '../../store/api-key-store.js';
-import type { ReplayStore } from '../../store/replay-store.js';
-import type { SessionRecord, UserRecord, VaultStore } from '../../store/vault-store.js';
-import type { VaultConfig } from '../config.js';
+import { sha256Hex } from '../../../crypto/psono-kdf.js';
+import { Secret } from '../../../crypto/secret.js';
+import { hashSessionToken, hexEqual } from '../../../crypto/token.js';
+import { BlindvaultError } from '../../../protocol/errors.js';
+import { fromHexAnyCase, openJson } from '../../../protocol/vault/envelope.js';
+import { parseValidatorPayload } from '../../../protocol/vault/sessions.js';
+import type { ApiKeyRecord, ApiKeyStore } from '../../../store/api-key-store.js';
+import type { ReplayStore } from '../../../store/replay-store.js';
+import type { SessionRecord, UserRecord, VaultStore } from '../../../store/vault-store.js';
+import type { VaultConfig } from '../../config.js';
 
 export interface AuthContext {
   session: SessionRecord;

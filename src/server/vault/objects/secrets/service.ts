@@ -1,10 +1,10 @@
-import { createId } from '../../crypto/token.js';
-import { BlindvaultError } from '../../protocol/errors.js';
-import type { parseLinkMove, parseSecretCreate, parseSecretUpdate } from '../../protocol/vault/objects.js';
-import { formatIsoTime } from '../../protocol/vault/sessions.js';
-import type { VaultObjectStore } from '../../store/vault-object-store.js';
-import type { Access } from './access.js';
-import type { AuthContext } from './auth.js';
+import { createId } from '../../../../crypto/token.js';
+import { BlindvaultError } from '../../../../protocol/errors.js';
+import type { parseLinkMove, parseSecretCreate, parseSecretUpdate } from '../../../../protocol/vault/objects.js';
+import { formatIsoTime } from '../../../../protocol/vault/sessions.js';
+import type { VaultObjectStore } from '../../../../store/vault-object-store.js';
+import type { Access } from '../../auth/policy.js';
+import type { AuthContext } from '../../auth/authenticator.js';
 
 export interface SecretsServiceDeps {
   objects: VaultObjectStore;

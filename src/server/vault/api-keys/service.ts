@@ -1,18 +1,19 @@
-import { fromHex, toHex } from '../../crypto/encoding.js';
-import { boxKeyPair, boxSeal, randomBytes, signDetached, signKeyPairFromSeed, verifyDetached } from '../../crypto/nacl.js';
-import { sha256Hex } from '../../crypto/psono-kdf.js';
-import { createId, createSessionToken, hashSessionToken } from '../../crypto/token.js';
-import { BlindvaultError } from '../../protocol/errors.js';
-import { parseApiKeyLoginInfo, type parseApiKeyCreate, type parseApiKeySecretCreate, type parseApiKeyUpdate } from '../../protocol/vault/objects.js';
-import { formatIsoTime } from '../../protocol/vault/sessions.js';
-import type { ApiKeyRecord, ApiKeyStore } from '../../store/api-key-store.js';
-import type { ReplayStore } from '../../store/replay-store.js';
-import type { VaultObjectStore } from '../../store/vault-object-store.js';
-import type { VaultStore } from '../../store/vault-store.js';
-import type { VaultConfig } from '../config.js';
-import type { Access } from './access.js';
-import type { AuthContext } from './auth.js';
-import type { ServerKeys } from './server-keys.js';
+import { fromHex, toHex } from '../../../crypto/encoding.js';
+import { boxKeyPair, boxSeal, randomBytes, signDetached, signKeyPairFromSeed, verifyDetached } from '../../../crypto/nacl.js';
+import { sha256Hex } from '../../../crypto/psono-kdf.js';
+import { createId } from '../../../crypto/token.js';
+import { BlindvaultError } from '../../../protocol/errors.js';
+import { parseApiKeyLoginInfo, type parseApiKeyCreate, type parseApiKeySecretCreate, type parseApiKeyUpdate } from '../../../protocol/vault/objects.js';
+import { formatIsoTime } from '../../../protocol/vault/sessions.js';
+import type { ApiKeyRecord, ApiKeyStore } from '../../../store/api-key-store.js';
+import type { ReplayStore } from '../../../store/replay-store.js';
+import type { VaultObjectStore } from '../../../store/vault-object-store.js';
+import type { VaultStore } from '../../../store/vault-store.js';
+import type { VaultConfig } from '../../config.js';
+import type { Access } from '../auth/policy.js';
+import type { AuthContext } from '../auth/authenticator.js';
+import type { ServerKeys } from '../server-keys.js';
+import { mintSession } from '../sessions/mint-session.js';
 
 export interface ApiKeysServiceDeps {
   apiKeys: ApiKeyStore;
@@ -138,31 +139,20 @@ export function createApiKeysService({ apiKeys, objects, vault, replays, access,
 
     const [min, max] = config.tokenSeconds.apiKey;
     const lifetimeSeconds = Math.min(max, Math.max(min, info.sessionDurationSeconds ?? DEFAULT_SESSION_SECONDS));
-    const token = createSessionToken();
-    const sessionSecret = toHex(randomBytes(32));
-    const made = await vault.createSession(
-      {
-        id: createId(),
-        tokenHash: hashSessionToken(token),
-        userId: user.id,
-        secretKey: sessionSecret,
-        userValidator: null,
-        sessionKey: toHex(randomBytes(32)),
-        deviceFingerprint: info.deviceFingerprint ?? null,
-        deviceDescription: info.deviceDescription ?? null,
-        clientDate: info.deviceTime ?? null,
-        requiresValidator: info.deviceFingerprint !== undefined || info.deviceTime !== undefined,
-        createdAt: now,
-        validTill: new Date(now.getTime() + lifetimeSeconds * 1000),
-        active: true,
-        read: key.read,
-        write: key.write,
-        apiKeyId: key.id,
-        lifetimeSeconds,
-      },
-      { exclusive: false, authkeyHash: user.authkeyHash },
-    );
+    const made = await mintSession(vault, {
+      user,
+      device: { fingerprint: info.deviceFingerprint, description: info.deviceDescription, time: info.deviceTime },
+      lifetimeSeconds,
+      kind: 'api_key',
+      read: key.read,
+      write: key.write,
+      apiKeyId: key.id,
+      exclusive: false,
+      now,
+    });
     if (!made) throw generic();
+    const { token, session } = made;
+    const sessionSecret = session.secretKey;
     const loginInfo = {
       token: token.reveal(),
       session_valid_till: formatIsoTime(new Date(now.getTime() + lifetimeSeconds * 1000)),

@@ -1,5 +1,5 @@
-import { createId } from '../../crypto/token.js';
-import { BlindvaultError, PSONO_REFUSALS } from '../../protocol/errors.js';
+import { createId } from '../../../../crypto/token.js';
+import { BlindvaultError, PSONO_REFUSALS } from '../../../../protocol/errors.js';
 import type {
   Parent,
   parseShareCreate,
@@ -8,12 +8,12 @@ import type {
   parseShareRightGrant,
   parseShareRightUpdate,
   parseShareUpdate,
-} from '../../protocol/vault/objects.js';
-import { formatIsoTime } from '../../protocol/vault/sessions.js';
-import type { ShareRightRecord, VaultObjectStore } from '../../store/vault-object-store.js';
-import type { UserRecord, VaultStore } from '../../store/vault-store.js';
-import type { Access } from './access.js';
-import type { AuthContext } from './auth.js';
+} from '../../../../protocol/vault/objects.js';
+import { formatIsoTime } from '../../../../protocol/vault/sessions.js';
+import type { ShareRightRecord, VaultObjectStore } from '../../../../store/vault-object-store.js';
+import type { UserRecord, VaultStore } from '../../../../store/vault-store.js';
+import type { Access } from '../../auth/policy.js';
+import type { AuthContext } from '../../auth/authenticator.js';
 
 export interface SharesServiceDeps {
   objects: VaultObjectStore;

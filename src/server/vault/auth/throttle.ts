@@ -1,7 +1,7 @@
-import { BlindvaultError } from '../../protocol/errors.js';
-import type { RateLimitStore } from '../../store/rate-limit-store.js';
-import type { ThrottleRate, ThrottleScope } from '../config.js';
-import { createRateLimiter } from '../rate-limiter.js';
+import { BlindvaultError } from '../../../protocol/errors.js';
+import type { RateLimitStore } from '../../../store/rate-limit-store.js';
+import type { ThrottleRate, ThrottleScope } from '../../config.js';
+import { createRateLimiter } from '../../rate-limiter.js';
 
 /** The vault's throttles (spec §4): over the limit, a 429 in Psono's words, with Retry-After. */
 export function createThrottle(rateLimits: RateLimitStore, rates: Record<ThrottleScope, ThrottleRate>, clock: () => Date) {

@@ -1,0 +1,27 @@
+import { BlindvaultError } from '../../../protocol/errors.js';
+import { parseActivateTokenRequest, parseLoginRequest, parseLogoutRequest } from '../../../protocol/vault/sessions.js';
+import { authOf, type VaultRouter } from '../routing.js';
+import type { SessionsService } from './service.js';
+
+/** Password login, token activation, logout and the session list (spec §3.3). */
+export function sessionsRoutes({ route }: VaultRouter, { sessions }: { sessions: SessionsService }): void {
+  route('POST', '/authentication/login/', { auth: 'none', scope: 'login', flag: 'none' }, async (request) =>
+    sessions.login(parseLoginRequest(request.vaultBody)),
+  );
+
+  route('POST', '/authentication/activate-token/', { auth: 'token*', flag: 'write' }, async (request) => {
+    const { verification, verificationNonce } = parseActivateTokenRequest(request.vaultBody);
+    return sessions.activate(authOf(request), verification, verificationNonce);
+  });
+
+  route('POST', '/authentication/logout/', { auth: 'token', flag: 'none', apiKey: 'restricted' }, async (request) => {
+    const auth = authOf(request);
+    const { sessionId } = parseLogoutRequest(request.vaultBody);
+    // An API-key session ends itself only (spec §1.5).
+    if (auth.apiKey && sessionId !== undefined && sessionId !== auth.session.id) throw new BlindvaultError('VAULT_PERMISSION_DENIED');
+    await sessions.logout(auth, sessionId);
+    return { success: 'Successfully logged out.' };
+  });
+
+  route('GET', '/authentication/sessions/', { auth: 'token', flag: 'read', apiKey: 'deny' }, async (request) => sessions.list(authOf(request)));
+}
