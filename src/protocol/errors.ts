@@ -88,6 +88,11 @@ export const ERROR_CATALOGUE = {
   NOTHING_TO_UPDATE: { status: 400, message: 'No field to change was given.', psono: 'non_field' },
   EXPIRATION_DATE_NEEDS_TO_BE_IN_THE_FUTURE: { status: 400, message: 'The expiration date is in the past.', psono: 'non_field' },
   INSECURE_ACCESS_NOT_ALLOWED: { status: 400, message: 'Insecure access is not allowed for this key or server.', psono: 'non_field' },
+  VAULT_STORAGE_QUOTA_EXCEEDED: {
+    status: 413,
+    message: 'The owner of this object would pass VAULT_MAX_STORAGE_BYTES_PER_USER; nothing was written.',
+    psono: 'non_field',
+  },
   API_KEY_SECRET_KEY_INVALID: { status: 400, message: 'The API key secret key does not open the secret.', psono: 'non_field' },
 } as const satisfies Record<string, { status: number; message: string; psono?: PsonoShape }>;
 

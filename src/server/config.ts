@@ -64,6 +64,10 @@ export interface VaultConfig {
   replayWindowSeconds: number;
   allowUserSearchByEmail: boolean;
   maxBodyBytes: number;
+  /** Bytes of the datastores, secrets and shares one user owns (their `data`), together. */
+  maxStorageBytesPerUser: number;
+  /** History entries kept per secret; the oldest are pruned beyond it. */
+  maxHistoryPerSecret: number;
   throttles: Record<ThrottleScope, ThrottleRate>;
 }
 
@@ -86,6 +90,7 @@ const VARIABLES = [
   'VAULT_ALLOWED_USERNAME_DOMAINS', 'VAULT_ALLOW_MULTIPLE_SESSIONS', 'VAULT_WEB_TOKEN_MIN_S', 'VAULT_WEB_TOKEN_MAX_S',
   'VAULT_APP_TOKEN_MIN_S', 'VAULT_APP_TOKEN_MAX_S', 'VAULT_API_KEY_TOKEN_MIN_S', 'VAULT_API_KEY_TOKEN_MAX_S',
   'VAULT_DEVICE_PROTECTION', 'VAULT_REPLAY_WINDOW_S', 'VAULT_ALLOW_USER_SEARCH_BY_EMAIL', 'VAULT_MAX_BODY_BYTES',
+  'VAULT_MAX_STORAGE_BYTES_PER_USER', 'VAULT_MAX_HISTORY_PER_SECRET',
   ...THROTTLE_SCOPES.map((scope) => `VAULT_THROTTLE_${scope.toUpperCase()}`),
 ] as const;
 
@@ -231,6 +236,8 @@ function parseVaultConfig(raw: Raw): VaultConfig {
     replayWindowSeconds: integer(raw, 'VAULT_REPLAY_WINDOW_S', 20, 1, 600),
     allowUserSearchByEmail: boolean(raw, 'VAULT_ALLOW_USER_SEARCH_BY_EMAIL', false),
     maxBodyBytes: byteSize(raw, 'VAULT_MAX_BODY_BYTES', 16 * 1024 * 1024),
+    maxStorageBytesPerUser: byteSize(raw, 'VAULT_MAX_STORAGE_BYTES_PER_USER', 256 * 1024 * 1024),
+    maxHistoryPerSecret: integer(raw, 'VAULT_MAX_HISTORY_PER_SECRET', 100, 0, 100_000),
     throttles: Object.fromEntries(THROTTLE_SCOPES.map((scope) => [scope, throttle(raw, scope)])) as Record<ThrottleScope, ThrottleRate>,
   };
 }

@@ -1,4 +1,5 @@
 import { describeDatabaseError } from '../store/sql/sql-database.js';
+import { VaultStorageQuotaExceeded } from '../store/vault-object-limits.js';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { BlindvaultError, isBlindvaultError, type ErrorCode, type ErrorResponse } from '../protocol/errors.js';
 
@@ -30,6 +31,7 @@ const STATUS_CODES: Record<number, ErrorCode> = {
 /** Turns anything thrown into a catalogue error; undefined when it is a bug (an unexpected error). */
 export function toBlindvaultError(error: unknown): BlindvaultError | undefined {
   if (isBlindvaultError(error)) return error;
+  if (error instanceof VaultStorageQuotaExceeded) return new BlindvaultError('VAULT_STORAGE_QUOTA_EXCEEDED');
   const fastifyError = error as Partial<FastifyError> | undefined;
   if (fastifyError?.validation) return new BlindvaultError('VALIDATION_FAILED');
   const byCode = fastifyError?.code ? FRAMEWORK_CODES[fastifyError.code] : undefined;

@@ -15,7 +15,12 @@ async function main(): Promise<void> {
     }
     throw error;
   }
-  const locations = { dataDir: config.dataDir, databaseUrl: config.databaseUrl, blobStoreUrl: config.blobStoreUrl };
+  const locations = {
+    dataDir: config.dataDir,
+    databaseUrl: config.databaseUrl,
+    blobStoreUrl: config.blobStoreUrl,
+    vaultLimits: { maxStorageBytesPerUser: config.vault.maxStorageBytesPerUser, maxHistoryPerSecret: config.vault.maxHistoryPerSecret },
+  };
   const stores = await openStores(locations);
   const { app, files } = await buildApp({ config, ...stores });
   const stopSweeper = startSweeper(

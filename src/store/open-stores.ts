@@ -16,6 +16,7 @@ import { SqlVaultStore } from './sql/sql-vault-store.js';
 import { openSqliteDatabase } from './sql/sqlite-database.js';
 import type { VaultObjectStore } from './vault-object-store.js';
 import type { VaultStore } from './vault-store.js';
+import { DEFAULT_VAULT_OBJECT_LIMITS, type VaultObjectLimits } from './vault-object-limits.js';
 
 export interface StoreLocations {
   dataDir: string;
@@ -23,6 +24,8 @@ export interface StoreLocations {
   databaseUrl: string | undefined;
   /** Unset: a folder in dataDir. */
   blobStoreUrl: string | undefined;
+  /** Bounds on vault objects (per-user storage, history per secret); defaults when unset. */
+  vaultLimits?: VaultObjectLimits;
 }
 
 /** Every store a server process uses; the SQL ones share one connection. */
@@ -42,11 +45,11 @@ export async function openSqlDatabase(where: Pick<StoreLocations, 'dataDir' | 'd
   return openPostgresDatabase(where.databaseUrl);
 }
 
-export function sqlStores(database: SqlDatabase): Omit<Stores, 'blobs' | 'close'> {
+export function sqlStores(database: SqlDatabase, vaultLimits: VaultObjectLimits = DEFAULT_VAULT_OBJECT_LIMITS): Omit<Stores, 'blobs' | 'close'> {
   return {
     metadata: new SqlMetadataStore(database),
     vault: new SqlVaultStore(database),
-    objects: new SqlVaultObjectStore(database),
+    objects: new SqlVaultObjectStore(database, vaultLimits),
     apiKeys: new SqlApiKeyStore(database),
     rateLimits: new SqlRateLimitStore(database),
     replays: new SqlReplayStore(database),
@@ -64,7 +67,7 @@ export async function openStores(where: StoreLocations): Promise<Stores> {
   const database = await openSqlDatabase(where);
   try {
     const blobs = await openBlobStore(where);
-    return { ...sqlStores(database), blobs, close: () => database.close() };
+    return { ...sqlStores(database, where.vaultLimits), blobs, close: () => database.close() };
   } catch (error) {
     await database.close();
     throw error;

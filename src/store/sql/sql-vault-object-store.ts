@@ -14,6 +14,7 @@ import type {
 } from '../vault-object-store.js';
 import type { Database, DatastoresTable, LinksTable, SecretsTable, SharesTable, UserShareRightsTable } from './schema.js';
 import { isForeignKeyViolation, isUniqueViolation, type SqlDatabase } from './sql-database.js';
+import { DEFAULT_VAULT_OBJECT_LIMITS, type VaultObjectLimits } from '../vault-object-limits.js';
 
 const flag = (value: boolean) => (value ? 1 : 0);
 const date = (value: number | string) => new Date(Number(value));
@@ -33,9 +34,12 @@ export class SqlVaultObjectStore implements VaultObjectStore {
   // Row locks for read-check-write transactions; SQLite serializes writers anyway.
   readonly #lock: boolean;
 
-  constructor(database: SqlDatabase) {
+  readonly #limits: VaultObjectLimits;
+
+  constructor(database: SqlDatabase, limits: VaultObjectLimits = DEFAULT_VAULT_OBJECT_LIMITS) {
     this.#db = database.db;
     this.#lock = database.backend === 'postgres';
+    this.#limits = limits;
   }
 
   // --- Datastores -----------------------------------------------------------------------------

@@ -26,6 +26,9 @@ describe('configuration', () => {
     assert.deepEqual(set.fileUploadQuota, { limitBytes: 500 * 1024 ** 2, windowSeconds: 3600 });
     assert.equal(set.fileStorageCapBytes, 2 * 1024 ** 4);
     assert.equal(set.fileMinFreeBytes, 4096);
+    assert.equal(defaults.vault.maxStorageBytesPerUser, 256 * 1024 ** 2);
+    assert.equal(defaults.vault.maxHistoryPerSecret, 100);
+    assert.equal(parseConfig({ VAULT_MAX_HISTORY_PER_SECRET: '0' }).vault.maxHistoryPerSecret, 0);
   });
 
   test('flags win over the environment', () => {
@@ -82,6 +85,8 @@ describe('configuration', () => {
     [{ FILE_UPLOAD_QUOTA: '0/day' }, 'FILE_UPLOAD_QUOTA'],
     [{ FILE_STORAGE_CAP_BYTES: 'lots' }, 'FILE_STORAGE_CAP_BYTES'],
     [{ FILE_MIN_FREE_BYTES: '-1' }, 'FILE_MIN_FREE_BYTES'],
+    [{ VAULT_MAX_STORAGE_BYTES_PER_USER: '1GB' }, 'VAULT_MAX_STORAGE_BYTES_PER_USER'],
+    [{ VAULT_MAX_HISTORY_PER_SECRET: '-1' }, 'VAULT_MAX_HISTORY_PER_SECRET'],
     [{ LOG_LEVEL: 'loud' }, 'LOG_LEVEL'],
     [{ TRUST_PROXY: 'true' }, 'TRUST_PROXY'],
     [{ TRUST_PROXY: 'everyone' }, 'TRUST_PROXY'],
