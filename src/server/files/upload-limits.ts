@@ -4,7 +4,7 @@
 import { isIPv6 } from 'node:net';
 import { BlindvaultError } from '../../protocol/errors.js';
 import type { BlobStore } from '../../store/blob-store.js';
-import type { MetadataStore, UploadQuotaWindow } from '../../store/metadata-store.js';
+import type { MetadataStore, ReserveOutcome, UploadQuotaWindow } from '../../store/metadata-store.js';
 
 export interface UploadLimitsConfig {
   maxUploadBytes: number;
@@ -122,28 +122,30 @@ export function createUploadLimits({ metadata, blobs, config, clock }: UploadLim
     if (usage.storedBytes >= cap || !(await diskHasRoom(0))) throw new BlindvaultError('STORAGE_FULL');
     let reserved = options.reservedBytes ?? 0;
 
-    async function reserve(bytes: number): Promise<boolean> {
-      if (!(await diskHasRoom(bytes))) return false;
+    async function reserve(bytes: number): Promise<ReserveOutcome | 'disk_full'> {
+      if (!(await diskHasRoom(bytes))) return 'disk_full';
       const outcome = await metadata.reserveUploadBytes(fileId, bytes, { storageCapBytes: cap, quota: window });
-      if (outcome === 'reserved') return true;
+      // The row is gone: the sweeper took the upload for abandoned.
       if (outcome === 'gone') throw new BlindvaultError('UPLOAD_ABORTED');
-      return false;
+      return outcome;
     }
 
     async function cover(totalBytes: number): Promise<void> {
       if (totalBytes <= reserved) return;
       if (totalBytes > config.maxUploadBytes) throw new BlindvaultError('PAYLOAD_TOO_LARGE');
       const need = totalBytes - reserved;
-      const ahead = Math.min(Math.max(need, RESERVE_STEP_BYTES), config.maxUploadBytes - reserved);
+      let amount = Math.min(Math.max(need, RESERVE_STEP_BYTES), config.maxUploadBytes - reserved);
+      let outcome = await reserve(amount);
       // Near a limit, the step ahead may not fit where the bytes themselves still do.
-      const amount = (await reserve(ahead)) ? ahead : ahead > need && (await reserve(need)) ? need : 0;
-      if (amount > 0) {
+      if (outcome !== 'reserved' && amount > need) {
+        amount = need;
+        outcome = await reserve(amount);
+      }
+      if (outcome === 'reserved') {
         reserved += amount;
         return;
       }
-      // Say which bound was hit, from the counters as they are now.
-      const usageNow = await metadata.uploadUsage(window);
-      if (usageNow.quotaBytes + need > quotaLimit) throw quotaExceeded(window, clock());
+      if (outcome === 'quota_exceeded') throw quotaExceeded(window, clock());
       throw new BlindvaultError('STORAGE_FULL');
     }
 
