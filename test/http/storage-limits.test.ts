@@ -74,6 +74,17 @@ for (const backend of BACKENDS) {
         // control: another address has its own quota
         const other = await uploadFrom(t, '198.51.100.2', 200_000);
         assert.equal(other.statusCode, 200, other.body);
+        // a declared length past what is left is refused before the body is read (the body itself would fit)
+        const small = multipartBody(e2eUpload(randomBytes(10)));
+        const declared = await t.app.inject({
+          method: 'POST',
+          url: '/upload',
+          payload: small.body,
+          headers: { 'content-type': small.contentType, 'content-length': String(500_000) },
+          remoteAddress: '198.51.100.1',
+        });
+        assertError(declared, 413, 'UPLOAD_QUOTA_EXCEEDED');
+        await assertOnly(t, [id, other.json<{ id: string }>().id], 400_000);
         // what is left of the first address's quota can still be used, to the byte
         const rest = await uploadFrom(t, '198.51.100.1', 100_000);
         assert.equal(rest.statusCode, 200, rest.body);

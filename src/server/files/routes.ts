@@ -61,7 +61,9 @@ export async function filesRoutes(app: FastifyInstance, options: FilesRoutesOpti
       const declared = Number(request.headers['content-length']);
       if (declared > options.maxUploadBytes + MULTIPART_OVERHEAD_BYTES) throw new BlindvaultError('PAYLOAD_TOO_LARGE');
       if (!request.isMultipart()) throw new BlindvaultError('UNSUPPORTED_MEDIA_TYPE');
-      const { record, ownerToken } = await service.upload(uploadParts(request), request.ip);
+      // A declared length says how many file bytes come at least: quotas refuse them before reading.
+      const minimumBytes = Number.isSafeInteger(declared) ? Math.max(0, declared - MULTIPART_OVERHEAD_BYTES) : undefined;
+      const { record, ownerToken } = await service.upload(uploadParts(request), request.ip, minimumBytes === undefined ? {} : { minimumBytes });
       const token = ownerToken.reveal();
       // The answer carries the owner token: no cache may keep it.
       return reply.code(200).header('cache-control', 'no-store').send({

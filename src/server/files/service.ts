@@ -111,7 +111,7 @@ export function createFilesService({ metadata, blobs, config, clock = () => new 
    * part; those already seen are checked before a byte is stored. On any failure the pending row and
    * the blob are removed, so nothing half-written remains or is ever served.
    */
-  async function upload(parts: AsyncIterable<UploadPart>, clientAddress: string): Promise<UploadResult> {
+  async function upload(parts: AsyncIterable<UploadPart>, clientAddress: string, options: { minimumBytes?: number } = {}): Promise<UploadResult> {
     const fields = new Map<string, string>();
     const id = createId();
     const blobKey = id;
@@ -120,7 +120,7 @@ export function createFilesService({ metadata, blobs, config, clock = () => new 
     let blobWritten = false;
     let sizeBytes: number | undefined;
     // Before a part is read: quota, storage cap and free-space floor.
-    const budget: UploadBudget = await limits.admit(id, clientAddress);
+    const budget: UploadBudget = await limits.admit(id, clientAddress, options);
     try {
       for await (const part of parts) {
         if (part.kind === 'field') {

@@ -112,14 +112,18 @@ export function createUploadLimits({ metadata, blobs, config, clock }: UploadLim
   /**
    * Refuses an upload before a byte of it is stored when the address has used its quota, storage is
    * at its cap or the disk at its floor; otherwise answers the budget that reserves its bytes as
-   * they arrive. `reservedBytes` is what the file row already holds (a resumed upload).
+   * they arrive. `reservedBytes` is what the file row already holds (a resumed upload);
+   * `minimumBytes` what the request will bring at least (its declared length less framing).
    */
-  async function admit(fileId: string, clientAddress: string, options: { reservedBytes?: number } = {}): Promise<UploadBudget> {
+  async function admit(fileId: string, clientAddress: string, options: { reservedBytes?: number; minimumBytes?: number } = {}): Promise<UploadBudget> {
     const now = clock();
     const window = quotaWindow(clientAddress, now);
     const usage = await metadata.uploadUsage(window);
-    if (usage.quotaBytes >= quotaLimit) throw quotaExceeded(window, now);
-    if (usage.storedBytes >= cap || !(await diskHasRoom(0))) throw new BlindvaultError('STORAGE_FULL');
+    // What the request itself says it will bring (a declared length) is refused before it is read.
+    const coming = options.minimumBytes ?? 0;
+    // Refused also when nothing is left at all: the upload would be refused at its first byte.
+    if (usage.quotaBytes + Math.max(1, coming) > quotaLimit) throw quotaExceeded(window, now);
+    if (usage.storedBytes + Math.max(1, coming) > cap || !(await diskHasRoom(coming))) throw new BlindvaultError('STORAGE_FULL');
     let reserved = options.reservedBytes ?? 0;
 
     async function reserve(bytes: number): Promise<ReserveOutcome | 'disk_full'> {
