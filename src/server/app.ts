@@ -18,6 +18,7 @@ import { healthPlugin } from './health/plugin.js';
 import { loggerOptions, pathOnly } from './logging.js';
 import { openApiCollector, openApiRoute } from './openapi/plugin.js';
 import { vaultPlugin } from './vault/plugin.js';
+import type { MalformedUrlAnswer } from './vault/malformed-url.js';
 import { loadServerKeys, type ServerKeys } from './vault/server-keys.js';
 
 const BLINDVAULT_VERSION = '0.1.0';
@@ -48,6 +49,8 @@ export interface App {
 export async function buildApp(deps: AppDeps): Promise<App> {
   const { config, metadata, blobs } = deps;
   const clock = deps.clock ?? (() => new Date());
+  // Fastify refuses a URL it cannot route before any plugin sees the request; the vault answers its own.
+  const malformedVaultUrl: { answer?: MalformedUrlAnswer } = {};
   const app = Fastify({
     // The vault's paths end in "/"; the same path without it reaches the same handler (never a redirect).
     routerOptions: { ignoreTrailingSlash: true },
@@ -67,6 +70,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     // without echoing the URL (it may carry an owner token).
     frameworkErrors: (_error, request, reply) => {
       request.log.info({ method: request.method, path: '[malformed url]', statusCode: 400 }, 'request');
+      if (malformedVaultUrl.answer && /^\/server(\/|\?|$)/.test(request.url)) return void malformedVaultUrl.answer(request, reply);
       return renderBlindvaultError(new BlindvaultError('VALIDATION_FAILED'), request, reply);
     },
     ajv: { customOptions: { removeAdditional: true, coerceTypes: false, allErrors: false } },
@@ -117,6 +121,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     config,
     stores: { metadata, vault: deps.vault, objects: deps.objects, apiKeys: deps.apiKeys, replays: deps.replays, rateLimits: deps.rateLimits },
     serverKeys,
+    malformedUrl: malformedVaultUrl,
     clock,
   });
   await app.register(openApiRoute);

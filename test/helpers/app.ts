@@ -1,4 +1,5 @@
-import type { FastifyInstance, RouteOptions } from 'fastify';
+import { isDeepStrictEqual } from 'node:util';
+import type { FastifyInstance, preSerializationAsyncHookHandler, RouteOptions } from 'fastify';
 import { buildApp } from '../../src/server/app.js';
 import { parseConfig, type Config } from '../../src/server/config.js';
 import type { FilesService } from '../../src/server/files/service.js';
@@ -19,6 +20,29 @@ export interface TestApp {
   close(): Promise<void>;
 }
 
+/**
+ * Makes every vault route check, on every answer, that its response schema kept everything the
+ * handler produced: the schemas are allow-lists, and one that silently drops a field a client reads
+ * (or turns a number into a string) breaks the web client or the seed. Returns what was lost.
+ */
+function guardAnswers(): { onRoute: (route: RouteOptions) => void; lost: string[] } {
+  const lost: string[] = [];
+  const check: preSerializationAsyncHookHandler = async (request, reply, payload) => {
+    const given: unknown = JSON.parse(JSON.stringify(payload) ?? 'null');
+    const sent: unknown = JSON.parse(String(reply.serialize(payload)));
+    if (!isDeepStrictEqual(sent, given)) {
+      lost.push(`${request.method} ${request.routeOptions.url} → ${reply.statusCode}: handler gave ${JSON.stringify(given)}, schema sent ${JSON.stringify(sent)}`);
+    }
+    return payload;
+  };
+  const onRoute = (route: RouteOptions) => {
+    if (!(route.config as { vault?: unknown } | undefined)?.vault) return;
+    const existing = route.preSerialization;
+    route.preSerialization = [...(Array.isArray(existing) ? existing : existing ? [existing] : []), check];
+  };
+  return { onRoute, lost };
+}
+
 export async function openTestApp(
   backend: Backend,
   env: Record<string, string> = {},
@@ -31,6 +55,7 @@ export async function openTestApp(
   });
   const logs: string[] = [];
   let offsetMs = 0;
+  const answers = guardAnswers();
   const { app, files, serverKeys } = await buildApp({
     config,
     metadata: stores.metadata,
@@ -42,7 +67,10 @@ export async function openTestApp(
     rateLimits: stores.rateLimits,
     clock: () => new Date(Date.now() + offsetMs),
     logDestination: { write: (line: string) => void logs.push(line) },
-    ...(options.onRoute ? { onRoute: options.onRoute } : {}),
+    onRoute: (route) => {
+      answers.onRoute(route);
+      options.onRoute?.(route);
+    },
   });
   await app.ready();
   return {
@@ -56,6 +84,7 @@ export async function openTestApp(
     async close() {
       await app.close();
       await stores.close();
+      if (answers.lost.length > 0) throw new Error(`response schemas dropped or changed fields:\n${answers.lost.join('\n')}`);
     },
   };
 }

@@ -8,6 +8,12 @@ import { toBlindvaultError } from '../errors.js';
  * authenticated, the plugin's onSend hook encrypts these bodies like any other; a 401 stays plain.
  */
 export function renderVaultError(error: unknown, request: FastifyRequest, reply: FastifyReply): FastifyReply {
+  const { status, body, headers } = vaultErrorAnswer(error, request);
+  return reply.code(status).headers(headers).type('application/json').send(body);
+}
+
+/** The status, body and headers the vault answers for an error, in Psono's shapes. */
+export function vaultErrorAnswer(error: unknown, request: FastifyRequest): { status: number; body: unknown; headers: Record<string, string> } {
   let known = toBlindvaultError(error);
   if (!known) {
     // A driver error's detail quotes the row's values: only its code and constraint are logged.
@@ -55,10 +61,10 @@ export function renderVaultError(error: unknown, request: FastifyRequest, reply:
     default:
       body = { detail: detail ?? known.message };
   }
-  if (known.status === 401) reply.header('www-authenticate', 'Token');
-  if (typeof details.retryAfterSeconds === 'number') reply.header('retry-after', String(details.retryAfterSeconds));
-  reply.header('x-request-id', request.id);
-  return reply.code(known.status).type('application/json').send(body);
+  const headers: Record<string, string> = { 'x-request-id': request.id };
+  if (known.status === 401) headers['www-authenticate'] = 'Token';
+  if (typeof details.retryAfterSeconds === 'number') headers['retry-after'] = String(details.retryAfterSeconds);
+  return { status: known.status, body, headers };
 }
 
 /** Errors of the database drivers carry a SQLSTATE or SQLite code. */

@@ -1,6 +1,6 @@
 import type { FastifyInstance, HTTPMethods } from 'fastify';
 import { BlindvaultError } from '../../protocol/errors.js';
-import { ANY_RESPONSES, ID_PARAMS, VAULT_METHODS, type VaultRouter } from './routing.js';
+import { ID_PARAMS, VAULT_METHODS, vaultResponses, type VaultRouter } from './routing.js';
 
 /**
  * A known path with a method it does not take: 405 (spec §0.1), `{}` for the methods Psono's
@@ -12,7 +12,7 @@ export function methodNotAllowedRoutes(app: FastifyInstance, { registered }: Vau
     app.route({
       method: [...missing, 'PATCH', ...(methods.has('GET') ? [] : ['HEAD'])] as HTTPMethods[],
       url,
-      schema: { ...ANY_RESPONSES, ...(url.includes(':id') ? { params: ID_PARAMS } : {}) },
+      schema: { response: vaultResponses({}), ...(url.includes(':id') ? { params: ID_PARAMS } : {}) },
       config: { vault: { auth: 'optional', flag: 'none' } },
       handler: async (request) => {
         if (request.method === 'PATCH' || request.method === 'HEAD') {

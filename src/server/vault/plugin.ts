@@ -25,7 +25,8 @@ import { secretsRoutes } from './objects/secrets/routes.js';
 import { createSecretsService } from './objects/secrets/service.js';
 import { sharesRoutes } from './objects/shares/routes.js';
 import { createSharesService } from './objects/shares/service.js';
-import { createVaultRouter } from './routing.js';
+import { createMalformedUrlAnswer, type MalformedUrlAnswer } from './malformed-url.js';
+import { createVaultRouter, credentialsOf } from './routing.js';
 import { buildSignedInfo, type ServerKeys } from './server-keys.js';
 import { sessionsRoutes } from './sessions/routes.js';
 import { createSessionsService } from './sessions/service.js';
@@ -43,16 +44,22 @@ export interface VaultPluginOptions {
   };
   /** The server's key material, loaded by the caller (main and tests also read it). */
   serverKeys: ServerKeys;
+  /**
+   * Filled in by the plugin: the answer to a /server/ URL that Fastify refuses before routing (its
+   * frameworkErrors handler is server-wide, so the caller forwards such requests here).
+   */
+  malformedUrl?: { answer?: MalformedUrlAnswer };
   clock: () => Date;
 }
 
-/** The Psono-compatible vault under /server (spec vault-protocol.md). */
+/** The Psono-compatible vault under /server (docs/vault-protocol.md). */
 export async function vaultPlugin(app: FastifyInstance, options: VaultPluginOptions): Promise<void> {
   const { clock, serverKeys: keys } = options;
   const { vault, objects, apiKeys, replays, rateLimits, metadata } = options.stores;
   const config = options.config.vault;
   const authenticator = createAuthenticator({ vault, apiKeys, replays, config, clock });
   const throttle = createThrottle(rateLimits, config.throttles, clock);
+  if (options.malformedUrl) options.malformedUrl.answer = createMalformedUrlAnswer(authenticator);
 
   // The composition root of the vault: every service is built here, from the stores.
   const access = createAccess({ objects, apiKeys, clock });
@@ -107,11 +114,7 @@ export async function vaultPlugin(app: FastifyInstance, options: VaultPluginOpti
       if (route.scope) await throttle(route.scope, request.ip);
       return;
     }
-    const validator = request.headers['authorization-validator'];
-    const headers = {
-      ...(request.headers.authorization ? { authorization: request.headers.authorization } : {}),
-      ...(typeof validator === 'string' ? { validator } : {}),
-    };
+    const headers = credentialsOf(request);
     if (route.auth === 'optional') {
       // 405 answers: encrypted when the caller holds a valid session, plain otherwise.
       if (headers.authorization) request.vaultAuth = await authenticator.authenticate(headers, { allowInactive: false }).catch(() => undefined);

@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Type } from '@fastify/type-provider-typebox';
 import { BlindvaultError, type ErrorCode } from '../../protocol/errors.js';
+import { VaultErrorResponse, type VaultAnswers } from '../../protocol/vault/responses.js';
 import type { ThrottleScope } from '../config.js';
 import type { AuthContext } from './auth/authenticator.js';
 
@@ -33,10 +34,13 @@ export const VAULT_METHODS = ['GET', 'PUT', 'POST', 'DELETE'] as const;
 export type VaultMethod = (typeof VAULT_METHODS)[number];
 export type VaultHandler = (request: FastifyRequest<{ Params: { id?: string } }>, reply: FastifyReply) => Promise<unknown>;
 
-// Vault answers are Psono's JSON (encrypted once authenticated): declared as any JSON, so the
-// serializer never drops a field of an envelope.
-const ANY_JSON = Type.Unknown();
-export const ANY_RESPONSES = { response: { '2xx': ANY_JSON, '4xx': ANY_JSON, '5xx': ANY_JSON } };
+/**
+ * Every route's answers: its own per status, then the error shapes of §0.3 for any other 4xx and for
+ * a 5xx. They are plaintext schemas: the onSend hook seals the serialized answer afterwards (§1.4).
+ */
+export function vaultResponses(answers: VaultAnswers) {
+  return { ...answers, '4xx': VaultErrorResponse, '5xx': VaultErrorResponse };
+}
 // Ids in paths are checked by the handlers, which answer each path's own Psono error (§3.5–3.9).
 export const ID_PARAMS = Type.Object({ id: Type.String({ maxLength: 128 }) });
 const UUID = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
@@ -46,7 +50,7 @@ const ANONYMOUS_BODY_LIMIT = 64 * 1024;
 
 /** Registers the vault's routes of every room, and remembers which methods each path takes. */
 export interface VaultRouter {
-  route(method: VaultMethod, url: string, vault: VaultRouteConfig, handler: VaultHandler): void;
+  route(method: VaultMethod, url: string, vault: VaultRouteConfig, answers: VaultAnswers, handler: VaultHandler): void;
   /** Every path with the methods it takes, for the 405 answers of the others. */
   readonly registered: ReadonlyMap<string, ReadonlySet<VaultMethod>>;
 }
@@ -55,11 +59,11 @@ export function createVaultRouter(app: FastifyInstance, options: { maxBodyBytes:
   const registered = new Map<string, Set<VaultMethod>>();
   return {
     registered,
-    route(method, url, vault, handler) {
+    route(method, url, vault, answers, handler) {
       app.route({
         method,
         url,
-        schema: { ...ANY_RESPONSES, ...(url.includes(':id') ? { params: ID_PARAMS } : {}) },
+        schema: { response: vaultResponses(answers), ...(url.includes(':id') ? { params: ID_PARAMS } : {}) },
         config: { vault },
         bodyLimit: vault.auth === 'none' ? ANONYMOUS_BODY_LIMIT : options.maxBodyBytes,
         handler: handler as never,
@@ -71,6 +75,15 @@ export function createVaultRouter(app: FastifyInstance, options: { maxBodyBytes:
 
 export const read = (extra: Partial<VaultRouteConfig> = {}): VaultRouteConfig => ({ auth: 'token', flag: 'read', ...extra });
 export const write = (extra: Partial<VaultRouteConfig> = {}): VaultRouteConfig => ({ auth: 'token', flag: 'write', ...extra });
+
+/** The headers that authenticate a vault request (spec §1.2, §1.3), as the authenticator takes them. */
+export function credentialsOf(request: FastifyRequest): { authorization?: string; validator?: string } {
+  const validator = request.headers['authorization-validator'];
+  return {
+    ...(request.headers.authorization ? { authorization: request.headers.authorization } : {}),
+    ...(typeof validator === 'string' ? { validator } : {}),
+  };
+}
 
 /** The caller, for routes that require a token (the onRequest hook has authenticated it). */
 export function authOf(request: FastifyRequest): AuthContext {

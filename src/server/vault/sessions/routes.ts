@@ -1,20 +1,21 @@
 import { BlindvaultError } from '../../../protocol/errors.js';
 import { parseActivateTokenRequest, parseLoginRequest, parseLogoutRequest } from '../../../protocol/vault/sessions.js';
+import { ActivateTokenResponse, LoginResponse, SessionsResponse, SuccessResponse } from '../../../protocol/vault/responses.js';
 import { authOf, type VaultRouter } from '../routing.js';
 import type { SessionsService } from './service.js';
 
 /** Password login, token activation, logout and the session list (spec §3.3). */
 export function sessionsRoutes({ route }: VaultRouter, { sessions }: { sessions: SessionsService }): void {
-  route('POST', '/authentication/login/', { auth: 'none', scope: 'login', flag: 'none' }, async (request) =>
+  route('POST', '/authentication/login/', { auth: 'none', scope: 'login', flag: 'none' }, { 200: LoginResponse }, async (request) =>
     sessions.login(parseLoginRequest(request.vaultBody)),
   );
 
-  route('POST', '/authentication/activate-token/', { auth: 'token*', flag: 'write' }, async (request) => {
+  route('POST', '/authentication/activate-token/', { auth: 'token*', flag: 'write' }, { 200: ActivateTokenResponse }, async (request) => {
     const { verification, verificationNonce } = parseActivateTokenRequest(request.vaultBody);
     return sessions.activate(authOf(request), verification, verificationNonce);
   });
 
-  route('POST', '/authentication/logout/', { auth: 'token', flag: 'none', apiKey: 'restricted' }, async (request) => {
+  route('POST', '/authentication/logout/', { auth: 'token', flag: 'none', apiKey: 'restricted' }, { 200: SuccessResponse }, async (request) => {
     const auth = authOf(request);
     const { sessionId } = parseLogoutRequest(request.vaultBody);
     // An API-key session ends itself only (spec §1.5).
@@ -23,5 +24,7 @@ export function sessionsRoutes({ route }: VaultRouter, { sessions }: { sessions:
     return { success: 'Successfully logged out.' };
   });
 
-  route('GET', '/authentication/sessions/', { auth: 'token', flag: 'read', apiKey: 'deny' }, async (request) => sessions.list(authOf(request)));
+  route('GET', '/authentication/sessions/', { auth: 'token', flag: 'read', apiKey: 'deny' }, { 200: SessionsResponse }, async (request) =>
+    sessions.list(authOf(request)),
+  );
 }
