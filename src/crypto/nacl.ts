@@ -1,8 +1,6 @@
 // NaCl primitives (libsodium): secretbox, box, Ed25519 signatures, X25519 key pairs. Callers never
 // choose a nonce: every seal draws a fresh 24-byte nonce from libsodium's CSPRNG and returns it.
-import sodium from 'libsodium-wrappers-sumo';
-
-await sodium.ready;
+import { sodium } from './sodium.js';
 
 export const NONCE_BYTES = 24;
 export const KEY_BYTES = 32;

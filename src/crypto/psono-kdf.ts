@@ -1,7 +1,9 @@
 // Psono client-side key derivation (vault-protocol.md §2.1–§2.3): the authkey a client proves its password with,
 // and the key-encryption key (KEK) that wraps the user's private and secret keys. Both are scrypt (RFC 7914) over the
 // UTF-8 password with a salt that is itself a hex digest *string*; vectors V1–V6 of §2.10.
-import { createHash, scrypt } from 'node:crypto';
+// Portable: libsodium's WASM build (scrypt, SHA-2), the same in Node and in browsers.
+import { toHex, utf8Bytes } from './encoding.js';
+import { sodium } from './sodium.js';
 
 /** scrypt cost: N = 2^u, block size r, parallelism p, output length l bytes (Psono's `hashing_parameters`). */
 export type HashingParameters = { u: number; r: number; p: number; l: number };
@@ -19,12 +21,12 @@ export const HASHING_PARAMETER_BOUNDS: Readonly<Record<keyof HashingParameters, 
 
 /** Lower-case hex SHA-512 of the UTF-8 bytes of `text`. */
 export function sha512Hex(text: string): string {
-  return createHash('sha512').update(text, 'utf8').digest('hex');
+  return toHex(sodium.crypto_hash_sha512(utf8Bytes(text)));
 }
 
 /** Lower-case hex SHA-256 of the UTF-8 bytes of `text`. */
 export function sha256Hex(text: string): string {
-  return createHash('sha256').update(text, 'utf8').digest('hex');
+  return toHex(sodium.crypto_hash_sha256(utf8Bytes(text)));
 }
 
 /**
@@ -34,7 +36,7 @@ export function sha256Hex(text: string): string {
 export async function deriveAuthkey(username: string, password: string, params: HashingParameters): Promise<string> {
   checkHashingParameters(params);
   const derived = await scryptBytes(password, sha512Hex(username.toLowerCase()), params);
-  return Buffer.from(derived).toString('hex');
+  return toHex(derived);
 }
 
 /**
@@ -44,7 +46,7 @@ export async function deriveAuthkey(username: string, password: string, params: 
 export async function deriveKek(password: string, userSauce: string, params: HashingParameters): Promise<Uint8Array> {
   checkHashingParameters(params);
   const derived = await scryptBytes(password, sha512Hex(userSauce), params);
-  return new Uint8Array(createHash('sha256').update(Buffer.from(derived).toString('hex'), 'utf8').digest());
+  return sodium.crypto_hash_sha256(utf8Bytes(toHex(derived)));
 }
 
 /** Throws RangeError unless every parameter is an integer inside HASHING_PARAMETER_BOUNDS. */
@@ -58,15 +60,7 @@ export function checkHashingParameters(params: HashingParameters): void {
   }
 }
 
-function scryptBytes(password: string, saltText: string, params: HashingParameters): Promise<Uint8Array> {
-  const N = 2 ** params.u;
-  // OpenSSL needs 128·r·(N + 2) bytes for V plus 128·r·p for B; add 1 MiB of slack. At the ceilings
-  // (u 20, r 32, p 16) this is about 4 GiB, which is why the bounds are checked first.
-  const maxmem = 128 * params.r * (N + params.p + 2) + 1024 * 1024;
-  return new Promise((resolve, reject) => {
-    scrypt(Buffer.from(password, 'utf8'), Buffer.from(saltText, 'utf8'), params.l, { N, r: params.r, p: params.p, maxmem }, (err, key) => {
-      if (err) reject(err);
-      else resolve(new Uint8Array(key.buffer, key.byteOffset, key.byteLength));
-    });
-  });
+/** scrypt (RFC 7914) as libsodium's crypto_pwhash_scryptsalsa208sha256_ll; the bounds were checked by the caller. */
+async function scryptBytes(password: string, saltText: string, params: HashingParameters): Promise<Uint8Array> {
+  return sodium.crypto_pwhash_scryptsalsa208sha256_ll(utf8Bytes(password), utf8Bytes(saltText), 2 ** params.u, params.r, params.p, params.l);
 }

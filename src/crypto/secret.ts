@@ -1,4 +1,5 @@
-import { inspect } from 'node:util';
+// util.inspect's hook, by its registered symbol: no node:util import, so this module runs in browsers too.
+const INSPECT = Symbol.for('nodejs.util.inspect.custom');
 
 /**
  * A value that must never reach a log: JSON.stringify, util.inspect, String() and template literals
@@ -23,7 +24,7 @@ export class Secret<T> {
     return '[redacted]';
   }
 
-  [inspect.custom](): string {
+  [INSPECT](): string {
     return 'Secret([redacted])';
   }
 }

@@ -34,6 +34,8 @@ export const ERROR_CATALOGUE = {
   RANGE_NOT_SATISFIABLE: { status: 416, message: 'The requested byte range is outside the file.' },
   RATE_LIMITED: { status: 429, message: 'Too many requests from this address; try again after Retry-After seconds.' },
   UPLOAD_ABORTED: { status: 400, message: 'The upload was interrupted before it completed.' },
+  BODY_TIMEOUT: { status: 408, message: 'The request body did not arrive in time.' },
+  UPLOAD_TOO_SLOW: { status: 408, message: 'The upload sent too few bytes for too long and was stopped.' },
   UNAVAILABLE: { status: 503, message: 'A backing store does not answer.' },
   INTERNAL: { status: 500, message: 'Internal error. The request id identifies it in the server log.' },
 
@@ -94,6 +96,20 @@ export const ERROR_CATALOGUE = {
     psono: 'non_field',
   },
   API_KEY_SECRET_KEY_INVALID: { status: 400, message: 'The API key secret key does not open the secret.', psono: 'non_field' },
+
+  // Client-side crypto (SDK, CLI, page): docs/formats/file-v2.md, file-v1.md, fernet.md. A server answers
+  // BAD_HEADER when an upload's v2 header does not parse; the others are raised on the reading side.
+  BAD_HEADER: { status: 400, message: 'The file header is malformed or has parameters outside the allowed set.' },
+  WRONG_KEY: { status: 400, message: 'Wrong key or passphrase, or the file header was altered.' },
+  DECRYPTION_FAILED: { status: 400, message: 'The file does not decrypt: it was altered or damaged.' },
+  TRUNCATED: { status: 400, message: 'The file ends before its final record: it was cut short.' },
+  INVALID_FILE_KEY: { status: 400, message: 'The file key must be 32 bytes (43 base64url characters in a link).' },
+  KEY_MODE_MISMATCH: { status: 400, message: 'This file needs a passphrase where a key was given, or a key where a passphrase was given.' },
+  INVALID_KDF_PARAMETERS: { status: 400, message: 'The key derivation parameters are below the floors or above the ceilings.' },
+  V1_TOO_LARGE: { status: 413, message: 'Format v1 encrypts in one piece and is limited in size; use format v2.' },
+  FERNET_INVALID_KEY: { status: 400, message: 'A Fernet key is 32 bytes in url-safe base64.' },
+  FERNET_INVALID_TOKEN: { status: 400, message: 'The Fernet token is malformed, expired, or does not verify with this key.' },
+  ENCRYPTOR_MISUSE: { status: 500, message: 'An encryptor was used twice or out of order (a bug in the caller).' },
 } as const satisfies Record<string, { status: number; message: string; psono?: PsonoShape }>;
 
 /** How a vault route renders an error (spec §0.3): `{"<field>": [...]}`, `{"non_field_errors": [CODE]}`, … */

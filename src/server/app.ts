@@ -1,9 +1,10 @@
-import helmet from '@fastify/helmet';
 import Fastify, { LogController, type FastifyInstance, type RouteOptions } from 'fastify';
 import type { DestinationStream } from 'pino';
+import { setPasswordHashConcurrency } from '../crypto/node/password-hash.js';
 import { createId } from '../crypto/token.js';
 import { BlindvaultError } from '../protocol/errors.js';
 import type { BlobStore } from '../store/blob-store.js';
+import { readKeyFile } from '../store/key-file.js';
 import type { MetadataStore } from '../store/metadata-store.js';
 import type { ApiKeyStore } from '../store/api-key-store.js';
 import type { RateLimitStore } from '../store/rate-limit-store.js';
@@ -15,7 +16,9 @@ import { renderBlindvaultError } from './errors.js';
 import { filesPlugin } from './files/plugin.js';
 import { createFilesService, type FilesService } from './files/service.js';
 import { healthPlugin } from './health/plugin.js';
-import { loggerOptions, pathOnly } from './logging.js';
+import { edgePlugin } from './edge/plugin.js';
+import { setSecurityHeaders } from './edge/security-headers.js';
+import { loggerOptions } from './logging.js';
 import { openApiCollector, openApiRoute } from './openapi/plugin.js';
 import { vaultPlugin } from './vault/plugin.js';
 import type { MalformedUrlAnswer } from './vault/malformed-url.js';
@@ -49,6 +52,8 @@ export interface App {
 export async function buildApp(deps: AppDeps): Promise<App> {
   const { config, metadata, blobs } = deps;
   const clock = deps.clock ?? (() => new Date());
+  // Process-wide, like the libuv thread pool it keeps free for file I/O.
+  setPasswordHashConcurrency(config.passwordHashConcurrency);
   // Fastify refuses a URL it cannot route before any plugin sees the request; the vault answers its own.
   const malformedVaultUrl: { answer?: MalformedUrlAnswer } = {};
   const app = Fastify({
@@ -69,7 +74,9 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     // A URL with a broken escape never reaches a route: answer it in the catalogue's shape too,
     // without echoing the URL (it may carry an owner token).
     frameworkErrors: (_error, request, reply) => {
-      request.log.info({ method: request.method, path: '[malformed url]', statusCode: 400 }, 'request');
+      request.log.info({ method: request.method, route: '[malformed url]', statusCode: 400 }, 'request');
+      // Before the edge plugin's hooks: its headers are set here.
+      setSecurityHeaders(request, reply, config.publicUrl);
       if (malformedVaultUrl.answer && /^\/server(\/|\?|$)/.test(request.url)) return void malformedVaultUrl.answer(request, reply);
       return renderBlindvaultError(new BlindvaultError('VALIDATION_FAILED'), request, reply);
     },
@@ -85,22 +92,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   });
 
   if (deps.onRoute) app.addHook('onRoute', deps.onRoute);
-  app.addHook('onRequest', async (request, reply) => {
-    reply.header('x-request-id', request.id);
-  });
-  // One line per request, without query strings, headers or bodies (they carry tokens and IVs).
-  app.addHook('onResponse', async (request, reply) => {
-    request.log.info(
-      { method: request.method, path: pathOnly(request.url), statusCode: reply.statusCode, ms: Math.round(reply.elapsedTime) },
-      'request',
-    );
-  });
-
-  await app.register(helmet, {
-    referrerPolicy: { policy: 'no-referrer' },
-    contentSecurityPolicy: { directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"], formAction: ["'self'"] } },
-    crossOriginResourcePolicy: { policy: 'cross-origin' },
-  });
+  await app.register(edgePlugin, { publicUrl: config.publicUrl, bodyTimeoutSeconds: config.bodyTimeoutSeconds, uploadPace: config.uploadPace });
   app.setErrorHandler(renderBlindvaultError);
   app.setNotFoundHandler((request, reply) => renderBlindvaultError(new BlindvaultError('NOT_FOUND'), request, reply));
 
@@ -112,10 +104,13 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     maxUploadBytes: config.maxUploadBytes,
     rateLimits: deps.rateLimits,
     uploadRate: config.fileUploadRate,
+    failedAuthRate: config.failedAuthRate,
     clock,
   });
 
-  const serverKeys = await loadServerKeys(deps.vault, config.vault);
+  // A key file keeps the private keys out of the database (and its backups).
+  const keyFile = config.vault.keyFile === undefined ? undefined : await readKeyFile(config.vault.keyFile);
+  const serverKeys = await loadServerKeys(deps.vault, keyFile ? { ...config.vault, ...keyFile } : config.vault);
   await app.register(vaultPlugin, {
     prefix: '/server',
     config,

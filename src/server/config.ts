@@ -32,12 +32,25 @@ export interface Config {
   /** false, the number of proxy hops in front of the server, or the proxies' addresses (IPs or CIDRs). */
   trustProxy: false | number | string[];
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  /** A JSON (non-upload) request body must arrive whole within this time, or the request is a 408. */
+  bodyTimeoutSeconds: number;
+  /** An upload that sends fewer than `minBytes` in any `windowSeconds` is aborted (408). */
+  uploadPace: UploadPaceConfig;
+  /** Failed authentications and owner-token guesses per client address, across the files and the vault. */
+  failedAuthRate: ThrottleRate;
+  /** How many Argon2id computations may run at once (they share libuv's thread pool with file I/O). */
+  passwordHashConcurrency: number;
   vault: VaultConfig;
+}
+
+export interface UploadPaceConfig {
+  minBytes: number;
+  windowSeconds: number;
 }
 
 export const THROTTLE_SCOPES = [
   'anon', 'user', 'info', 'health_check', 'registration', 'prelogin', 'login', 'api_key_login',
-  'user_update', 'user_delete', 'status_check', 'verify_email', 'user_search', 'api_key_access',
+  'user_update', 'user_delete', 'status_check', 'verify_email', 'user_search', 'api_key_access', 'datastore_delete',
 ] as const;
 export type ThrottleScope = (typeof THROTTLE_SCOPES)[number];
 
@@ -56,6 +69,8 @@ export interface VaultConfig {
   boxPrivateKeyHex: string | undefined;
   signingSeedHex: string | undefined;
   psonoPrivateKeyHex: string | undefined;
+  /** A 0600 file holding the box key and signing seed (docs/formats/key-file-v1.md), read at start. */
+  keyFile: string | undefined;
   webClientUrl: string | undefined;
   allowedUsernameDomains: string[];
   allowMultipleSessions: boolean;
@@ -86,6 +101,8 @@ const VARIABLES = [
   'SMTP_URL', 'FILE_DEFAULT_TTL_SECONDS', 'FILE_MAX_TTL_SECONDS', 'FILE_DEFAULT_MAX_DOWNLOADS', 'FILE_MAX_DOWNLOADS',
   'FILE_RESUME_WINDOW_SECONDS', 'FILE_UPLOAD_RATE', 'FILE_UPLOAD_QUOTA', 'FILE_STORAGE_CAP_BYTES', 'FILE_MIN_FREE_BYTES',
   'SWEEP_INTERVAL_SECONDS', 'STALE_UPLOAD_SECONDS', 'TRUST_PROXY', 'LOG_LEVEL',
+  'BODY_TIMEOUT_SECONDS', 'UPLOAD_MIN_BYTES', 'UPLOAD_MIN_BYTES_SECONDS', 'FAILED_AUTH_RATE', 'PASSWORD_HASH_CONCURRENCY',
+  'VAULT_KEY_FILE',
   'VAULT_BOX_PRIVATE_KEY', 'VAULT_SIGNING_SEED', 'VAULT_PSONO_PRIVATE_KEY', 'VAULT_WEB_CLIENT_URL',
   'VAULT_ALLOWED_USERNAME_DOMAINS', 'VAULT_ALLOW_MULTIPLE_SESSIONS', 'VAULT_WEB_TOKEN_MIN_S', 'VAULT_WEB_TOKEN_MAX_S',
   'VAULT_APP_TOKEN_MIN_S', 'VAULT_APP_TOKEN_MAX_S', 'VAULT_API_KEY_TOKEN_MIN_S', 'VAULT_API_KEY_TOKEN_MAX_S',
@@ -151,6 +168,13 @@ export function parseConfig(raw: Raw): Config {
     staleUploadSeconds: integer(raw, 'STALE_UPLOAD_SECONDS', 86400, 60, 30 * 86400),
     trustProxy: trustProxy(raw.TRUST_PROXY),
     logLevel: logLevel(raw.LOG_LEVEL),
+    bodyTimeoutSeconds: integer(raw, 'BODY_TIMEOUT_SECONDS', 30, 1, 300),
+    uploadPace: {
+      minBytes: byteSize(raw, 'UPLOAD_MIN_BYTES', 32 * 1024),
+      windowSeconds: integer(raw, 'UPLOAD_MIN_BYTES_SECONDS', 30, 1, 3600),
+    },
+    failedAuthRate: rate(raw, 'FAILED_AUTH_RATE', '100/hour'),
+    passwordHashConcurrency: integer(raw, 'PASSWORD_HASH_CONCURRENCY', 2, 1, 64),
     vault: parseVaultConfig(raw),
   };
 }
@@ -170,6 +194,8 @@ const DEFAULT_THROTTLES: Record<ThrottleScope, string> = {
   verify_email: '60/hour',
   user_search: '600/hour',
   api_key_access: '600/hour',
+  // BV: deleting a datastore checks the authkey, so it is throttled as strictly as deleting the account.
+  datastore_delete: '20/day',
 };
 const PERIODS: Record<string, number> = { second: 1, minute: 60, hour: 3600, day: 86400 };
 
@@ -213,6 +239,11 @@ function parseVaultConfig(raw: Raw): VaultConfig {
   if (psonoPrivateKeyHex && (boxPrivateKeyHex || signingSeedHex)) {
     throw new ConfigError('VAULT_PSONO_PRIVATE_KEY', 'give either it (migration from Psono) or VAULT_BOX_PRIVATE_KEY and VAULT_SIGNING_SEED, not both');
   }
+  const keyFile = raw.VAULT_KEY_FILE;
+  if (keyFile !== undefined && (psonoPrivateKeyHex || boxPrivateKeyHex || signingSeedHex)) {
+    throw new ConfigError('VAULT_KEY_FILE', 'give either it or the keys themselves (VAULT_BOX_PRIVATE_KEY, VAULT_SIGNING_SEED, VAULT_PSONO_PRIVATE_KEY), not both');
+  }
+  if (keyFile !== undefined && !keyFile.startsWith('/')) throw new ConfigError('VAULT_KEY_FILE', 'expected an absolute path');
   if ((boxPrivateKeyHex === undefined) !== (signingSeedHex === undefined)) {
     throw new ConfigError(boxPrivateKeyHex ? 'VAULT_SIGNING_SEED' : 'VAULT_BOX_PRIVATE_KEY', 'VAULT_BOX_PRIVATE_KEY and VAULT_SIGNING_SEED go together');
   }
@@ -224,6 +255,7 @@ function parseVaultConfig(raw: Raw): VaultConfig {
     boxPrivateKeyHex,
     signingSeedHex,
     psonoPrivateKeyHex,
+    keyFile,
     webClientUrl: publicUrl(raw.VAULT_WEB_CLIENT_URL, 'VAULT_WEB_CLIENT_URL'),
     allowedUsernameDomains: domains,
     allowMultipleSessions: boolean(raw, 'VAULT_ALLOW_MULTIPLE_SESSIONS', true),

@@ -1,9 +1,10 @@
-import type { FastifyServerOptions } from 'fastify';
+import type { FastifyRequest, FastifyServerOptions } from 'fastify';
 import type { DestinationStream } from 'pino';
 
 /**
- * Log lines carry the method, the path without its query (which may hold an owner token), the
- * status and the time. Headers and bodies are never logged: they carry tokens, salts and IVs.
+ * Log lines carry the method, the route's pattern (`/server/api-key/:id/`, never the path: paths
+ * carry file, secret and API-key ids, and an API-key id is a credential), the status and the time.
+ * Headers, queries and bodies are never logged: they carry tokens, salts and IVs.
  */
 export function loggerOptions(level: string, destination?: DestinationStream): FastifyServerOptions['logger'] {
   return {
@@ -11,9 +12,9 @@ export function loggerOptions(level: string, destination?: DestinationStream): F
     ...(destination ? { stream: destination } : {}),
     redact: { paths: ['*.authorization', '*.token', '*.owner_token', '*.headers', '*.query'], censor: '[redacted]' },
     serializers: {
-      req: (req: { method?: string; url?: string; ip?: string }) => ({
+      req: (req: { method?: string; routeOptions?: { url?: string }; ip?: string }) => ({
         method: req.method,
-        path: pathOnly(req.url),
+        route: req.routeOptions?.url ?? UNMATCHED,
         remoteAddress: req.ip,
       }),
       res: (res: { statusCode?: number }) => ({ statusCode: res.statusCode }),
@@ -21,8 +22,10 @@ export function loggerOptions(level: string, destination?: DestinationStream): F
   } as FastifyServerOptions['logger'];
 }
 
-export function pathOnly(url: string | undefined): string | undefined {
-  if (url === undefined) return undefined;
-  const query = url.indexOf('?');
-  return query === -1 ? url : `${url.slice(0, query)}?[redacted]`;
+/** What a log line says of a request that matched no route: its path may still be an id. */
+export const UNMATCHED = '[no route]';
+
+/** The pattern of the route a request matched, as registered (prefix included). */
+export function routeOf(request: Pick<FastifyRequest, 'routeOptions'>): string {
+  return request.routeOptions.url ?? UNMATCHED;
 }

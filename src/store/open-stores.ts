@@ -3,6 +3,7 @@ import type { ApiKeyStore } from './api-key-store.js';
 import type { BlobStore } from './blob-store.js';
 import { FsBlobStore } from './blob/fs-blob-store.js';
 import type { MetadataStore } from './metadata-store.js';
+import { ensurePrivateFolder } from './private-folder.js';
 import type { RateLimitStore } from './rate-limit-store.js';
 import type { ReplayStore } from './replay-store.js';
 import { openPostgresDatabase } from './sql/postgres-database.js';
@@ -64,6 +65,8 @@ export async function openBlobStore(where: Pick<StoreLocations, 'dataDir' | 'blo
 }
 
 export async function openStores(where: StoreLocations): Promise<Stores> {
+  // DATA_DIR holds the SQLite database (with the server's keys) or the blobs: owner-only either way.
+  if (where.databaseUrl === undefined || where.blobStoreUrl === undefined) await ensurePrivateFolder(where.dataDir, 'DATA_DIR');
   const database = await openSqlDatabase(where);
   try {
     const blobs = await openBlobStore(where);

@@ -6,6 +6,8 @@ export interface RateLimitStore {
    * after it, the count of the window before, and when the current window ends.
    */
   hit(scope: string, subject: string, windowSeconds: number, now: Date): Promise<{ hits: number; previousHits: number; resetsAt: Date }>;
+  /** What `hit` would answer before counting, without counting anything. */
+  peek(scope: string, subject: string, windowSeconds: number, now: Date): Promise<{ hits: number; previousHits: number; resetsAt: Date }>;
   /** Removes the counters of windows that ended before `now`. */
   sweep(now: Date): Promise<number>;
 }

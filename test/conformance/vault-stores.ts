@@ -201,6 +201,20 @@ export function vaultStoresSuite(name: string, open: () => Promise<VaultStoresHa
       assert.ok((await h.rateLimits.sweep(new Date(next.getTime() + 240_000))) >= 2);
     });
 
+    test('peek answers what hit would, and counts nothing', async () => {
+      const subject = hex(8);
+      assert.deepEqual({ ...(await h.rateLimits.peek('failed_auth', subject, 60, at(5_000))), resetsAt: undefined }, { hits: 0, previousHits: 0, resetsAt: undefined });
+      await h.rateLimits.hit('failed_auth', subject, 60, at(5_000));
+      await h.rateLimits.hit('failed_auth', subject, 60, at(5_000));
+      const peeked = await h.rateLimits.peek('failed_auth', subject, 60, at(5_000));
+      assert.equal(peeked.hits, 2);
+      assert.equal((await h.rateLimits.peek('failed_auth', subject, 60, at(5_000))).hits, 2, 'a peek does not count');
+      assert.deepEqual(peeked.resetsAt, new Date(Math.floor(at(5_000).getTime() / 60_000) * 60_000 + 60_000));
+      const next = await h.rateLimits.peek('failed_auth', subject, 60, peeked.resetsAt);
+      assert.deepEqual({ hits: next.hits, previousHits: next.previousHits }, { hits: 0, previousHits: 2 });
+      assert.equal((await h.rateLimits.hit('failed_auth', subject, 60, at(5_000))).hits, 3);
+    });
+
     test('a replay mark is accepted once while unexpired, concurrently, then again after it expires', async () => {
       const digest = hex(32);
       const results = await Promise.all(Array.from({ length: 10 }, () => h.replays.remember('api_key_login', digest, at(60_000), at(0))));

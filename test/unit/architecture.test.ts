@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { builtinModules } from 'node:module';
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -91,9 +92,13 @@ test('only src/store touches files and SQL', async () => {
   assert.deepEqual(offenders, []);
 });
 
+// crypto/ throws BlindvaultErrors from the one catalogue, a leaf module that imports nothing.
+const CATALOGUE = path.join('protocol', 'errors.ts');
+
 test('dependencies point one way: server → store, protocol, crypto; nothing imports server', async () => {
   const offenders = (await imports()).filter((i) => {
     if (!i.target) return false;
+    if (layer(i.file) === 'crypto' && i.target.replace(/\.js$/, '.ts') === CATALOGUE) return false;
     const allowed = ALLOWED_LAYERS[layer(i.file)];
     return !allowed || !allowed.includes(layer(i.target));
   });
@@ -102,8 +107,65 @@ test('dependencies point one way: server → store, protocol, crypto; nothing im
 
 test('the rule itself sees imports (control)', async () => {
   const all = await imports();
+  assert.deepEqual(all.filter((i) => i.file === CATALOGUE), [], 'the catalogue is a leaf: crypto/ importing it makes no loop');
+  assert.ok(all.some((i) => layer(i.file) === 'crypto' && i.target?.replace(/\.js$/, '.ts') === CATALOGUE), 'crypto throws catalogue errors');
   assert.ok(all.some((i) => i.file.startsWith('crypto') && i.specifier === 'node:crypto'));
   assert.ok(all.some((i) => i.file.startsWith('server') && i.target?.startsWith('store')));
+});
+
+// The portable core (style.md "The shared core is portable"): crypto/ outside crypto/node/, protocol/ and client/
+// outside client/node/ run in browsers, so they import no Node built-in and never name Buffer.
+const NODE_BUILTINS = new Set(builtinModules.flatMap((name) => [name, `node:${name}`]));
+const isPortable = (rel: string) =>
+  (rel.startsWith(`crypto${path.sep}`) && !rel.startsWith(`crypto${path.sep}node${path.sep}`)) ||
+  rel.startsWith(`protocol${path.sep}`) ||
+  (rel.startsWith(`client${path.sep}`) && !rel.startsWith(`client${path.sep}node${path.sep}`));
+const NODE_ONLY_PACKAGES = new Set(['sodium-native', 'better-sqlite3', 'pg']);
+
+/** Source text without comments, so a comment that mentions Buffer is not an offence. */
+function code(text: string): string {
+  return text.replace(/\/\*[\s\S]*?\*\//g, '').replace(/(^|[^:'"`])\/\/.*$/gm, '$1');
+}
+
+function portabilityOffences(rel: string, text: string, found: Import[]): string[] {
+  const offences = found.filter((i) => NODE_BUILTINS.has(i.specifier) || NODE_ONLY_PACKAGES.has(i.specifier)).map((i) => `${rel}: imports ${i.specifier}`);
+  if (/\bBuffer\b/.test(code(text))) offences.push(`${rel}: uses Buffer`);
+  if (/\bprocess\.(?:env|argv|exit|stdout|stderr)\b/.test(code(text))) offences.push(`${rel}: uses process`);
+  return offences;
+}
+
+test('crypto/, protocol/ and client/ are portable: no Node built-in, no Node-only package, no Buffer', async () => {
+  const all = await imports();
+  const offences: string[] = [];
+  for (const file of await sourceFiles(SRC)) {
+    const rel = path.relative(SRC, file);
+    if (!isPortable(rel)) continue;
+    offences.push(...portabilityOffences(rel, await readFile(file, 'utf8'), all.filter((i) => i.file === rel)));
+  }
+  assert.deepEqual(offences, []);
+});
+
+test('the Node-only corner crypto/node/ is imported by neither client/ nor protocol/ nor the portable crypto', async () => {
+  const offenders = (await imports()).filter(
+    (i) => i.target?.startsWith(`crypto${path.sep}node${path.sep}`) && (isPortable(i.file) || layer(i.file) === 'client'),
+  );
+  assert.deepEqual(offenders, []);
+});
+
+test('the portability rules see what they forbid (controls)', async () => {
+  const sample = "import { createHash } from 'node:crypto';\nimport fs from 'fs';\nconst b = Buffer.from('x'); // Buffer in a comment is fine\n";
+  const sampleImports: Import[] = [
+    { file: 'crypto/x.ts', specifier: 'node:crypto' },
+    { file: 'crypto/x.ts', specifier: 'fs' },
+  ];
+  assert.deepEqual(portabilityOffences('crypto/x.ts', sample, sampleImports), ['crypto/x.ts: imports node:crypto', 'crypto/x.ts: imports fs', 'crypto/x.ts: uses Buffer']);
+  assert.deepEqual(portabilityOffences('crypto/y.ts', '// Buffer is not used here\n/* nor Buffer */\n', []), []);
+  assert.ok(isPortable(path.join('crypto', 'aead.ts')) && !isPortable(path.join('crypto', 'node', 'node-backend.ts')));
+  assert.ok(isPortable(path.join('client', 'files.ts')) && !isPortable(path.join('server', 'app.ts')));
+  // The real tree has a Node-only module that the server imports: the rule is looking at real edges.
+  const all = await imports();
+  assert.ok(all.some((i) => i.file.startsWith('server') && i.target?.startsWith(`crypto${path.sep}node${path.sep}`)));
+  assert.ok(all.some((i) => i.file.startsWith(`crypto${path.sep}node`) && NODE_ONLY_PACKAGES.has(i.specifier)));
 });
 
 test('no import cycle anywhere under src/', async () => {

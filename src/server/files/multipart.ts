@@ -23,9 +23,12 @@ export function multipartLimits(maxUploadBytes: number) {
 
 /**
  * Adapts the multipart parser to the service's parts, and its failures to catalogue errors: a
- * client that hangs up is UPLOAD_ABORTED, a broken body MALFORMED_BODY.
+ * client that hangs up is UPLOAD_ABORTED, a broken body MALFORMED_BODY, one that trickles below
+ * the upload pace (request.uploadPace, set by the edge plugin) UPLOAD_TOO_SLOW.
  */
 export async function* uploadParts(request: FastifyRequest): AsyncGenerator<UploadPart> {
+  const pace = request.uploadPace;
+  const race = <T>(step: Promise<T>): Promise<T> => (pace ? pace.race(step) : step);
   const mapError = (error: unknown): unknown => {
     if (isBlindvaultError(error)) return error;
     if (request.raw.destroyed && !request.raw.complete) return new BlindvaultError('UPLOAD_ABORTED');
@@ -35,7 +38,7 @@ export async function* uploadParts(request: FastifyRequest): AsyncGenerator<Uplo
   for (;;) {
     let next;
     try {
-      next = await parts.next();
+      next = await race(parts.next());
     } catch (error) {
       throw mapError(error);
     }
@@ -51,7 +54,7 @@ export async function* uploadParts(request: FastifyRequest): AsyncGenerator<Uplo
         name: part.fieldname,
         stream: (async function* guarded() {
           try {
-            for await (const chunk of file) yield chunk as Uint8Array;
+            for await (const chunk of pace ? pace.guard(file) : file) yield chunk as Uint8Array;
           } catch (error) {
             throw mapError(error);
           } finally {

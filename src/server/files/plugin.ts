@@ -3,7 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import { BlindvaultError } from '../../protocol/errors.js';
 import type { RateLimitStore } from '../../store/rate-limit-store.js';
 import { renderBlindvaultError } from '../errors.js';
-import { createRateLimiter, type Rate } from '../rate-limiter.js';
+import { createFailureThrottle, createRateLimiter, type Rate } from '../rate-limiter.js';
 import { multipartLimits } from './multipart.js';
 import { filesRoutes } from './routes.js';
 import type { FilesService } from './service.js';
@@ -12,11 +12,13 @@ declare module 'fastify' {
   interface FastifyContextConfig {
     /**
      * Every route of the server states how it is rate-limited: 'upload' is counted per client
-     * address against FILE_UPLOAD_RATE in the shared store; 'none' is a decision, not an omission
+     * address against FILE_UPLOAD_RATE in the shared store; 'owner' routes take an owner token, and
+     * each failed one (401, 404) counts against the address's FAILED_AUTH_RATE, which once used up
+     * refuses the address before its token is looked at; 'none' is a decision, not an omission
      * (downloads are bounded by their file's own limits, health checks by the load balancer).
      * Vault routes state theirs in `vault.scope` (spec §4).
      */
-    rateLimit?: 'upload' | 'none';
+    rateLimit?: 'upload' | 'owner' | 'none';
   }
 }
 
@@ -26,6 +28,7 @@ export interface FilesPluginOptions {
   maxUploadBytes: number;
   rateLimits: RateLimitStore;
   uploadRate: Rate;
+  failedAuthRate: Rate;
   clock: () => Date;
 }
 
@@ -34,10 +37,17 @@ export async function filesPlugin(app: FastifyInstance, options: FilesPluginOpti
   app.setErrorHandler(renderBlindvaultError);
   const overLimit = createRateLimiter(options.rateLimits, options.clock);
   // Before the body is read: a refused upload costs the server nothing but this check.
+  const failures = createFailureThrottle(options.rateLimits, options.failedAuthRate, options.clock);
   app.addHook('onRequest', async (request) => {
-    if (request.routeOptions.config.rateLimit !== 'upload') return;
-    const over = await overLimit('upload', request.ip, options.uploadRate);
+    const rateLimit = request.routeOptions.config.rateLimit;
+    const over =
+      rateLimit === 'upload' ? await overLimit('upload', request.ip, options.uploadRate) : rateLimit === 'owner' ? await failures.check(request.ip) : undefined;
     if (over) throw new BlindvaultError('RATE_LIMITED', { retryAfterSeconds: over.retryAfterSeconds });
+  });
+  // Counted before the answer leaves, so the next guess from the address already sees it.
+  app.addHook('onSend', async (request, reply, payload) => {
+    if (request.routeOptions.config.rateLimit === 'owner' && (reply.statusCode === 401 || reply.statusCode === 404)) await failures.fail(request.ip);
+    return payload;
   });
   await app.register(multipart, { limits: multipartLimits(options.maxUploadBytes), throwFileSizeLimit: true });
   await app.register(filesRoutes, { service: options.service, publicUrl: options.publicUrl, maxUploadBytes: options.maxUploadBytes });

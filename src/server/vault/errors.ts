@@ -64,6 +64,8 @@ export function vaultErrorAnswer(error: unknown, request: FastifyRequest): { sta
   const headers: Record<string, string> = { 'x-request-id': request.id };
   if (known.status === 401) headers['www-authenticate'] = 'Token';
   if (typeof details.retryAfterSeconds === 'number') headers['retry-after'] = String(details.retryAfterSeconds);
+  // A body refused before it was read (401 before the body, 413, 408) is not worth draining: close.
+  if (!request.raw.complete) headers.connection = 'close';
   return { status: known.status, body, headers };
 }
 

@@ -1,6 +1,6 @@
 import type { FastifyInstance, HTTPMethods } from 'fastify';
 import { BlindvaultError } from '../../protocol/errors.js';
-import { ID_PARAMS, VAULT_METHODS, vaultResponses, type VaultRouter } from './routing.js';
+import { ANONYMOUS_BODY_LIMIT, ID_PARAMS, VAULT_METHODS, vaultResponses, type VaultRouter } from './routing.js';
 
 /**
  * A known path with a method it does not take: 405 (spec §0.1), `{}` for the methods Psono's
@@ -14,6 +14,8 @@ export function methodNotAllowedRoutes(app: FastifyInstance, { registered }: Vau
       url,
       schema: { response: vaultResponses({}), ...(url.includes(':id') ? { params: ID_PARAMS } : {}) },
       config: { vault: { auth: 'optional', flag: 'none' } },
+      // Nobody needs a body to be told 405: never more than an anonymous route reads.
+      bodyLimit: ANONYMOUS_BODY_LIMIT,
       handler: async (request) => {
         if (request.method === 'PATCH' || request.method === 'HEAD') {
           throw new BlindvaultError('VAULT_METHOD_NOT_ALLOWED', { detail: `Method "${request.method}" not allowed.`, shape: 'detail' });

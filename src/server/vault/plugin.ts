@@ -15,7 +15,9 @@ import { apiKeysRoutes } from './api-keys/routes.js';
 import { createApiKeysService } from './api-keys/service.js';
 import { createAuthenticator } from './auth/authenticator.js';
 import { createAccess } from './auth/policy.js';
-import { createThrottle } from './auth/throttle.js';
+import { createThrottle, throttled } from './auth/throttle.js';
+import { createFailureThrottle } from '../rate-limiter.js';
+import type { AuthContext } from './auth/authenticator.js';
 import { renderVaultError } from './errors.js';
 import { infoRoutes } from './info/routes.js';
 import { methodNotAllowedRoutes } from './method-not-allowed.js';
@@ -59,6 +61,28 @@ export async function vaultPlugin(app: FastifyInstance, options: VaultPluginOpti
   const config = options.config.vault;
   const authenticator = createAuthenticator({ vault, apiKeys, replays, config, clock });
   const throttle = createThrottle(rateLimits, config.throttles, clock);
+  const failures = createFailureThrottle(rateLimits, options.config.failedAuthRate, clock);
+
+  /**
+   * Authenticates, counting a failure (401) against the client's address (FAILED_AUTH_RATE, shared
+   * with the owner tokens of the files). An address that has used up its failures is refused
+   * whatever it sends, a right token included, so guessing gains nothing; the check runs beside
+   * the authentication, and a caller who does not fail is never counted.
+   */
+  async function authenticateCounted(request: FastifyRequest, headers: { authorization?: string; validator?: string }, allowInactive: boolean): Promise<AuthContext> {
+    const [over, outcome] = await Promise.all([
+      failures.check(request.ip),
+      authenticator.authenticate(headers, { allowInactive }).then(
+        (auth) => ({ auth }),
+        (error: unknown) => ({ error }),
+      ),
+    ]);
+    if (over) throw throttled(over.retryAfterSeconds);
+    if ('auth' in outcome) return outcome.auth;
+    if (outcome.error instanceof BlindvaultError && outcome.error.status === 401) await failures.fail(request.ip);
+    throw outcome.error;
+  }
+
   if (options.malformedUrl) options.malformedUrl.answer = createMalformedUrlAnswer(authenticator);
 
   // The composition root of the vault: every service is built here, from the stores.
@@ -116,11 +140,19 @@ export async function vaultPlugin(app: FastifyInstance, options: VaultPluginOpti
     }
     const headers = credentialsOf(request);
     if (route.auth === 'optional') {
-      // 405 answers: encrypted when the caller holds a valid session, plain otherwise.
-      if (headers.authorization) request.vaultAuth = await authenticator.authenticate(headers, { allowInactive: false }).catch(() => undefined);
+      // 405 answers: encrypted when the caller holds a valid session, plain otherwise; counted like
+      // any other request of that caller, per user or per address.
+      if (headers.authorization) {
+        request.vaultAuth = await authenticateCounted(request, headers, false).catch((error: unknown) => {
+          if (error instanceof BlindvaultError && error.code === 'VAULT_THROTTLED') throw error;
+          return undefined;
+        });
+      }
+      if (request.vaultAuth) await throttle('user', request.vaultAuth.user.id);
+      else await throttle('anon', request.ip);
       return;
     }
-    const auth = await authenticator.authenticate(headers, { allowInactive: route.auth === 'token*' });
+    const auth = await authenticateCounted(request, headers, route.auth === 'token*');
     // From here on every answer, errors included, is encrypted with the session secret.
     request.vaultAuth = auth;
     await throttle('user', auth.user.id);

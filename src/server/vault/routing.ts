@@ -17,6 +17,11 @@ export interface VaultRouteConfig {
    * through to a handler that checks the key's own secrets.
    */
   apiKey?: 'deny' | 'restricted';
+  /**
+   * The handler checks the caller's authkey (an Argon2id verification): its scope must be as strict
+   * as account deletion's (the route-table test holds every such route to it).
+   */
+  checksAuthkey?: true;
 }
 
 declare module 'fastify' {
@@ -45,8 +50,8 @@ export function vaultResponses(answers: VaultAnswers) {
 export const ID_PARAMS = Type.Object({ id: Type.String({ maxLength: 128 }) });
 const UUID = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
 // Before a caller is authenticated, bodies are small (a login, a registration): no reading 16 MiB
-// for anyone who asks.
-const ANONYMOUS_BODY_LIMIT = 64 * 1024;
+// for anyone who asks. Only routes that require a valid session take up to VAULT_MAX_BODY_BYTES.
+export const ANONYMOUS_BODY_LIMIT = 64 * 1024;
 
 /** Registers the vault's routes of every room, and remembers which methods each path takes. */
 export interface VaultRouter {

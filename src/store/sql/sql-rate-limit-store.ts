@@ -32,6 +32,20 @@ export class SqlRateLimitStore implements RateLimitStore {
     return { hits: Number(row.hits), previousHits: Number(previous?.hits ?? 0), resetsAt: new Date(resetsAt) };
   }
 
+  async peek(scope: string, subject: string, windowSeconds: number, now: Date): Promise<{ hits: number; previousHits: number; resetsAt: Date }> {
+    const windowMs = windowSeconds * 1000;
+    const windowStart = Math.floor(now.getTime() / windowMs) * windowMs;
+    const rows = await this.#db
+      .selectFrom('rate_limit_counters')
+      .select(['window_start', 'hits'])
+      .where('scope', '=', scope)
+      .where('subject', '=', subject)
+      .where('window_start', 'in', [windowStart, windowStart - windowMs])
+      .execute();
+    const hitsAt = (start: number) => Number(rows.find((r) => Number(r.window_start) === start)?.hits ?? 0);
+    return { hits: hitsAt(windowStart), previousHits: hitsAt(windowStart - windowMs), resetsAt: new Date(windowStart + windowMs) };
+  }
+
   async sweep(now: Date): Promise<number> {
     const result = await this.#db.deleteFrom('rate_limit_counters').where('expires_at', '<=', now.getTime()).executeTakeFirst();
     return Number(result.numDeletedRows);

@@ -53,4 +53,19 @@ describe('byte encodings', () => {
     assert.equal(fromHex('0A'), undefined, 'hex is lower case');
     assert.equal(fromHex('abc'), undefined, 'hex has even length');
   });
+
+  test('RFC 4648 §10 test vectors, and base64url over every byte value (checked against Node\'s Buffer, test-only)', () => {
+    const vectors: [string, string][] = [['', ''], ['f', 'Zg=='], ['fo', 'Zm8='], ['foo', 'Zm9v'], ['foob', 'Zm9vYg=='], ['fooba', 'Zm9vYmE='], ['foobar', 'Zm9vYmFy']];
+    for (const [plain, encoded] of vectors) {
+      const bytes = new TextEncoder().encode(plain);
+      assert.equal(toBase64(bytes), encoded);
+      assert.deepEqual(fromBase64(encoded), bytes);
+      assert.equal(toBase64Url(bytes), encoded.replace(/=+$/, ''));
+    }
+    const all = Uint8Array.from({ length: 256 }, (_, i) => i);
+    assert.equal(toBase64(all), Buffer.from(all).toString('base64'));
+    assert.equal(toBase64Url(all), Buffer.from(all).toString('base64url'));
+    assert.equal(toHex(all), Buffer.from(all).toString('hex'));
+    assert.deepEqual(fromHex(Buffer.from(all).toString('hex')), all);
+  });
 });

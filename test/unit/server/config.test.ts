@@ -90,6 +90,14 @@ describe('configuration', () => {
     [{ LOG_LEVEL: 'loud' }, 'LOG_LEVEL'],
     [{ TRUST_PROXY: 'true' }, 'TRUST_PROXY'],
     [{ TRUST_PROXY: 'everyone' }, 'TRUST_PROXY'],
+    [{ BODY_TIMEOUT_SECONDS: '0' }, 'BODY_TIMEOUT_SECONDS'],
+    [{ BODY_TIMEOUT_SECONDS: '301' }, 'BODY_TIMEOUT_SECONDS'],
+    [{ UPLOAD_MIN_BYTES: '1 KiB' }, 'UPLOAD_MIN_BYTES'],
+    [{ UPLOAD_MIN_BYTES_SECONDS: '0' }, 'UPLOAD_MIN_BYTES_SECONDS'],
+    [{ FAILED_AUTH_RATE: 'many' }, 'FAILED_AUTH_RATE'],
+    [{ PASSWORD_HASH_CONCURRENCY: '0' }, 'PASSWORD_HASH_CONCURRENCY'],
+    [{ VAULT_KEY_FILE: 'keys.json' }, 'VAULT_KEY_FILE'],
+    [{ VAULT_KEY_FILE: '/etc/blindvault/keys.json', VAULT_BOX_PRIVATE_KEY: 'ab'.repeat(32), VAULT_SIGNING_SEED: 'cd'.repeat(32) }, 'VAULT_KEY_FILE'],
   ];
   for (const [raw, variable] of bad) {
     test(`a bad ${variable} is refused, naming it`, () => {
@@ -101,9 +109,25 @@ describe('configuration', () => {
     const { vault } = parseConfig({});
     assert.deepEqual(vault.throttles.login, { limit: 48, windowSeconds: 86400 });
     assert.deepEqual(vault.throttles.status_check, { limit: 61, windowSeconds: 60 });
+    assert.deepEqual(vault.throttles.datastore_delete, vault.throttles.user_delete, 'an authkey check, as strict as account deletion');
     assert.deepEqual(vault.tokenSeconds, { web: [60, 2_592_000], app: [60, 31_536_000], apiKey: [60, 600] });
     assert.deepEqual(vault.allowedUsernameDomains, ['*']);
     assert.equal(parseConfig({ VAULT_THROTTLE_LOGIN: '5/minute' }).vault.throttles.login.windowSeconds, 60);
+  });
+
+  test('request bodies, password hashing and failed authentications are bounded by default', () => {
+    const config = parseConfig({});
+    assert.equal(config.bodyTimeoutSeconds, 30);
+    assert.deepEqual(config.uploadPace, { minBytes: 32 * 1024, windowSeconds: 30 });
+    assert.deepEqual(config.failedAuthRate, { limit: 100, windowSeconds: 3600 });
+    assert.equal(config.passwordHashConcurrency, 2);
+    assert.equal(config.vault.keyFile, undefined);
+    const set = parseConfig({ BODY_TIMEOUT_SECONDS: '5', UPLOAD_MIN_BYTES: '1KiB', UPLOAD_MIN_BYTES_SECONDS: '10', FAILED_AUTH_RATE: '5/minute', PASSWORD_HASH_CONCURRENCY: '1', VAULT_KEY_FILE: '/etc/bv/keys.json' });
+    assert.equal(set.bodyTimeoutSeconds, 5);
+    assert.deepEqual(set.uploadPace, { minBytes: 1024, windowSeconds: 10 });
+    assert.deepEqual(set.failedAuthRate, { limit: 5, windowSeconds: 60 });
+    assert.equal(set.passwordHashConcurrency, 1);
+    assert.equal(set.vault.keyFile, '/etc/bv/keys.json');
   });
 
   test('key material is never repeated in an error', () => {

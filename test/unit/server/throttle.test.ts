@@ -16,6 +16,11 @@ function memoryRateLimits(): RateLimitStore {
       counts.set(key, (counts.get(key) ?? 0) + 1);
       return { hits: counts.get(key) ?? 0, previousHits: counts.get(`${scope}|${subject}|${start - windowMs}`) ?? 0, resetsAt: new Date(start + windowMs) };
     },
+    async peek(scope, subject, windowSeconds, now) {
+      const windowMs = windowSeconds * 1000;
+      const start = Math.floor(now.getTime() / windowMs) * windowMs;
+      return { hits: counts.get(`${scope}|${subject}|${start}`) ?? 0, previousHits: counts.get(`${scope}|${subject}|${start - windowMs}`) ?? 0, resetsAt: new Date(start + windowMs) };
+    },
     async sweep() {
       return 0;
     },

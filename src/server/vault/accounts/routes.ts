@@ -45,7 +45,7 @@ export function accountsRoutes({ route }: VaultRouter, { accounts, config, signu
     accounts.prelogin(parsePreloginRequest(request.vaultBody).username),
   );
 
-  route('PUT', '/user/update/', { auth: 'token', scope: 'user_update', flag: 'write', apiKey: 'deny' }, { 200: SuccessResponse }, async (request) => {
+  route('PUT', '/user/update/', { auth: 'token', scope: 'user_update', flag: 'write', apiKey: 'deny', checksAuthkey: true }, { 200: SuccessResponse }, async (request) => {
     await accounts.updateUser(authOf(request), parseUserUpdateRequest(request.vaultBody));
     return { success: 'User updated.' };
   });
@@ -54,7 +54,7 @@ export function accountsRoutes({ route }: VaultRouter, { accounts, config, signu
     accounts.searchUsers(authOf(request), parseUserSearchRequest(request.vaultBody), { allowByEmail: config.allowUserSearchByEmail }),
   );
 
-  route('DELETE', '/user/delete/', { auth: 'token', scope: 'user_delete', flag: 'write', apiKey: 'deny' }, { 200: EmptyResponse }, async (request) => {
+  route('DELETE', '/user/delete/', { auth: 'token', scope: 'user_delete', flag: 'write', apiKey: 'deny', checksAuthkey: true }, { 200: EmptyResponse }, async (request) => {
     await accounts.deleteUser(authOf(request), parseUserDeleteRequest(request.vaultBody).authkey);
     return {};
   });

@@ -1,6 +1,6 @@
 import { fromHex, toHex } from '../../../crypto/encoding.js';
 import { secretboxOpen, secretboxSeal } from '../../../crypto/nacl.js';
-import { hashPassword, verifyPassword } from '../../../crypto/password-hash.js';
+import { hashPassword, verifyPassword } from '../../../crypto/node/password-hash.js';
 import { Secret } from '../../../crypto/secret.js';
 import { createId, hmacSha256Hex } from '../../../crypto/token.js';
 import { DEFAULT_HASHING_PARAMETERS } from '../../../crypto/psono-kdf.js';

@@ -6,7 +6,7 @@ import type { SessionsService } from './service.js';
 
 /** Password login, token activation, logout and the session list (spec §3.3). */
 export function sessionsRoutes({ route }: VaultRouter, { sessions }: { sessions: SessionsService }): void {
-  route('POST', '/authentication/login/', { auth: 'none', scope: 'login', flag: 'none' }, { 200: LoginResponse }, async (request) =>
+  route('POST', '/authentication/login/', { auth: 'none', scope: 'login', flag: 'none', checksAuthkey: true }, { 200: LoginResponse }, async (request) =>
     sessions.login(parseLoginRequest(request.vaultBody)),
   );
 

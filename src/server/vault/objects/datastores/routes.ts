@@ -11,7 +11,7 @@ export function datastoresRoutes({ route }: VaultRouter, { datastores }: { datas
     reply.code(201).send(await datastores.create(authOf(r), parseDatastoreCreate(r.vaultBody))),
   );
   route('POST', '/datastore/', write(), { 200: UpdatedResponse }, async (r) => datastores.update(authOf(r), parseDatastoreUpdate(r.vaultBody)));
-  route('DELETE', '/datastore/', write({ apiKey: 'deny' }), { 200: EmptyResponse }, async (r) => {
+  route('DELETE', '/datastore/', write({ apiKey: 'deny', scope: 'datastore_delete', checksAuthkey: true }), { 200: EmptyResponse }, async (r) => {
     const { datastoreId, authkey } = parseDatastoreDelete(r.vaultBody);
     return datastores.remove(authOf(r), datastoreId, authkey);
   });

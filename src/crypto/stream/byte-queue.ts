@@ -1,0 +1,47 @@
+// A FIFO of byte chunks: push what arrives, take exactly n bytes when they are there. Copies each byte once.
+export class ByteQueue {
+  #chunks: Uint8Array[] = [];
+  #head = 0; // bytes already taken from #chunks[0]
+  #length = 0;
+
+  get length(): number {
+    return this.#length;
+  }
+
+  push(chunk: Uint8Array): void {
+    if (chunk.length === 0) return;
+    this.#chunks.push(chunk);
+    this.#length += chunk.length;
+  }
+
+  /** Removes and returns the first n bytes (n ≤ length). */
+  take(n: number): Uint8Array {
+    if (n > this.#length) throw new RangeError('not enough bytes queued');
+    const out = new Uint8Array(n);
+    let filled = 0;
+    while (filled < n) {
+      const chunk = this.#chunks[0] as Uint8Array;
+      const available = chunk.length - this.#head;
+      const count = Math.min(available, n - filled);
+      out.set(chunk.subarray(this.#head, this.#head + count), filled);
+      filled += count;
+      this.#head += count;
+      if (this.#head === chunk.length) {
+        this.#chunks.shift();
+        this.#head = 0;
+      }
+    }
+    this.#length -= n;
+    return out;
+  }
+
+  /** Copies the first n bytes (n ≤ length) without removing them. */
+  peek(n: number): Uint8Array {
+    const saved = { chunks: [...this.#chunks], head: this.#head, length: this.#length };
+    const out = this.take(n);
+    this.#chunks = saved.chunks;
+    this.#head = saved.head;
+    this.#length = saved.length;
+    return out;
+  }
+}
