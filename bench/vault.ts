@@ -1,7 +1,8 @@
 // Vault bench: full password logins per second, transport-encrypted authenticated requests per
 // second, API-key logins per second and transport-encrypted secret reads by API-key sessions per
 // second of one Blindvault server, each beside a plain unauthenticated route of the same server,
-// measured in the same run at the same concurrency.
+// measured in the same run at the same concurrency; then authorized secret reads through a share
+// nested 1 and 8 deep side by side (their ratio), and the SQL statements one such read costs.
 //
 //   npm run bench:vault                        10 s per measurement, 50 concurrent clients
 //   npm run bench:vault -- --seconds 5         a quicker run
@@ -21,6 +22,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { buildServer, freePort, HOST, ROOT, spawnServer } from './support.js';
+import { buildShareTree, countStatementsPerRead, DEEP } from './vault-shares.js';
 import { fetchTransport, type Transport } from '../src/client/transport.js';
 import { loginWithApiKey, VaultClient, type ApiKeyCredentials, type LoginOptions, type VaultSession } from '../src/client/vault-session.js';
 import { toHex } from '../src/crypto/encoding.js';
@@ -297,6 +299,40 @@ async function userStatus(session: VaultSession): Promise<void> {
   if (!answer.encrypted) throw new BenchFailure('GET /server/user/status/ answered 200 without encrypting the answer');
 }
 
+const ALTERNATING_ROUNDS = 3;
+
+/**
+ * Two operations measured in alternating rounds (A, B, A, B, …), each round a share of the window, so
+ * that load from outside the bench falls on both alike; their ratio is what is compared.
+ */
+async function measureAlternating(
+  labels: [string, string],
+  options: BenchOptions,
+  ops: [(client: number) => Promise<void>, (client: number) => Promise<void>],
+): Promise<[Measurement, Measurement]> {
+  const round = { ...options, seconds: Math.max(1, Math.round(options.seconds / ALTERNATING_ROUNDS)) };
+  const parts: [Measurement[], Measurement[]] = [[], []];
+  for (let r = 0; r < ALTERNATING_ROUNDS; r += 1) {
+    parts[0].push(await measure(labels[0], round, ops[0]));
+    parts[1].push(await measure(labels[1], round, ops[1]));
+  }
+  return [combine(labels[0], parts[0]), combine(labels[1], parts[1])];
+}
+
+function combine(label: string, parts: Measurement[]): Measurement {
+  const windowSeconds = parts.reduce((sum, m) => sum + m.windowSeconds, 0);
+  const weighted = (value: (m: Measurement) => number | undefined) =>
+    parts.some((m) => value(m) === undefined) ? undefined : parts.reduce((sum, m) => sum + (value(m) as number) * m.windowSeconds, 0) / windowSeconds;
+  return {
+    label,
+    completed: parts.reduce((sum, m) => sum + m.completed, 0),
+    windowSeconds,
+    latenciesMs: parts.flatMap((m) => m.latenciesMs),
+    serverCpuPercent: weighted((m) => m.serverCpuPercent),
+    clientCpuPercent: weighted((m) => m.clientCpuPercent) ?? 0,
+  };
+}
+
 // ---------------------------------------------------------------------------------------------
 // Report
 
@@ -328,7 +364,8 @@ function printReport(options: BenchOptions, measurements: Measurement[], ratios:
       'so the client takes CPU the server would otherwise have. CPU columns: % of one core during the window.\n' +
       'A login is the SDK\'s full client.login(): GET /server/info/ (signature checked), prelogin, login, activate-token.\n' +
       'An API-key login is the SDK\'s loginWithApiKey(): GET /server/info/ (signature checked), POST /api-key/login/ (Ed25519).\n' +
-      'A secret read is an API-key session\'s encrypted GET /secret/<id>/ (status 200, answer decrypted, data checked).\n\n',
+      'A secret read is an API-key session\'s encrypted GET /secret/<id>/ (status 200, answer decrypted, data checked).\n' +
+      'Via a share: a password session of a user holding read on the top share, the secret 1 or 8 links below it.\n\n',
   );
   printTable(
     ['measurement', 'completed', 'rate', 'p50', 'p99', 'server CPU', 'bench CPU'],
@@ -424,9 +461,25 @@ async function run(options: BenchOptions, tempDir: string): Promise<void> {
   );
   const infoThird = await measure('GET /server/info/ (plain, third)', options, (client) => plainGet(transportOf(client), '/server/info/')());
 
+  // 4. Authorized secret reads through shares: every bench user holds read on the top share of the
+  // owner's tree; the secret hangs 1 and DEEP links below it. Side by side, at the same concurrency.
+  progress(`building a share tree ${DEEP} deep, granting read on its top to ${options.clients} users`);
+  const tree = await buildShareTree(owner, datastoreId as string, plainSessions);
+  const sharedRead = (depth: number) => (client: number) => {
+    const { secretId: id, data } = tree.secrets.get(depth) as { secretId: string; data: string };
+    return secretRead(plainSessions[client] as VaultSession, id, data);
+  };
+  const [shallow, deep] = await measureAlternating(
+    ['encrypted GET /secret/<id>/ via a share 1 deep', `encrypted GET /secret/<id>/ via a share ${DEEP} deep`],
+    options,
+    [sharedRead(1), sharedRead(DEEP)],
+  );
+  progress('counting SQL statements per authorized read (in-process server, Kysely log hook)');
+  const statements = await countStatementsPerRead(await mkdtemp(path.join(tempDir, 'count-')), PASSWORD);
+
   printReport(
     options,
-    [healthz, info, logins, status, statusValidated, infoAgain, apiKeyLogins, secretReads, infoThird],
+    [healthz, info, logins, status, statusValidated, infoAgain, apiKeyLogins, secretReads, infoThird, shallow, deep],
     [
       ['password logins/s vs GET /server/info/', logins, info],
       ['password logins/s vs GET /healthz', logins, healthz],
@@ -434,7 +487,13 @@ async function run(options: BenchOptions, tempDir: string): Promise<void> {
       ['  + validator vs GET /server/info/ (again)', statusValidated, infoAgain],
       ['API-key logins/s vs GET /server/info/ (third)', apiKeyLogins, infoThird],
       ['encrypted /secret/<id>/ (API key) vs GET /server/info/ (third)', secretReads, infoThird],
+      [`secret reads via a share ${DEEP} deep vs 1 deep (target >= 0.8)`, deep, shallow],
     ],
+  );
+  process.stdout.write('\n');
+  printTable(
+    ['SQL statements per authorized read', 'statements'],
+    statements.map((c) => [`whole GET /secret/<id>/ via a share ${c.depth} deep`, String(c.statements)]),
   );
 }
 

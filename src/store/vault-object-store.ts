@@ -1,7 +1,8 @@
 // The vault's objects: datastores, secrets (with history), shares, the links that hang secrets and
 // shares under datastores and shares, and users' rights on shares (spec §3.5–3.8). Ciphertexts are
-// the wire's hex strings, stored as received. Authorization is decided by the caller (one place in
-// the server); the store only answers questions and writes atomically.
+// the wire's hex strings, stored as received. What a caller may do is decided by the server's policy
+// (src/server/vault/auth/policy.ts, docs/authorization.md); the `…For` methods carry the caller into
+// the statement, so that an authorized read is one query whatever the depth of the share tree.
 
 export interface DatastoreRecord {
   id: string;
@@ -49,12 +50,27 @@ export interface ShareRecord {
 /** Where a link hangs: under a datastore or under a share (exactly one). */
 export type LinkParent = { datastoreId: string; shareId?: undefined } | { shareId: string; datastoreId?: undefined };
 
-export interface LinkRecord {
+/** A secret hung under a datastore or a share. Secret links have their own id space. */
+export interface SecretLinkRecord {
   linkId: string;
-  /** What hangs there: a secret or a share (exactly one). */
-  secretId: string | null;
-  shareId: string | null;
+  secretId: string;
   parent: LinkParent;
+}
+
+/** A share hung under a datastore or a share (the share tree). Its own id space. */
+export interface ShareLinkRecord {
+  linkId: string;
+  shareId: string;
+  parent: LinkParent;
+  /** Who made (or last moved) the link: rights passed along it never exceed that user's direct right on the share. */
+  creatorId: string | null;
+}
+
+/** The caller of an authorized secret read or write, as the policy hands it to the store. */
+export interface SecretCaller {
+  userId: string;
+  /** A restricted API key (or a session-less key access): only the secrets attached to it. */
+  apiKeyId?: string;
 }
 
 export interface ShareRightRecord {
@@ -105,34 +121,59 @@ export interface VaultObjectStore {
   // Secrets
   createSecret(secret: SecretRecord, link: { linkId: string; parent: LinkParent }): Promise<WriteResult<string>>;
   getSecret(id: string): Promise<SecretRecord | undefined>;
-  /** Counts one read and returns the secret as it is after it. */
-  readSecret(id: string): Promise<SecretRecord | undefined>;
-  /** Keeps the previous version in the history, then applies the changes (one transaction). */
-  updateSecret(
+  /**
+   * Counts one read and returns the secret as it is after it, only if the caller may read it (one
+   * statement: the rights walk is part of it). undefined: no such secret, or not the caller's to read.
+   */
+  readSecretFor(caller: SecretCaller, id: string, now: Date): Promise<SecretRecord | undefined>;
+  /**
+   * Only if the caller may write the secret: keeps the previous version in the history, then applies
+   * the changes (one transaction, the rights checked by the statement that locks the row).
+   */
+  updateSecretFor(
+    caller: SecretCaller,
     id: string,
     changes: Partial<Pick<SecretRecord, 'data' | 'dataNonce' | 'callbackUrl' | 'callbackUser' | 'callbackPass'>>,
-    options: { userId: string; now: Date },
+    now: Date,
   ): Promise<WriteResult>;
-  listSecretHistory(secretId: string): Promise<Array<{ id: string; createdAt: Date; username: string | null }>>;
-  getSecretHistory(id: string): Promise<SecretHistoryRecord | undefined>;
+  /** The history of a secret the caller may read; undefined when they may not. */
+  listSecretHistoryFor(caller: SecretCaller, secretId: string, now: Date): Promise<Array<{ id: string; createdAt: Date; username: string | null }> | undefined>;
+  /** One history entry of a secret the caller may read. */
+  getSecretHistoryFor(caller: SecretCaller, id: string, now: Date): Promise<SecretHistoryRecord | undefined>;
 
-  // Links
-  getLink(linkId: string): Promise<LinkRecord | undefined>;
-  linksOfSecret(secretId: string): Promise<LinkRecord[]>;
-  linksOfShare(shareId: string): Promise<LinkRecord[]>;
+  // Rights, resolved by one recursive statement each (docs/authorization.md)
+  /** A user's effective rights on a share: direct, or inherited along share links. */
+  shareRightsFor(userId: string, shareId: string, now: Date): Promise<Flags>;
+  /** A user's rights on a secret: through an owned datastore (read and write) or the shares it hangs in. */
+  secretRightsFor(userId: string, secretId: string, now: Date): Promise<{ read: boolean; write: boolean }>;
+  /** The users who reach a share through inheritance only (no accepted direct right on it), with those rights. */
+  inheritedRightsOf(shareId: string, now: Date): Promise<Array<{ userId: string } & Flags>>;
+  /** The share and the caller's rights on it, only if the caller may read it (one statement). */
+  readShareFor(userId: string, shareId: string, now: Date): Promise<{ share: ShareRecord; rights: Flags } | undefined>;
+
+  // Secret links
+  getSecretLink(linkId: string): Promise<SecretLinkRecord | undefined>;
+  secretLinksOf(secretId: string): Promise<SecretLinkRecord[]>;
+  /** 'not_found' when the link is gone or the parent does not exist. */
+  moveSecretLink(linkId: string, parent: LinkParent): Promise<WriteResult<string>>;
+  deleteSecretLink(linkId: string): Promise<boolean>;
+
+  // Share links (the share tree)
+  getShareLink(linkId: string): Promise<ShareLinkRecord | undefined>;
+  /** Every link that hangs this share somewhere. */
+  shareLinksOf(shareId: string): Promise<ShareLinkRecord[]>;
   /** Refused ('cycle') when the share would become its own ancestor; checked and written atomically. */
-  createShareLink(link: { linkId: string; shareId: string; parent: LinkParent }): Promise<WriteResult<string>>;
-  /** Moves a link; for a share's link, refused ('cycle') like createShareLink. */
-  moveLink(linkId: string, parent: LinkParent): Promise<WriteResult<string>>;
-  deleteLink(linkId: string): Promise<boolean>;
+  createShareLink(link: { linkId: string; shareId: string; parent: LinkParent; creatorId: string }): Promise<WriteResult<string>>;
+  /** Moves a share link, which then counts as the mover's; refused ('cycle') like createShareLink. */
+  moveShareLink(linkId: string, parent: LinkParent, creatorId: string): Promise<WriteResult<string>>;
+  deleteShareLink(linkId: string): Promise<boolean>;
 
   // Shares and rights
-  /** The share, the creator's own right (all flags, accepted) and the link, in one transaction. */
+  /** The share, the creator's own right (all flags, accepted) and its link (made by that creator), in one transaction. */
   createShare(share: ShareRecord, ownRight: ShareRightRecord, link: { linkId: string; parent: LinkParent }): Promise<WriteResult<string>>;
   getShare(id: string): Promise<ShareRecord | undefined>;
-  updateShare(id: string, changes: { data?: string; dataNonce?: string }, options: { oldWriteDate?: Date; now: Date }): Promise<WriteResult>;
-  /** Accepted, unexpired rights of a user on the given shares. */
-  directRights(userId: string, shareIds: string[], now: Date): Promise<Array<{ shareId: string } & Flags>>;
+  /** Only if the user may write the share (checked by the statement that locks its row); 'not_found' otherwise. */
+  updateShareFor(userId: string, id: string, changes: { data?: string; dataNonce?: string }, options: { oldWriteDate?: Date; now: Date }): Promise<WriteResult>;
   /** Every unexpired right of a user (pending, accepted, declined), for GET /share/. */
   rightsOfUser(userId: string, now: Date): Promise<ShareRightRecord[]>;
   /** Every unexpired right on a share, for GET /share/rights/{id}/. */

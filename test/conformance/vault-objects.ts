@@ -69,6 +69,9 @@ const right = (shareId: string, userId: string, overrides: Partial<ShareRightRec
   ...overrides,
 });
 
+const ALL = { read: true, write: true, grant: true };
+const NONE = { read: false, write: false, grant: false };
+
 const apiKey = (userId: string, overrides: Partial<ApiKeyRecord> = {}): ApiKeyRecord => ({
   id: randomUUID(),
   userId,
@@ -144,9 +147,9 @@ export function vaultObjectsSuite(name: string, open: () => Promise<VaultObjects
       const orphan = secret(userId);
       assert.deepEqual(await h.objects.createSecret(orphan, { linkId, parent: { datastoreId: d.id } }), { ok: false, reason: 'duplicate_link' });
       assert.equal(await h.objects.getSecret(orphan.id), undefined, 'no orphan secret after a duplicate link');
-      assert.equal((await h.objects.readSecret(s.id))?.readCount, 1);
-      assert.equal((await h.objects.readSecret(s.id))?.readCount, 2);
-      assert.deepEqual((await h.objects.linksOfSecret(s.id)).map((l) => l.parent), [{ datastoreId: d.id }]);
+      assert.equal((await h.objects.readSecretFor({ userId }, s.id, T0))?.readCount, 1);
+      assert.equal((await h.objects.readSecretFor({ userId }, s.id, T0))?.readCount, 2);
+      assert.deepEqual((await h.objects.secretLinksOf(s.id)).map((l) => l.parent), [{ datastoreId: d.id }]);
     });
 
     test('secret updates keep the previous version in the history', async () => {
@@ -154,15 +157,20 @@ export function vaultObjectsSuite(name: string, open: () => Promise<VaultObjects
       await h.objects.createDatastore(d);
       const s = secret(userId);
       await h.objects.createSecret(s, { linkId: randomUUID(), parent: { datastoreId: d.id } });
-      assert.deepEqual(await h.objects.updateSecret(s.id, { data: 'ffff', dataNonce: hex(24) }, { userId, now: at(5000) }), { ok: true, value: at(5000) });
-      const history = await h.objects.listSecretHistory(s.id);
+      assert.deepEqual(await h.objects.listSecretHistoryFor({ userId }, s.id, T0), [], 'no history yet');
+      assert.deepEqual(await h.objects.updateSecretFor({ userId }, s.id, { data: 'ffff', dataNonce: hex(24) }, at(5000)), { ok: true, value: at(5000) });
+      const history = (await h.objects.listSecretHistoryFor({ userId }, s.id, T0)) ?? [];
       assert.equal(history.length, 1);
-      const old = await h.objects.getSecretHistory(history[0]?.id ?? '');
+      const old = await h.objects.getSecretHistoryFor({ userId }, history[0]?.id ?? '', T0);
       assert.equal(old?.data, s.data);
       assert.equal(old?.secretId, s.id);
       assert.ok(old?.username?.includes('@'));
       assert.equal((await h.objects.getSecret(s.id))?.data, 'ffff');
-      assert.deepEqual(await h.objects.updateSecret(randomUUID(), { data: 'aa' }, { userId, now: at(1) }), { ok: false, reason: 'not_found' });
+      assert.deepEqual(await h.objects.updateSecretFor({ userId }, randomUUID(), { data: 'aa' }, at(1)), { ok: false, reason: 'not_found' });
+      assert.equal(await h.objects.listSecretHistoryFor({ userId: otherId }, s.id, T0), undefined, 'not the other user\'s history');
+      assert.equal(await h.objects.getSecretHistoryFor({ userId: otherId }, history[0]?.id ?? '', T0), undefined);
+      assert.deepEqual(await h.objects.updateSecretFor({ userId: otherId }, s.id, { data: 'eeee' }, at(6000)), { ok: false, reason: 'not_found' });
+      assert.equal((await h.objects.listSecretHistoryFor({ userId }, s.id, T0))?.length, 1, 'a refused write keeps no history');
     });
 
     test('shares: created with the creator\'s right and its link; links move and go; rights by user and share', async () => {
@@ -171,29 +179,30 @@ export function vaultObjectsSuite(name: string, open: () => Promise<VaultObjects
       const share = { id: randomUUID(), userId, data: hex(40), dataNonce: hex(24), createdAt: T0, writeDate: T0 };
       const linkId = randomUUID();
       assert.deepEqual(await h.objects.createShare(share, right(share.id, userId), { linkId, parent: { datastoreId: d.id } }), { ok: true, value: share.id });
-      assert.deepEqual(await h.objects.directRights(userId, [share.id], at(1)), [{ shareId: share.id, read: true, write: true, grant: true }]);
+      assert.deepEqual(await h.objects.shareRightsFor(userId, share.id, at(1)), ALL);
       const child = { ...share, id: randomUUID() };
       const childLink = randomUUID();
       await h.objects.createShare(child, right(child.id, userId), { linkId: childLink, parent: { shareId: share.id } });
-      assert.deepEqual((await h.objects.linksOfShare(child.id)).map((l) => l.parent), [{ shareId: share.id }]);
-      assert.deepEqual(await h.objects.createShareLink({ linkId: childLink, shareId: child.id, parent: { datastoreId: d.id } }), { ok: false, reason: 'duplicate_link' });
-      assert.deepEqual(await h.objects.moveLink(childLink, { datastoreId: d.id }), { ok: true, value: childLink });
-      assert.deepEqual((await h.objects.getLink(childLink))?.parent, { datastoreId: d.id });
-      assert.equal(await h.objects.deleteLink(childLink), true);
-      assert.deepEqual(await h.objects.linksOfShare(child.id), []);
+      assert.deepEqual(await h.objects.shareLinksOf(child.id), [{ linkId: childLink, shareId: child.id, parent: { shareId: share.id }, creatorId: userId }], 'the share\'s creator made its first link');
+      assert.deepEqual(await h.objects.createShareLink({ linkId: childLink, shareId: child.id, parent: { datastoreId: d.id }, creatorId: userId }), { ok: false, reason: 'duplicate_link' });
+      assert.deepEqual(await h.objects.moveShareLink(childLink, { datastoreId: d.id }, otherId), { ok: true, value: childLink });
+      assert.deepEqual(await h.objects.getShareLink(childLink), { linkId: childLink, shareId: child.id, parent: { datastoreId: d.id }, creatorId: otherId }, 'a moved link is the mover\'s');
+      assert.equal(await h.objects.deleteShareLink(childLink), true);
+      assert.equal(await h.objects.deleteShareLink(childLink), false);
+      assert.deepEqual(await h.objects.shareLinksOf(child.id), []);
 
       const pending = right(share.id, otherId, { creatorId: userId, accepted: null, read: true, write: false, grant: false });
       await h.objects.putShareRight(pending);
-      assert.deepEqual(await h.objects.directRights(otherId, [share.id], at(1)), [], 'pending grants nothing');
+      assert.deepEqual(await h.objects.shareRightsFor(otherId, share.id, at(1)), NONE, 'pending grants nothing');
       assert.equal((await h.objects.rightsOfUser(otherId, at(1))).length, 1);
       assert.equal(await h.objects.updateShareRight(pending.id, { accepted: true, type: '', typeNonce: '' }, at(2)), true);
-      assert.deepEqual(await h.objects.directRights(otherId, [share.id], at(3)), [{ shareId: share.id, read: true, write: false, grant: false }]);
+      assert.deepEqual(await h.objects.shareRightsFor(otherId, share.id, at(3)), { read: true, write: false, grant: false });
       assert.equal((await h.objects.rightsOfShare(share.id, at(3))).length, 2);
       const expiring = right(share.id, otherId, { expirationDate: at(10) });
       assert.deepEqual(await h.objects.putShareRight(expiring), { ok: false, reason: 'duplicate' }, 'one right per user and share');
       assert.deepEqual(await h.objects.putShareRight(expiring, { replaceId: pending.id }), { ok: true, value: expiring.id });
       assert.equal((await h.objects.findShareRight(share.id, otherId))?.id, expiring.id, 'replaced');
-      assert.deepEqual(await h.objects.directRights(otherId, [share.id], at(10)), [], 'expired');
+      assert.deepEqual(await h.objects.shareRightsFor(otherId, share.id, at(10)), NONE, 'expired');
       assert.equal((await h.objects.rightsOfUser(otherId, at(10))).length, 0, 'expired rights are hidden');
       assert.equal(await h.objects.deleteShareRight(expiring.id), true);
     });
@@ -208,21 +217,21 @@ export function vaultObjectsSuite(name: string, open: () => Promise<VaultObjects
       };
       const a = await make({ datastoreId: d.id });
       const b = await make({ shareId: a });
-      assert.deepEqual(await h.objects.createShareLink({ linkId: randomUUID(), shareId: a, parent: { shareId: b } }), { ok: false, reason: 'cycle' });
-      assert.deepEqual(await h.objects.createShareLink({ linkId: randomUUID(), shareId: a, parent: { shareId: a } }), { ok: false, reason: 'cycle' });
-      const bLink = (await h.objects.linksOfShare(b))[0]?.linkId ?? '';
+      assert.deepEqual(await h.objects.createShareLink({ linkId: randomUUID(), shareId: a, parent: { shareId: b }, creatorId: userId }), { ok: false, reason: 'cycle' });
+      assert.deepEqual(await h.objects.createShareLink({ linkId: randomUUID(), shareId: a, parent: { shareId: a }, creatorId: userId }), { ok: false, reason: 'cycle' });
+      const bLink = (await h.objects.shareLinksOf(b))[0]?.linkId ?? '';
       const c = await make({ datastoreId: d.id });
-      assert.deepEqual((await h.objects.moveLink(bLink, { shareId: b })).ok, false, 'a share moved under itself');
+      assert.deepEqual((await h.objects.moveShareLink(bLink, { shareId: b }, userId)).ok, false, 'a share moved under itself');
       for (let i = 0; i < 5; i += 1) {
         const x = await make({ datastoreId: d.id });
         const y = await make({ datastoreId: d.id });
         const results = await Promise.all([
-          h.objects.createShareLink({ linkId: randomUUID(), shareId: x, parent: { shareId: y } }),
-          h.objects.createShareLink({ linkId: randomUUID(), shareId: y, parent: { shareId: x } }),
+          h.objects.createShareLink({ linkId: randomUUID(), shareId: x, parent: { shareId: y }, creatorId: userId }),
+          h.objects.createShareLink({ linkId: randomUUID(), shareId: y, parent: { shareId: x }, creatorId: userId }),
         ]);
         assert.equal(results.filter((r) => r.ok).length, 1, 'exactly one of two links that would loop together');
       }
-      assert.equal((await h.objects.createShareLink({ linkId: randomUUID(), shareId: c, parent: { shareId: a } })).ok, true, 'control');
+      assert.equal((await h.objects.createShareLink({ linkId: randomUUID(), shareId: c, parent: { shareId: a }, creatorId: userId })).ok, true, 'control');
     });
 
     test('one default datastore per type, whatever requests race', async () => {
@@ -252,8 +261,9 @@ export function vaultObjectsSuite(name: string, open: () => Promise<VaultObjects
       await h.objects.createDatastore(d);
       const share = { id: randomUUID(), userId, data: hex(40), dataNonce: hex(24), createdAt: T0, writeDate: T0 };
       await h.objects.createShare(share, right(share.id, userId), { linkId: randomUUID(), parent: { datastoreId: d.id } });
-      assert.deepEqual(await h.objects.updateShare(share.id, { data: 'aa', dataNonce: 'bb' }, { oldWriteDate: T0, now: at(7) }), { ok: true, value: at(7) });
-      assert.deepEqual(await h.objects.updateShare(share.id, { data: 'cc' }, { oldWriteDate: T0, now: at(8) }), { ok: false, reason: 'write_date_mismatch' });
+      assert.deepEqual(await h.objects.updateShareFor(otherId, share.id, { data: 'aa', dataNonce: 'bb' }, { now: at(7) }), { ok: false, reason: 'not_found' }, 'no write right');
+      assert.deepEqual(await h.objects.updateShareFor(userId, share.id, { data: 'aa', dataNonce: 'bb' }, { oldWriteDate: T0, now: at(7) }), { ok: true, value: at(7) });
+      assert.deepEqual(await h.objects.updateShareFor(userId, share.id, { data: 'cc' }, { oldWriteDate: T0, now: at(8) }), { ok: false, reason: 'write_date_mismatch' });
       assert.equal((await h.objects.getShare(share.id))?.data, 'aa');
     });
 
@@ -264,7 +274,7 @@ export function vaultObjectsSuite(name: string, open: () => Promise<VaultObjects
       await h.objects.createSecret(s, { linkId: randomUUID(), parent: { datastoreId: d.id } });
       assert.equal(await h.objects.deleteDatastore(d.id, otherId), false);
       assert.equal(await h.objects.deleteDatastore(d.id, userId), true);
-      assert.deepEqual(await h.objects.linksOfSecret(s.id), []);
+      assert.deepEqual(await h.objects.secretLinksOf(s.id), []);
       assert.ok(await h.objects.getSecret(s.id));
     });
 
@@ -294,6 +304,134 @@ export function vaultObjectsSuite(name: string, open: () => Promise<VaultObjects
       assert.equal(await h.apiKeys.deleteApiKey(key.id, userId), true);
       assert.equal(await h.vault.findSessionByTokenHash(session.tokenHash), undefined, 'its sessions end');
       assert.equal(await h.apiKeys.getApiKeySecret(grant.id), undefined, 'its grants go');
+    });
+
+    // --- Links of two kinds, and rights resolved inside the query (issue 8 items 1, 12) ---------
+
+    const newShare = async (owner: string, parent: { datastoreId: string } | { shareId: string }) => {
+      const share = { id: randomUUID(), userId: owner, data: hex(40), dataNonce: hex(24), createdAt: T0, writeDate: T0 };
+      const linkId = randomUUID();
+      assert.equal((await h.objects.createShare(share, right(share.id, owner), { linkId, parent })).ok, true);
+      return { id: share.id, linkId };
+    };
+    const person = async () => {
+      const u = newUser();
+      await h.vault.createUser(u);
+      const d = datastore(u.id, { description: `Home ${u.id}` });
+      await h.objects.createDatastore(d);
+      return { id: u.id, datastoreId: d.id };
+    };
+    const give = async (shareId: string, to: string, flags: Partial<ShareRightRecord>) => {
+      const r = right(shareId, to, { creatorId: userId, ...flags });
+      assert.equal((await h.objects.putShareRight(r)).ok, true);
+      return r;
+    };
+
+    test('secret links and share links have separate id spaces; each method touches its own kind', async () => {
+      const d = datastore(userId, { description: 'Kinds' });
+      await h.objects.createDatastore(d);
+      const s = secret(userId);
+      const x = randomUUID();
+      assert.equal((await h.objects.createSecret(s, { linkId: x, parent: { datastoreId: d.id } })).ok, true);
+      const share = { id: randomUUID(), userId, data: hex(40), dataNonce: hex(24), createdAt: T0, writeDate: T0 };
+      assert.deepEqual(await h.objects.createShare(share, right(share.id, userId), { linkId: x, parent: { datastoreId: d.id } }), { ok: true, value: share.id }, 'a share link may reuse a secret link\'s id');
+      assert.deepEqual(await h.objects.getSecretLink(x), { linkId: x, secretId: s.id, parent: { datastoreId: d.id } });
+      assert.deepEqual(await h.objects.getShareLink(x), { linkId: x, shareId: share.id, parent: { datastoreId: d.id }, creatorId: userId });
+      assert.deepEqual(await h.objects.moveSecretLink(x, { shareId: share.id }), { ok: true, value: x });
+      assert.deepEqual((await h.objects.getShareLink(x))?.parent, { datastoreId: d.id }, 'the share link did not move');
+      assert.deepEqual((await h.objects.getSecretLink(x))?.parent, { shareId: share.id });
+      assert.equal(await h.objects.deleteShareLink(x), true);
+      assert.ok(await h.objects.getSecretLink(x), 'deleting the share link left the secret link');
+      assert.deepEqual(await h.objects.moveSecretLink(randomUUID(), { datastoreId: d.id }), { ok: false, reason: 'not_found' });
+      assert.deepEqual(await h.objects.moveShareLink(randomUUID(), { datastoreId: d.id }, userId), { ok: false, reason: 'not_found' });
+      assert.deepEqual(await h.objects.moveSecretLink(x, { shareId: randomUUID() }), { ok: false, reason: 'not_found' }, 'a parent that does not exist');
+      assert.deepEqual(await h.objects.createSecret(secret(userId), { linkId: x, parent: { datastoreId: d.id } }), { ok: false, reason: 'duplicate_link' }, 'secret link ids stay unique');
+      assert.equal(await h.objects.deleteSecretLink(x), true);
+      assert.equal(await h.objects.deleteSecretLink(x), false);
+    });
+
+    test('rights: inherited down the tree, through every chain, stopped by a direct right', async () => {
+      const reader = await person();
+      const top = await newShare(userId, { datastoreId: (await person()).datastoreId });
+      const chain = [top];
+      for (let i = 0; i < 8; i += 1) chain.push(await newShare(userId, { shareId: (chain.at(-1) as { id: string }).id }));
+      const deepest = (chain.at(-1) as { id: string }).id;
+      await give(top.id, reader.id, { read: true, write: false, grant: false });
+      assert.deepEqual(await h.objects.shareRightsFor(reader.id, deepest, at(1)), { read: true, write: false, grant: false }, 'eight links down');
+      assert.deepEqual(await h.objects.shareRightsFor(otherId, deepest, at(1)), NONE, 'control: no right anywhere');
+
+      // A second chain with more rights: the flags are OR-ed over chains.
+      const side = await newShare(userId, { datastoreId: (await person()).datastoreId });
+      assert.equal((await h.objects.createShareLink({ linkId: randomUUID(), shareId: deepest, parent: { shareId: side.id }, creatorId: userId })).ok, true);
+      await give(side.id, reader.id, { read: false, write: true, grant: false });
+      assert.deepEqual(await h.objects.shareRightsFor(reader.id, deepest, at(1)), { read: true, write: true, grant: false });
+
+      // An accepted direct right is the right on that share, even all-false; pending or expired ones are not.
+      const middle = (chain[4] as { id: string }).id;
+      const pending = await give(middle, reader.id, { read: false, write: false, grant: false, accepted: null });
+      assert.deepEqual(await h.objects.shareRightsFor(reader.id, middle, at(1)), { read: true, write: false, grant: false }, 'pending: still inherited');
+      await h.objects.updateShareRight(pending.id, { accepted: true }, at(1));
+      assert.deepEqual(await h.objects.shareRightsFor(reader.id, middle, at(2)), NONE, 'accepted: the direct right wins');
+      assert.deepEqual(await h.objects.shareRightsFor(reader.id, (chain[6] as { id: string }).id, at(2)), NONE, 'and the chain stops there');
+      await h.objects.updateShareRight(pending.id, { expirationDate: at(3) }, at(2));
+      assert.deepEqual(await h.objects.shareRightsFor(reader.id, middle, at(4)), { read: true, write: false, grant: false }, 'expired: inherited again');
+
+      // The users who reach a share only through inheritance.
+      assert.deepEqual(await h.objects.inheritedRightsOf(deepest, at(4)), [{ userId: reader.id, read: true, write: true, grant: false }]);
+      assert.deepEqual(await h.objects.inheritedRightsOf(top.id, at(4)), [], 'the top share has direct rights only');
+    });
+
+    test('rights along a link never exceed what its creator holds directly on the child, and end with it', async () => {
+      const mallory = await person();
+      const friend = await person();
+      const x = await newShare(userId, { datastoreId: (await person()).datastoreId });
+      const xSecret = secret(userId);
+      assert.equal((await h.objects.createSecret(xSecret, { linkId: randomUUID(), parent: { shareId: x.id } })).ok, true);
+      const malloryRight = await give(x.id, mallory.id, { read: true, write: false, grant: true });
+      const m = await newShare(mallory.id, { datastoreId: mallory.datastoreId });
+      const link = randomUUID();
+      assert.equal((await h.objects.createShareLink({ linkId: link, shareId: x.id, parent: { shareId: m.id }, creatorId: mallory.id })).ok, true);
+      await give(m.id, friend.id, { read: true, write: true, grant: true });
+      assert.deepEqual(await h.objects.shareRightsFor(friend.id, x.id, at(1)), { read: true, write: false, grant: true }, 'capped by the creator');
+      assert.deepEqual(await h.objects.secretRightsFor(friend.id, xSecret.id, at(1)), { read: true, write: false });
+      assert.deepEqual(await h.objects.updateSecretFor({ userId: friend.id }, xSecret.id, { data: 'abab' }, at(1)), { ok: false, reason: 'not_found' }, 'no write through the link');
+      assert.deepEqual(await h.objects.updateSecretFor({ userId }, xSecret.id, { data: 'abab' }, at(1)), { ok: true, value: at(1) }, 'control: the owner writes');
+      assert.deepEqual(await h.objects.inheritedRightsOf(x.id, at(1)), [{ userId: friend.id, read: true, write: false, grant: true }]);
+
+      assert.equal(await h.objects.deleteShareRight(malloryRight.id), true);
+      assert.deepEqual(await h.objects.shareRightsFor(friend.id, x.id, at(2)), NONE, 'revoking the creator cuts the path');
+      assert.deepEqual(await h.objects.shareRightsFor(mallory.id, x.id, at(2)), NONE);
+      assert.equal(await h.objects.readSecretFor({ userId: friend.id }, xSecret.id, at(2)), undefined);
+      assert.deepEqual(await h.objects.inheritedRightsOf(x.id, at(2)), []);
+      assert.deepEqual(await h.objects.shareLinksOf(x.id).then((links) => links.map((l) => l.linkId).includes(link)), true, 'the link itself stays until removed');
+
+      // Moving a link makes it the mover's: the owner moving it passes the owner's rights.
+      assert.equal((await h.objects.moveShareLink(link, { shareId: m.id }, userId)).ok, true);
+      assert.deepEqual(await h.objects.shareRightsFor(friend.id, x.id, at(3)), ALL);
+    });
+
+    test('authorized reads: the secret and the share only for who may see them, counted only then', async () => {
+      const reader = await person();
+      const top = await newShare(userId, { datastoreId: (await person()).datastoreId });
+      const inner = await newShare(userId, { shareId: top.id });
+      const s = secret(userId);
+      assert.equal((await h.objects.createSecret(s, { linkId: randomUUID(), parent: { shareId: inner.id } })).ok, true);
+      assert.equal(await h.objects.readSecretFor({ userId: reader.id }, s.id, at(1)), undefined, 'no right yet');
+      assert.equal(await h.objects.readShareFor(reader.id, inner.id, at(1)), undefined);
+      await give(top.id, reader.id, { read: true, write: false, grant: false });
+      assert.equal((await h.objects.readSecretFor({ userId: reader.id }, s.id, at(1)))?.readCount, 1, 'the first counted read');
+      assert.deepEqual((await h.objects.readShareFor(reader.id, inner.id, at(1)))?.rights, { read: true, write: false, grant: false });
+      assert.equal((await h.objects.readShareFor(reader.id, inner.id, at(1)))?.share.id, inner.id);
+      assert.equal(await h.objects.readSecretFor({ userId: otherId }, s.id, at(1)), undefined);
+      assert.equal((await h.objects.getSecret(s.id))?.readCount, 1, 'a refused read is not counted');
+
+      const key = apiKey(reader.id);
+      await h.apiKeys.createApiKey(key);
+      assert.equal(await h.objects.readSecretFor({ userId: reader.id, apiKeyId: key.id }, s.id, at(1)), undefined, 'a key without the secret');
+      await h.apiKeys.createApiKeySecret({ id: randomUUID(), apiKeyId: key.id, secretId: s.id, secretKey: hex(80), secretKeyNonce: hex(24), title: '', titleNonce: '' });
+      assert.equal((await h.objects.readSecretFor({ userId: reader.id, apiKeyId: key.id }, s.id, at(1)))?.readCount, 2, 'the key with it');
+      assert.deepEqual(await h.objects.secretRightsFor(userId, s.id, at(1)), { read: true, write: true });
+      assert.deepEqual(await h.objects.secretRightsFor(otherId, s.id, at(1)), { read: false, write: false });
     });
   });
 }

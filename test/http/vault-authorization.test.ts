@@ -1,210 +1,259 @@
 import assert from 'node:assert/strict';
 import { randomBytes, randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import { loginWithApiKey, VaultClient, type VaultSession } from '../../src/client/vault-session.js';
 import { toHex } from '../../src/crypto/encoding.js';
 import { signKeyPairFromSeed } from '../../src/crypto/nacl.js';
 import { DEFAULT_HASHING_PARAMETERS, deriveAuthkey } from '../../src/crypto/psono-kdf.js';
+import { ERROR_CATALOGUE, psonoShapeOf, type ErrorCode } from '../../src/protocol/errors.js';
 import { openTestApp, type TestApp } from '../helpers/app.js';
 import { injectTransport } from '../helpers/inject-transport.js';
 import { BACKENDS } from '../helpers/stores.js';
 
-// The server never opens these ciphertexts, so random bytes stand in for them: what is tested here
-// is who may read and write what (spec §3.5–3.9, §1.5).
+// The authorization matrix, generated from the table in docs/authorization.md: every row of the
+// table is run here, on SQLite and PostgreSQL. The server never opens these ciphertexts, so random
+// bytes stand in for them: what is tested is who may read and write what.
 const ct = (bytes = 80) => randomBytes(bytes).toString('hex');
 const nonce = () => randomBytes(24).toString('hex');
 const PASSWORD = 'matrix passphrase';
 
-type Subject = 'owner' | 'other' | 'reader' | 'writer' | 'granter' | 'restrictedKey' | 'readOnlyKey' | 'anonymous';
-const SUBJECTS: Subject[] = ['owner', 'other', 'reader', 'writer', 'granter', 'restrictedKey', 'readOnlyKey', 'anonymous'];
-type Call = (method: 'GET' | 'POST' | 'PUT' | 'DELETE', path: string, body?: unknown) => Promise<{ status: number; body: unknown; raw: string }>;
+const SUBJECTS = ['owner', 'other', 'reader', 'writer', 'granter', 'inherited', 'linker', 'via link', 'restricted key', 'read-only key', 'logged out'] as const;
+type Subject = (typeof SUBJECTS)[number];
+const PEOPLE = ['owner', 'other', 'reader', 'writer', 'granter', 'inherited', 'linker', 'via link'] as const satisfies readonly Subject[];
+type Person = (typeof PEOPLE)[number];
+type Method = 'GET' | 'POST' | 'PUT' | 'DELETE';
+type Request = [method: Method, path: string, body?: unknown];
+
+interface Row {
+  key: string;
+  subject: Subject;
+  status: number;
+  code: ErrorCode | undefined;
+  reason: string;
+}
+
+/** The rows of the table under "## Matrix" in docs/authorization.md. */
+function readMatrix(): Row[] {
+  const text = readFileSync(new URL('../../docs/authorization.md', import.meta.url), 'utf8');
+  const section = text.slice(text.indexOf('\n## Matrix'));
+  const rows: Row[] = [];
+  for (const line of section.split('\n')) {
+    if (!line.startsWith('| ') || line.startsWith('| Object |')) continue;
+    const cells = line.split('|').slice(1, -1).map((c) => c.trim());
+    assert.equal(cells.length, 5, `a matrix row has five cells: ${line}`);
+    const [object, action, subject, answer, reason] = cells as [string, string, string, string, string];
+    assert.ok((SUBJECTS as readonly string[]).includes(subject), `unknown subject in: ${line}`);
+    const match = /^([1-5][0-9]{2})(?: ([A-Z_]+))?$/.exec(answer);
+    assert.ok(match, `an answer is a status and, for a refusal, a catalogue code: ${line}`);
+    const code = match[2] as ErrorCode | undefined;
+    if (code !== undefined) {
+      assert.ok(code in ERROR_CATALOGUE, `${code} is in the catalogue`);
+      assert.equal(ERROR_CATALOGUE[code].status, Number(match[1]), `${code} has the status of the catalogue`);
+    }
+    assert.ok(reason.length > 0, `every row says why: ${line}`);
+    rows.push({ key: `${object} / ${action}`, subject: subject as Subject, status: Number(match[1]), code, reason });
+  }
+  return rows;
+}
+
+const MATRIX = readMatrix();
 
 for (const backend of BACKENDS) {
-  describe(`vault authorization matrix (${backend})`, () => {
+  describe(`vault authorization matrix from docs/authorization.md (${backend})`, () => {
     let t: TestApp;
-    const calls = {} as Record<Subject, Call>;
-    const ids = {} as Record<'datastore' | 'otherDatastore' | 'secret' | 'sharedSecret' | 'share' | 'restrictedKey' | 'readOnlyKey', string>;
-    const secrets: string[] = []; // ciphertexts that must never reach a refused caller
-    const users = {} as Record<Subject, { session: VaultSession; username: string } | undefined>;
-    const grantTargets: string[] = []; // user ids: one for the owner's control, one for everyone else
+    let client: VaultClient;
+    const people = {} as Record<Person, VaultSession & { datastoreId: string; username: string }>;
+    const sessions = {} as Record<Subject, VaultSession | undefined>;
+    const ids = {} as Record<'datastore' | 'otherDatastore' | 'secret' | 'sharedSecret' | 'share' | 'parent' | 'granterShare' | 'readOnlyKey', string>;
+    const ciphertexts: string[] = []; // must never reach a refused caller
+    const grantTargets = {} as Record<Subject, string>;
+    let pendingTarget: string;
+
+    const ok = async <T = Record<string, string>>(status: number, promise: Promise<{ status: number; body: unknown }>): Promise<T> => {
+      const res = await promise;
+      assert.equal(res.status, status, JSON.stringify(res.body));
+      return res.body as T;
+    };
+    const person = async (who: string) => {
+      const username = `${who.replace(' ', '-')}-${randomBytes(4).toString('hex')}@example.com`;
+      await client.register(username, `${username.split('@')[0]}@mail.example.com`, PASSWORD);
+      const session = await client.login({ username, password: PASSWORD, sendDeviceTime: false });
+      const { datastore_id } = await ok(201, session.request('PUT', '/datastore/', { type: 'password', description: 'Default', secret_key: ct(), secret_key_nonce: nonce() }));
+      return Object.assign(session, { datastoreId: datastore_id as string, username });
+    };
+    const newShare = async (owner: VaultSession, parent: Record<string, string>) =>
+      (await ok(201, owner.request('POST', '/share/', { data: ct(40), data_nonce: nonce(), key: ct(), key_nonce: nonce(), key_type: 'symmetric', link_id: randomUUID(), ...parent }))).share_id as string;
+    const grantBody = (shareId: string, userId: string, flags: { read: boolean; write: boolean; grant: boolean }) => ({
+      share_id: shareId, user_id: userId, key: ct(), key_nonce: nonce(), title: ct(40), title_nonce: nonce(), type: ct(40), type_nonce: nonce(), ...flags,
+    });
+    const give = async (granter: VaultSession, shareId: string, to: VaultSession, flags: { read: boolean; write: boolean; grant: boolean }) => {
+      const { share_right_id } = await ok(201, granter.request('PUT', '/share/right/', grantBody(shareId, to.userId, flags)));
+      await ok(200, to.request('POST', '/share/right/accept/', { share_right_id, key: ct(), key_nonce: nonce() }));
+    };
+    /** The user behind a subject: the keys are the owner's, a logged-out caller has none. */
+    const userOf = (subject: Subject) => people[(PEOPLE as readonly string[]).includes(subject) ? (subject as Person) : 'owner'];
+
+    // One request per table key; some make, for each call, the object they act on.
+    const CALLS: Record<string, (subject: Subject) => Promise<Request> | Request> = {
+      'datastore / list': () => ['GET', '/datastore/'],
+      'datastore / read': () => ['GET', `/datastore/${ids.datastore}/`],
+      'datastore / write': () => ['POST', '/datastore/', { datastore_id: ids.datastore, data: ct(30), data_nonce: nonce() }],
+      'secret in the datastore / read': () => ['GET', `/secret/${ids.secret}/`],
+      'secret in the datastore / write': () => ['POST', '/secret/', { secret_id: ids.secret, data: ct(60), data_nonce: nonce() }],
+      'secret in the share / read': () => ['GET', `/secret/${ids.sharedSecret}/`],
+      'secret in the share / write': () => ['POST', '/secret/', { secret_id: ids.sharedSecret, data: ct(60), data_nonce: nonce() }],
+      'secret in the share / history': () => ['GET', `/secret/history/${ids.sharedSecret}/`],
+      'share / read': () => ['GET', `/share/${ids.share}/`],
+      'share / write': () => ['PUT', '/share/', { share_id: ids.share, data: ct(60), data_nonce: nonce() }],
+      'share / add a secret': () => ['PUT', '/secret/', { data: ct(60), data_nonce: nonce(), link_id: randomUUID(), parent_share_id: ids.share }],
+      'share / list its rights': () => ['GET', `/share/rights/${ids.share}/`],
+      'share / grant read to a new user': (subject) => ['PUT', '/share/right/', grantBody(ids.share, grantTargets[subject], { read: true, write: false, grant: false })],
+      'share / hang under own datastore': (subject) => ['PUT', '/share/link/', { link_id: randomUUID(), share_id: ids.share, parent_datastore_id: userOf(subject).datastoreId }],
+      'share / hang under the parent share': () => ['PUT', '/share/link/', { link_id: randomUUID(), share_id: ids.share, parent_share_id: ids.parent }],
+      'link the granter made under its own share / remove': async () => {
+        const linkId = randomUUID();
+        await ok(201, people.granter.request('PUT', '/share/link/', { link_id: linkId, share_id: ids.share, parent_share_id: ids.granterShare }));
+        return ['DELETE', '/share/link/', { link_id: linkId }];
+      },
+      'pending read right of a new user / delete': async () => {
+        let right = await t.stores.objects.findShareRight(ids.share, pendingTarget);
+        if (!right) {
+          await ok(201, people.owner.request('PUT', '/share/right/', grantBody(ids.share, pendingTarget, { read: true, write: false, grant: false })));
+          right = await t.stores.objects.findShareRight(ids.share, pendingTarget);
+        }
+        assert.equal(right?.accepted, null);
+        return ['DELETE', '/share/right/', { user_share_right_id: right?.id }];
+      },
+      'own right, given by the owner / delete': async (subject) => {
+        const fresh = await newShare(people.owner, { parent_datastore_id: ids.datastore });
+        const holder = userOf(subject);
+        if (holder !== people.owner) await ok(201, people.owner.request('PUT', '/share/right/', grantBody(fresh, holder.userId, { read: true, write: false, grant: false })));
+        const right = await t.stores.objects.findShareRight(fresh, holder.userId);
+        return ['DELETE', '/share/right/', { user_share_right_id: right?.id }];
+      },
+      'API key / read': () => ['GET', `/api-key/${ids.readOnlyKey}/`],
+      'sessions / list': () => ['GET', '/authentication/sessions/'],
+      'another session of the owner / end': async () => {
+        const fresh = await client.login({ username: people.owner.username, password: PASSWORD, sendDeviceTime: false });
+        const { sessions: list } = await ok<{ sessions: Array<{ id: string; current_session: boolean }> }>(200, fresh.request('GET', '/authentication/sessions/'));
+        return ['POST', '/authentication/logout/', { session_id: list.find((x) => x.current_session)?.id }];
+      },
+    };
+
+    const call = async (subject: Subject, [method, path, body]: Request) => {
+      const session = sessions[subject];
+      if (!session) {
+        const res = await t.app.inject({ method, url: `/server${path}`, headers: { 'content-type': 'application/json' }, ...(body !== undefined ? { payload: JSON.stringify(body) } : {}) });
+        return { status: res.statusCode, body: res.json() as unknown, raw: res.body };
+      }
+      const res = await session.request(method, path, body);
+      return { status: res.status, body: res.body, raw: JSON.stringify(res.body) };
+    };
 
     before(async () => {
       t = await openTestApp(backend, { VAULT_THROTTLE_LOGIN: '1000/minute', VAULT_THROTTLE_PRELOGIN: '1000/minute' });
-      const client = new VaultClient(injectTransport(t.app));
-      const person = async (who: string) => {
-        const username = `${who}-${randomBytes(4).toString('hex')}@example.com`;
-        await client.register(username, `${username.split('@')[0]}@mail.example.com`, PASSWORD);
-        return { session: await client.login({ username, password: PASSWORD, sendDeviceTime: false }), username };
-      };
-      for (const who of ['owner', 'other', 'reader', 'writer', 'granter'] as const) users[who] = await person(who);
-      for (let i = 0; i < 2; i += 1) grantTargets.push((await person(`target${i}`)).session.userId);
-      const owner = users.owner?.session as VaultSession;
-      const ok = async (status: number, promise: Promise<{ status: number; body: unknown }>) => {
-        const res = await promise;
-        assert.equal(res.status, status, JSON.stringify(res.body));
-        return res.body as Record<string, string>;
-      };
-
-      ids.datastore = (await ok(201, owner.request('PUT', '/datastore/', { type: 'password', description: 'Default', secret_key: ct(), secret_key_nonce: nonce() }))).datastore_id as string;
+      client = new VaultClient(injectTransport(t.app));
+      for (const who of PEOPLE) people[who] = await person(who);
+      for (const subject of SUBJECTS) grantTargets[subject] = (await person(`target-${subject}`)).userId;
+      pendingTarget = (await person('pending')).userId;
+      const owner = people.owner;
+      ids.datastore = owner.datastoreId;
       ids.otherDatastore = (await ok(201, owner.request('PUT', '/datastore/', { type: 'notes', description: 'Other', secret_key: ct(), secret_key_nonce: nonce(), is_default: false }))).datastore_id as string;
       const secretData = ct(60);
-      secrets.push(secretData);
+      ciphertexts.push(secretData);
       ids.secret = (await ok(201, owner.request('PUT', '/secret/', { data: secretData, data_nonce: nonce(), link_id: randomUUID(), parent_datastore_id: ids.datastore }))).secret_id as string;
-      const shareData = ct(60);
-      secrets.push(shareData);
-      ids.share = (await ok(201, owner.request('POST', '/share/', { data: shareData, data_nonce: nonce(), key: ct(), key_nonce: nonce(), key_type: 'symmetric', link_id: randomUUID(), parent_datastore_id: ids.datastore }))).share_id as string;
+      ids.parent = await newShare(owner, { parent_datastore_id: ids.datastore });
+      ids.share = await newShare(owner, { parent_datastore_id: ids.datastore });
+      await ok(201, owner.request('PUT', '/share/link/', { link_id: randomUUID(), share_id: ids.share, parent_share_id: ids.parent }));
       const sharedData = ct(60);
-      secrets.push(sharedData);
+      ciphertexts.push(sharedData);
       ids.sharedSecret = (await ok(201, owner.request('PUT', '/secret/', { data: sharedData, data_nonce: nonce(), link_id: randomUUID(), parent_share_id: ids.share }))).secret_id as string;
 
-      const rights: Array<[Subject, boolean, boolean, boolean]> = [['reader', true, false, false], ['writer', true, true, false], ['granter', true, true, true]];
-      for (const [who, read, write, grant] of rights) {
-        const target = users[who] as { session: VaultSession };
-        const { share_right_id } = await ok(201, owner.request('PUT', '/share/right/', {
-          share_id: ids.share, user_id: target.session.userId, key: ct(), key_nonce: nonce(), title: ct(40), title_nonce: nonce(), type: ct(40), type_nonce: nonce(), read, write, grant,
-        }));
-        await ok(200, target.session.request('POST', '/share/right/accept/', { share_right_id, key: ct(), key_nonce: nonce() }));
-      }
+      await give(owner, ids.share, people.reader, { read: true, write: false, grant: false });
+      await give(owner, ids.share, people.writer, { read: true, write: true, grant: false });
+      await give(owner, ids.share, people.granter, { read: true, write: true, grant: true });
+      await give(owner, ids.share, people.linker, { read: true, write: false, grant: true });
+      await give(owner, ids.parent, people.inherited, { read: true, write: true, grant: false });
+      const linkerShare = await newShare(people.linker, { parent_datastore_id: people.linker.datastoreId });
+      await ok(201, people.linker.request('PUT', '/share/link/', { link_id: randomUUID(), share_id: ids.share, parent_share_id: linkerShare }));
+      await give(people.linker, linkerShare, people['via link'], { read: true, write: true, grant: true });
+      ids.granterShare = await newShare(people.granter, { parent_datastore_id: people.granter.datastoreId });
 
       const apiKey = async (restrict: boolean, write: boolean) => {
         const ask = randomBytes(32);
-        const aks = randomBytes(32);
         const { api_key_id } = await ok(201, owner.request('PUT', '/api-key/', {
           title: 'matrix', public_key: ct(32), private_key: ct(), private_key_nonce: nonce(), secret_key: ct(), secret_key_nonce: nonce(),
           user_private_key: ct(), user_private_key_nonce: nonce(), user_secret_key: ct(), user_secret_key_nonce: nonce(),
           verify_key: toHex(signKeyPairFromSeed(ask).publicKey), read: true, write, restrict_to_secrets: restrict,
         }));
-        return { apiKeyId: api_key_id as string, privateKeyHex: toHex(ask), secretKeyHex: toHex(aks) };
+        return { apiKeyId: api_key_id as string, privateKeyHex: toHex(ask), secretKeyHex: toHex(randomBytes(32)) };
       };
       const restricted = await apiKey(true, true);
       const readOnly = await apiKey(false, false);
-      ids.restrictedKey = restricted.apiKeyId;
       ids.readOnlyKey = readOnly.apiKeyId;
       await ok(201, owner.request('PUT', '/api-key/secret/', { api_key_id: restricted.apiKeyId, secret_id: ids.secret, secret_key: ct(), secret_key_nonce: nonce(), title: ct(40), title_nonce: nonce() }));
-      users.restrictedKey = { session: (await loginWithApiKey(client, restricted)).session, username: '' };
-      users.readOnlyKey = { session: (await loginWithApiKey(client, readOnly)).session, username: '' };
-
-      for (const subject of SUBJECTS) {
-        calls[subject] = async (method, path, body) => {
-          const session = users[subject]?.session;
-          if (!session) {
-            const res = await t.app.inject({ method, url: `/server${path}`, headers: { 'content-type': 'application/json' }, ...(body !== undefined ? { payload: JSON.stringify(body) } : {}) });
-            return { status: res.statusCode, body: res.json() as unknown, raw: res.body };
-          }
-          const res = await session.request(method, path, body);
-          return { status: res.status, body: res.body, raw: JSON.stringify(res.body) };
-        };
-      }
+      for (const who of PEOPLE) sessions[who] = people[who];
+      sessions['restricted key'] = (await loginWithApiKey(client, restricted)).session;
+      sessions['read-only key'] = (await loginWithApiKey(client, readOnly)).session;
+      sessions['logged out'] = undefined;
     });
     after(async () => t.close());
 
-    // Each row: an action and the status every subject must get. 2xx rows of the owner are the
-    // controls that show each refusal is about the caller, not a broken request.
-    const rows: Array<{ name: string; call: (subject: Subject) => [method: 'GET' | 'POST' | 'PUT' | 'DELETE', path: string, body?: unknown]; expect: Record<Subject, number> }> = [
-      {
-        name: 'read the datastore',
-        call: () => ['GET', `/datastore/${ids.datastore}/`],
-        expect: { owner: 200, other: 403, reader: 403, writer: 403, granter: 403, restrictedKey: 403, readOnlyKey: 200, anonymous: 401 },
-      },
-      {
-        name: 'list datastores',
-        call: () => ['GET', '/datastore/'],
-        expect: { owner: 200, other: 200, reader: 200, writer: 200, granter: 200, restrictedKey: 403, readOnlyKey: 200, anonymous: 401 },
-      },
-      {
-        name: 'write the datastore',
-        call: () => ['POST', '/datastore/', { datastore_id: ids.datastore, data: ct(30), data_nonce: nonce() }],
-        expect: { owner: 200, other: 400, reader: 400, writer: 400, granter: 400, restrictedKey: 403, readOnlyKey: 403, anonymous: 401 },
-      },
-      {
-        name: 'read a secret of the datastore',
-        call: () => ['GET', `/secret/${ids.secret}/`],
-        expect: { owner: 200, other: 400, reader: 400, writer: 400, granter: 400, restrictedKey: 200, readOnlyKey: 200, anonymous: 401 },
-      },
-      {
-        name: 'read the secret in the share',
-        call: () => ['GET', `/secret/${ids.sharedSecret}/`],
-        expect: { owner: 200, other: 400, reader: 200, writer: 200, granter: 200, restrictedKey: 403, readOnlyKey: 200, anonymous: 401 },
-      },
-      {
-        name: 'write the secret in the share',
-        call: () => ['POST', '/secret/', { secret_id: ids.sharedSecret, data: ct(60), data_nonce: nonce() }],
-        expect: { owner: 200, other: 400, reader: 400, writer: 200, granter: 200, restrictedKey: 403, readOnlyKey: 403, anonymous: 401 },
-      },
-      {
-        name: 'add a secret to the share',
-        call: () => ['PUT', '/secret/', { data: ct(60), data_nonce: nonce(), link_id: randomUUID(), parent_share_id: ids.share }],
-        expect: { owner: 201, other: 400, reader: 400, writer: 201, granter: 201, restrictedKey: 403, readOnlyKey: 403, anonymous: 401 },
-      },
-      {
-        name: 'read the share',
-        call: () => ['GET', `/share/${ids.share}/`],
-        expect: { owner: 200, other: 400, reader: 200, writer: 200, granter: 200, restrictedKey: 403, readOnlyKey: 200, anonymous: 401 },
-      },
-      {
-        name: 'write the share',
-        call: () => ['PUT', '/share/', { share_id: ids.share, data: ct(60), data_nonce: nonce() }],
-        expect: { owner: 200, other: 400, reader: 400, writer: 200, granter: 200, restrictedKey: 403, readOnlyKey: 403, anonymous: 401 },
-      },
-      {
-        name: 'list the rights of the share',
-        call: () => ['GET', `/share/rights/${ids.share}/`],
-        expect: { owner: 200, other: 400, reader: 200, writer: 200, granter: 200, restrictedKey: 403, readOnlyKey: 200, anonymous: 401 },
-      },
-      {
-        name: 'grant a right on the share',
-        call: (subject) => ['PUT', '/share/right/', {
-          share_id: ids.share, user_id: grantTargets[subject === 'owner' ? 0 : 1], key: ct(), key_nonce: nonce(), title: ct(40), title_nonce: nonce(), type: ct(40), type_nonce: nonce(), read: true, write: false, grant: false,
-        }],
-        expect: { owner: 201, other: 400, reader: 400, writer: 400, granter: 201, restrictedKey: 403, readOnlyKey: 403, anonymous: 401 },
-      },
-      {
-        name: 'read the API keys',
-        call: () => ['GET', `/api-key/${ids.readOnlyKey}/`],
-        expect: { owner: 200, other: 400, reader: 400, writer: 400, granter: 400, restrictedKey: 403, readOnlyKey: 403, anonymous: 401 },
-      },
-      {
-        name: 'list the sessions',
-        call: () => ['GET', '/authentication/sessions/'],
-        expect: { owner: 200, other: 200, reader: 200, writer: 200, granter: 200, restrictedKey: 403, readOnlyKey: 403, anonymous: 401 },
-      },
-      {
-        name: 'delete the other datastore',
-        call: () => ['DELETE', '/datastore/', { datastore_id: ids.otherDatastore, authkey: 'f'.repeat(128) }],
-        expect: { owner: 403, other: 400, reader: 400, writer: 400, granter: 400, restrictedKey: 403, readOnlyKey: 403, anonymous: 401 },
-      },
-    ];
+    test('the table is complete: every action has a request, every subject a row, every refusal a control', () => {
+      const keys = [...new Set(MATRIX.map((r) => r.key))];
+      assert.deepEqual([...keys].sort(), Object.keys(CALLS).sort(), 'the actions of the table are those this test can make');
+      for (const key of keys) {
+        const rows = MATRIX.filter((r) => r.key === key);
+        assert.deepEqual(rows.map((r) => r.subject), [...SUBJECTS], `${key}: one row per subject, in order`);
+        assert.ok(rows.some((r) => r.status < 300), `${key}: a refusal needs its control`);
+      }
+    });
 
-    for (const row of rows) {
-      test(row.name, async () => {
-        // Refusals first: the owner's (state-changing) control runs last.
-        const order = [...SUBJECTS.filter((s) => s !== 'owner'), 'owner' as const];
-        const got: Partial<Record<Subject, number>> = {};
-        for (const subject of order) {
-          const res = await calls[subject](...row.call(subject));
-          got[subject] = res.status;
-          if (res.status >= 400) {
-            for (const secret of secrets) assert.ok(!res.raw.includes(secret), `${subject} saw a ciphertext in a refusal`);
+    for (const key of [...new Set(MATRIX.map((r) => r.key))]) {
+      test(key, async () => {
+        const rows = MATRIX.filter((r) => r.key === key);
+        // Refusals first: a control that changes state runs after them.
+        const ordered = [...rows.filter((r) => r.status >= 300), ...rows.filter((r) => r.status < 300)];
+        const got: string[] = [];
+        const want: string[] = [];
+        for (const row of ordered) {
+          const res = await call(row.subject, await (CALLS[key] as (s: Subject) => Promise<Request> | Request)(row.subject));
+          want.push(`${row.subject}: ${row.status}${row.code ? ` ${row.code}` : ''}`);
+          let seen = `${row.subject}: ${res.status}`;
+          if (row.code) {
+            const shape = psonoShapeOf(row.code);
+            const b = res.body as Record<string, unknown>;
+            const rendered =
+              (shape === 'non_field' && JSON.stringify(b.non_field_errors) === JSON.stringify([row.code])) ||
+              (shape === 'message' && b.message === ERROR_CATALOGUE[row.code].message) ||
+              (shape === 'detail' && typeof b.detail === 'string');
+            seen += rendered ? ` ${row.code}` : ` ${res.raw.slice(0, 120)}`;
+          }
+          got.push(seen);
+          if (res.status >= 300) {
+            for (const secret of ciphertexts) assert.ok(!res.raw.includes(secret), `${row.subject} saw a ciphertext in a refusal`);
           }
         }
-        assert.deepEqual(got, Object.fromEntries(order.map((s) => [s, row.expect[s]])));
+        assert.deepEqual(got, want);
       });
     }
 
     test('control: the owner deletes a non-default datastore with the right authkey, and only then it is gone', async () => {
-      const owner = users.owner as { session: VaultSession; username: string };
+      const owner = people.owner;
       const authkey = await deriveAuthkey(owner.username, PASSWORD, DEFAULT_HASHING_PARAMETERS);
-      assert.equal((await calls.readOnlyKey('DELETE', '/datastore/', { datastore_id: ids.otherDatastore, authkey })).status, 403);
-      assert.equal((await calls.other('DELETE', '/datastore/', { datastore_id: ids.otherDatastore, authkey })).status, 400);
-      assert.equal((await owner.session.request('DELETE', '/datastore/', { datastore_id: ids.otherDatastore, authkey })).status, 200);
-      assert.equal((await owner.session.request('GET', `/datastore/${ids.otherDatastore}/`)).status, 403);
+      assert.equal((await call('read-only key', ['DELETE', '/datastore/', { datastore_id: ids.otherDatastore, authkey }])).status, 403);
+      assert.equal((await call('other', ['DELETE', '/datastore/', { datastore_id: ids.otherDatastore, authkey }])).status, 400);
+      assert.equal((await call('owner', ['DELETE', '/datastore/', { datastore_id: ids.otherDatastore, authkey: 'f'.repeat(128) }])).status, 403, 'a wrong authkey');
+      assert.equal((await owner.request('DELETE', '/datastore/', { datastore_id: ids.otherDatastore, authkey })).status, 200);
+      assert.equal((await owner.request('GET', `/datastore/${ids.otherDatastore}/`)).status, 403);
     });
 
     test('a refused secret read leaks nothing and counts nothing', async () => {
-      const before = (await calls.owner('GET', `/secret/${ids.sharedSecret}/`)).body as { read_count: number };
-      const refused = await calls.other('GET', `/secret/${ids.sharedSecret}/`);
+      const before = (await call('owner', ['GET', `/secret/${ids.sharedSecret}/`])).body as { read_count: number };
+      const refused = await call('other', ['GET', `/secret/${ids.sharedSecret}/`]);
       assert.deepEqual(refused.body, { non_field_errors: ['NO_PERMISSION_OR_NOT_EXIST'] });
-      const after = (await calls.owner('GET', `/secret/${ids.sharedSecret}/`)).body as { read_count: number };
+      const after = (await call('owner', ['GET', `/secret/${ids.sharedSecret}/`])).body as { read_count: number };
       assert.equal(after.read_count, before.read_count + 1, 'only the owner\'s reads were counted');
     });
   });

@@ -54,10 +54,12 @@ describe('vault objects: rules beyond who may do what', () => {
     body(await bob.request('POST', '/share/right/accept/', { share_right_id: rightId }), 200);
     const inherited = body<{ rights: unknown }>(await bob.request('GET', `/share/${inner}/`), 200);
     assert.deepEqual(inherited.rights, { read: true, write: false, grant: false }, 'inherited from the outer share');
-    // An all-false direct right on the inner share removes the inherited access ("overwrite").
+    // An all-false direct right on the inner share removes the inherited access ("overwrite"), once
+    // bob accepts it: it takes flags away from what he inherits, so it waits for him (issue 8 item 2).
     const direct = await grant(alice, inner, bob, { read: false, write: false, grant: false });
-    const accepted = await t.stores.objects.getShareRight(direct);
-    assert.equal(accepted?.accepted, true, 'a user who already reaches the share accepts nothing new');
+    assert.equal((await t.stores.objects.getShareRight(direct))?.accepted, null, 'pending: it takes flags away');
+    assert.equal((await bob.request('GET', `/share/${inner}/`)).status, 200, 'still inherited while pending');
+    body(await bob.request('POST', '/share/right/accept/', { share_right_id: direct }), 200);
     assert.equal((await bob.request('GET', `/share/${inner}/`)).status, 400);
     assert.equal((await bob.request('GET', `/share/${outer}/`)).status, 200, 'control: the outer share is still readable');
   });

@@ -188,6 +188,12 @@ export const ShareRightsOfShareResponse = Type.Object({
       expiration_date: nullable(str()),
     }),
   ),
+  /** Who reaches the share only through a parent share (docs/authorization.md). */
+  inherited_share_rights: Type.Array(Type.Object({ user_id: str(), username: str(), read: bool(), write: bool(), grant: bool() })),
+  /** Every link that hangs the share somewhere, for holders of grant on it; empty for the others. */
+  share_links: Type.Array(
+    Type.Object({ link_id: str(), parent_share_id: nullable(str()), parent_datastore_id: nullable(str()), creator_user_id: nullable(str()), creator_username: str() }),
+  ),
 });
 export const MyShareRightsResponse = Type.Object({
   share_rights: Type.Array(Type.Object({ share_id: str(), read: bool(), write: bool(), grant: bool() })),

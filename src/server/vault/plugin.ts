@@ -14,7 +14,7 @@ import { createAccountsService } from './accounts/service.js';
 import { apiKeysRoutes } from './api-keys/routes.js';
 import { createApiKeysService } from './api-keys/service.js';
 import { createAuthenticator } from './auth/authenticator.js';
-import { createAccess } from './auth/policy.js';
+import { createPolicy, sessionMayUse } from './auth/policy.js';
 import { createThrottle, throttled } from './auth/throttle.js';
 import { createFailureThrottle } from '../rate-limiter.js';
 import type { AuthContext } from './auth/authenticator.js';
@@ -86,13 +86,13 @@ export async function vaultPlugin(app: FastifyInstance, options: VaultPluginOpti
   if (options.malformedUrl) options.malformedUrl.answer = createMalformedUrlAnswer(authenticator);
 
   // The composition root of the vault: every service is built here, from the stores.
-  const access = createAccess({ objects, apiKeys, clock });
+  const policy = createPolicy({ objects, apiKeys, clock });
   const accounts = createAccountsService({ vault, keys, signupsAllowed: options.config.signupsAllowed, clock });
   const sessions = createSessionsService({ vault, replays, keys, accounts, config, clock });
   const datastores = createDatastoresService({ objects, accounts, clock });
-  const secrets = createSecretsService({ objects, access, clock });
-  const shares = createSharesService({ objects, vault, access, clock });
-  const apiKeysService = createApiKeysService({ apiKeys, objects, vault, replays, access, keys, config, clock });
+  const secrets = createSecretsService({ objects, policy, clock });
+  const shares = createSharesService({ objects, vault, policy, clock });
+  const apiKeysService = createApiKeysService({ apiKeys, objects, vault, replays, policy, keys, config, clock });
 
   const origin = (url: string | undefined) => (url ? new URL(url).origin : undefined);
   const { publicUrl, host, port } = options.config;
@@ -157,13 +157,7 @@ export async function vaultPlugin(app: FastifyInstance, options: VaultPluginOpti
     request.vaultAuth = auth;
     await throttle('user', auth.user.id);
     if (route.scope) await throttle(route.scope, auth.user.id);
-    const needs = route.flag === 'none' ? undefined : route.flag;
-    if ((needs === 'read' && !auth.session.read) || (needs === 'write' && !auth.session.write)) {
-      throw new BlindvaultError('VAULT_PERMISSION_DENIED');
-    }
-    if (auth.apiKey && (route.apiKey === 'deny' || (auth.apiKey.restrictToSecrets && route.apiKey !== 'restricted'))) {
-      throw new BlindvaultError('VAULT_PERMISSION_DENIED');
-    }
+    if (!sessionMayUse(auth, route)) throw new BlindvaultError('VAULT_PERMISSION_DENIED');
   });
 
   app.addHook('preHandler', async (request: FastifyRequest) => {

@@ -143,12 +143,21 @@ export interface SharesTable {
   write_date: Millis;
 }
 
-export interface LinksTable {
+/** A secret hung under a datastore or a share (its own id space, migration 0006). */
+export interface SecretLinksTable {
   link_id: string;
-  secret_id: string | null;
-  share_id: string | null;
+  secret_id: string;
   parent_datastore_id: string | null;
   parent_share_id: string | null;
+}
+
+/** A share hung under a datastore or a share; `creator_id` caps the rights passed along it. */
+export interface ShareLinksTable {
+  link_id: string;
+  share_id: string;
+  parent_datastore_id: string | null;
+  parent_share_id: string | null;
+  creator_id: string | null;
 }
 
 export interface UserShareRightsTable {
@@ -209,7 +218,8 @@ export interface Database {
   secrets: SecretsTable;
   secret_history: SecretHistoryTable;
   shares: SharesTable;
-  links: LinksTable;
+  secret_links: SecretLinksTable;
+  share_links: ShareLinksTable;
   user_share_rights: UserShareRightsTable;
   api_keys: ApiKeysTable;
   api_key_secrets: ApiKeySecretsTable;

@@ -1,4 +1,4 @@
-import { Migrator, type Kysely } from 'kysely';
+import { Migrator, type Kysely, type KyselyConfig } from 'kysely';
 import { migrationProvider } from './migrations/index.js';
 import type { Database } from './schema.js';
 
@@ -7,6 +7,18 @@ export interface SqlDatabase {
   readonly backend: 'sqlite' | 'postgres';
   readonly db: Kysely<Database>;
   close(): Promise<void>;
+}
+
+export interface SqlDatabaseOptions {
+  /** Sees the text of every statement run (never its parameters): the benches count statements with it. */
+  onQuery?: (sqlText: string) => void;
+}
+
+/** Kysely's log hook for `onQuery`, when one is given. */
+export function queryLog(options: SqlDatabaseOptions): Pick<KyselyConfig, 'log'> {
+  const { onQuery } = options;
+  if (!onQuery) return {};
+  return { log: (event) => { if (event.level === 'query') onQuery(event.query.sql); } };
 }
 
 /** Applies pending migrations. Safe when several instances start at once (Kysely takes a lock). */

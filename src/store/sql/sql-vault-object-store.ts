@@ -4,15 +4,18 @@ import type {
   DatastoreRecord,
   Flags,
   LinkParent,
-  LinkRecord,
+  SecretCaller,
   SecretHistoryRecord,
+  SecretLinkRecord,
   SecretRecord,
+  ShareLinkRecord,
   ShareRecord,
   ShareRightRecord,
   VaultObjectStore,
   WriteResult,
 } from '../vault-object-store.js';
-import type { Database, DatastoresTable, LinksTable, SecretsTable, SharesTable, UserShareRightsTable } from './schema.js';
+import type { Database, DatastoresTable, SecretHistoryTable, SecretLinksTable, SecretsTable, ShareLinksTable, SharesTable, UserShareRightsTable } from './schema.js';
+import { apiKeyAllows, idParam, rightsCtes, secretAllowed, secretStart } from './share-rights-sql.js';
 import { isForeignKeyViolation, isUniqueViolation, type SqlDatabase } from './sql-database.js';
 import { DEFAULT_VAULT_OBJECT_LIMITS, type VaultObjectLimits } from '../vault-object-limits.js';
 
@@ -118,7 +121,8 @@ export class SqlVaultObjectStore implements VaultObjectStore {
 
   async deleteDatastore(id: string, userId: string): Promise<boolean> {
     return this.#db.transaction().execute(async (tx) => {
-      await tx.deleteFrom('links').where('parent_datastore_id', '=', id).execute();
+      await tx.deleteFrom('secret_links').where('parent_datastore_id', '=', id).execute();
+      await tx.deleteFrom('share_links').where('parent_datastore_id', '=', id).execute();
       const result = await tx.deleteFrom('datastores').where('id', '=', id).where('user_id', '=', userId).executeTakeFirst();
       return result.numDeletedRows === 1n;
     });
@@ -129,7 +133,7 @@ export class SqlVaultObjectStore implements VaultObjectStore {
   async createSecret(secret: SecretRecord, link: { linkId: string; parent: LinkParent }): Promise<WriteResult<string>> {
     try {
       await this.#db.transaction().execute(async (tx) => {
-        if (await tx.selectFrom('links').select('link_id').where('link_id', '=', link.linkId).executeTakeFirst()) throw new DuplicateLink();
+        if (await tx.selectFrom('secret_links').select('link_id').where('link_id', '=', link.linkId).executeTakeFirst()) throw new DuplicateLink();
         await tx
           .insertInto('secrets')
           .values({
@@ -146,7 +150,7 @@ export class SqlVaultObjectStore implements VaultObjectStore {
             write_date: secret.writeDate.getTime(),
           })
           .execute();
-        await tx.insertInto('links').values({ link_id: link.linkId, secret_id: secret.id, share_id: null, ...parentColumns(link.parent) }).execute();
+        await tx.insertInto('secret_links').values({ link_id: link.linkId, secret_id: secret.id, ...parentColumns(link.parent) }).execute();
       });
       return ok(secret.id);
     } catch (error) {
@@ -162,49 +166,57 @@ export class SqlVaultObjectStore implements VaultObjectStore {
     return row && toSecret(row);
   }
 
-  async readSecret(id: string): Promise<SecretRecord | undefined> {
-    const row = await this.#db
-      .updateTable('secrets')
-      .set((eb) => ({ read_count: eb('read_count', '+', 1) }))
-      .where('id', '=', id)
-      .returningAll()
-      .executeTakeFirst();
-    return row && toSecret(row);
+  async readSecretFor(caller: SecretCaller, id: string, now: Date): Promise<SecretRecord | undefined> {
+    const secretId = sql`${id}`;
+    const { rows } = await sql<Selectable<SecretsTable>>`
+      with recursive ${rightsCtes(secretStart(caller.userId, secretId), now.getTime())}
+      update secrets set read_count = read_count + 1
+      where id = ${id} and ${secretAllowed(caller.userId, secretId, 'r')} and ${apiKeyAllows(caller.apiKeyId, secretId)}
+      returning *`.execute(this.#db);
+    return rows[0] && toSecret(rows[0]);
   }
 
-  async updateSecret(
+  async updateSecretFor(
+    caller: SecretCaller,
     id: string,
     changes: Partial<Pick<SecretRecord, 'data' | 'dataNonce' | 'callbackUrl' | 'callbackUser' | 'callbackPass'>>,
-    options: { userId: string; now: Date },
+    now: Date,
   ): Promise<WriteResult> {
+    const secretId = sql`${id}`;
     try {
       return await this.#db.transaction().execute(async (tx) => {
-        const current = await tx.selectFrom('secrets').selectAll().where('id', '=', id).$if(this.#lock, (qb) => qb.forUpdate()).executeTakeFirst();
+        // The rights are checked by the statement that reads (and on PostgreSQL locks) the row.
+        const { rows } = await sql<Selectable<SecretsTable>>`
+          with recursive ${rightsCtes(secretStart(caller.userId, secretId), now.getTime())}
+          select * from secrets
+          where id = ${id} and ${secretAllowed(caller.userId, secretId, 'w')} and ${apiKeyAllows(caller.apiKeyId, secretId)}
+          ${this.#lock ? sql`for update of secrets` : sql``}`.execute(tx);
+        const current = rows[0];
         if (!current) return fail('not_found');
         await tx
           .insertInto('secret_history')
           .values({
             id: createId(),
             secret_id: id,
-            user_id: options.userId,
+            user_id: caller.userId,
             data: current.data,
             data_nonce: current.data_nonce,
             type: current.type,
             callback_url: current.callback_url,
             callback_user: current.callback_user,
             callback_pass: current.callback_pass,
-            created_at: options.now.getTime(),
+            created_at: now.getTime(),
             write_date: Number(current.write_date),
           })
           .execute();
-        const set: Updateable<SecretsTable> = { write_date: options.now.getTime() };
+        const set: Updateable<SecretsTable> = { write_date: now.getTime() };
         if (changes.data !== undefined) set.data = changes.data;
         if (changes.dataNonce !== undefined) set.data_nonce = changes.dataNonce;
         if (changes.callbackUrl !== undefined) set.callback_url = changes.callbackUrl;
         if (changes.callbackUser !== undefined) set.callback_user = changes.callbackUser;
         if (changes.callbackPass !== undefined) set.callback_pass = changes.callbackPass;
         await tx.updateTable('secrets').set(set).where('id', '=', id).execute();
-        return ok(options.now);
+        return ok(now);
       });
     } catch (error) {
       if (isUniqueViolation(error)) return fail('duplicate_nonce');
@@ -212,25 +224,29 @@ export class SqlVaultObjectStore implements VaultObjectStore {
     }
   }
 
-  async listSecretHistory(secretId: string): Promise<Array<{ id: string; createdAt: Date; username: string | null }>> {
-    const rows = await this.#db
-      .selectFrom('secret_history')
-      .leftJoin('users', 'users.id', 'secret_history.user_id')
-      .select(['secret_history.id as id', 'secret_history.created_at as created_at', 'users.username as username'])
-      .where('secret_history.secret_id', '=', secretId)
-      .orderBy('secret_history.created_at')
-      .execute();
-    return rows.map((r) => ({ id: r.id, createdAt: date(r.created_at), username: r.username ?? null }));
+  async listSecretHistoryFor(caller: SecretCaller, secretId: string, now: Date): Promise<Array<{ id: string; createdAt: Date; username: string | null }> | undefined> {
+    const id = sql`${secretId}`;
+    // One statement: the secret's own row tells "not allowed" (no row) from "no history" (a row with no entry).
+    const { rows } = await sql<{ id: string | null; created_at: number | string | null; username: string | null }>`
+      with recursive ${rightsCtes(secretStart(caller.userId, id), now.getTime())}
+      select h.id as id, h.created_at as created_at, u.username as username
+      from secrets s
+      left join secret_history h on h.secret_id = s.id
+      left join users u on u.id = h.user_id
+      where s.id = ${secretId} and ${secretAllowed(caller.userId, id, 'r')} and ${apiKeyAllows(caller.apiKeyId, id)}
+      order by h.created_at`.execute(this.#db);
+    if (rows.length === 0) return undefined;
+    return rows.filter((r) => r.id !== null).map((r) => ({ id: r.id as string, createdAt: date(r.created_at as number), username: r.username ?? null }));
   }
 
-  async getSecretHistory(id: string): Promise<SecretHistoryRecord | undefined> {
-    const row = await this.#db
-      .selectFrom('secret_history')
-      .leftJoin('users', 'users.id', 'secret_history.user_id')
-      .selectAll('secret_history')
-      .select('users.username as username')
-      .where('secret_history.id', '=', id)
-      .executeTakeFirst();
+  async getSecretHistoryFor(caller: SecretCaller, historyId: string, now: Date): Promise<SecretHistoryRecord | undefined> {
+    const secretId = sql`(select secret_id from secret_history where id = ${historyId})`;
+    const { rows } = await sql<Selectable<SecretHistoryTable> & { username: string | null }>`
+      with recursive ${rightsCtes(secretStart(caller.userId, secretId), now.getTime())}
+      select h.*, u.username as username
+      from secret_history h left join users u on u.id = h.user_id
+      where h.id = ${historyId} and ${secretAllowed(caller.userId, secretId, 'r')} and ${apiKeyAllows(caller.apiKeyId, secretId)}`.execute(this.#db);
+    const row = rows[0];
     if (!row) return undefined;
     return {
       id: row.id,
@@ -248,27 +264,100 @@ export class SqlVaultObjectStore implements VaultObjectStore {
     };
   }
 
+  // --- Rights ---------------------------------------------------------------------------------
+
+  async shareRightsFor(userId: string, shareId: string, now: Date): Promise<Flags> {
+    const { rows } = await sql<{ r: number | null; w: number | null; g: number | null }>`
+      with recursive ${rightsCtes(sql`select ${idParam(userId)} as user_id, ${idParam(shareId)} as share_id`, now.getTime())}
+      select max(r) as r, max(w) as w, max(g) as g from reach`.execute(this.#db);
+    return flagsOf(rows[0]);
+  }
+
+  async secretRightsFor(userId: string, secretId: string, now: Date): Promise<{ read: boolean; write: boolean }> {
+    const id = sql`${secretId}`;
+    const { rows } = await sql<{ owned: number | boolean; r: number | null; w: number | null }>`
+      with recursive ${rightsCtes(secretStart(userId, id), now.getTime())}
+      select
+        exists (select 1 from secret_links sl join datastores ds on ds.id = sl.parent_datastore_id where sl.secret_id = ${secretId} and ds.user_id = ${userId}) as owned,
+        (select max(r) from reach) as r, (select max(w) from reach) as w`.execute(this.#db);
+    const row = rows[0];
+    const owned = Boolean(Number(row?.owned ?? 0));
+    return { read: owned || Number(row?.r ?? 0) === 1, write: owned || Number(row?.w ?? 0) === 1 };
+  }
+
+  async inheritedRightsOf(shareId: string, now: Date): Promise<Array<{ userId: string } & Flags>> {
+    const nowMs = now.getTime();
+    // The candidates hold an accepted, unexpired right on some ancestor; the walk decides what reaches.
+    const { rows } = await sql<{ user_id: string; r: number; w: number; g: number }>`
+      with recursive up(id) as (
+        select l.parent_share_id from share_links l where l.share_id = ${shareId} and l.parent_share_id is not null
+        union
+        select l.parent_share_id from share_links l join up on l.share_id = up.id where l.parent_share_id is not null
+      ),
+      ${rightsCtes(
+        sql`select distinct a.user_id as user_id, ${idParam(shareId)} as share_id from user_share_rights a join up on a.share_id = up.id
+          where a.accepted and (a.expiration_date is null or a.expiration_date > ${nowMs})`,
+        nowMs,
+      )}
+      select user_id, max(r) as r, max(w) as w, max(g) as g from reach
+      where share_id <> ${shareId}
+      group by user_id
+      having max(r) = 1 or max(w) = 1 or max(g) = 1
+      order by user_id`.execute(this.#db);
+    return rows.map((row) => ({ userId: row.user_id, ...flagsOf(row) }));
+  }
+
+  async readShareFor(userId: string, shareId: string, now: Date): Promise<{ share: ShareRecord; rights: Flags } | undefined> {
+    const { rows } = await sql<Selectable<SharesTable> & { r: number; w: number; g: number }>`
+      with recursive ${rightsCtes(sql`select ${idParam(userId)} as user_id, ${idParam(shareId)} as share_id`, now.getTime())},
+      mine(r, w, g) as (select max(r), max(w), max(g) from reach)
+      select s.*, mine.r as r, mine.w as w, mine.g as g from shares s, mine
+      where s.id = ${shareId} and mine.r = 1`.execute(this.#db);
+    const row = rows[0];
+    return row && { share: toShare(row), rights: flagsOf(row) };
+  }
+
   // --- Links ----------------------------------------------------------------------------------
 
-  async getLink(linkId: string): Promise<LinkRecord | undefined> {
-    const row = await this.#db.selectFrom('links').selectAll().where('link_id', '=', linkId).executeTakeFirst();
-    return row && toLink(row);
+  async getSecretLink(linkId: string): Promise<SecretLinkRecord | undefined> {
+    const row = await this.#db.selectFrom('secret_links').selectAll().where('link_id', '=', linkId).executeTakeFirst();
+    return row && toSecretLink(row);
   }
 
-  async linksOfSecret(secretId: string): Promise<LinkRecord[]> {
-    return (await this.#db.selectFrom('links').selectAll().where('secret_id', '=', secretId).execute()).map(toLink);
+  async secretLinksOf(secretId: string): Promise<SecretLinkRecord[]> {
+    return (await this.#db.selectFrom('secret_links').selectAll().where('secret_id', '=', secretId).orderBy('link_id').execute()).map(toSecretLink);
   }
 
-  async linksOfShare(shareId: string): Promise<LinkRecord[]> {
-    return (await this.#db.selectFrom('links').selectAll().where('share_id', '=', shareId).execute()).map(toLink);
+  async moveSecretLink(linkId: string, parent: LinkParent): Promise<WriteResult<string>> {
+    try {
+      const result = await this.#db.updateTable('secret_links').set(parentColumns(parent)).where('link_id', '=', linkId).executeTakeFirst();
+      return result.numUpdatedRows === 1n ? ok(linkId) : fail('not_found');
+    } catch (error) {
+      if (isForeignKeyViolation(error)) return fail('not_found');
+      throw error;
+    }
   }
 
-  async createShareLink(link: { linkId: string; shareId: string; parent: LinkParent }): Promise<WriteResult<string>> {
+  async deleteSecretLink(linkId: string): Promise<boolean> {
+    const result = await this.#db.deleteFrom('secret_links').where('link_id', '=', linkId).executeTakeFirst();
+    return result.numDeletedRows === 1n;
+  }
+
+  async getShareLink(linkId: string): Promise<ShareLinkRecord | undefined> {
+    const row = await this.#db.selectFrom('share_links').selectAll().where('link_id', '=', linkId).executeTakeFirst();
+    return row && toShareLink(row);
+  }
+
+  async shareLinksOf(shareId: string): Promise<ShareLinkRecord[]> {
+    return (await this.#db.selectFrom('share_links').selectAll().where('share_id', '=', shareId).orderBy('link_id').execute()).map(toShareLink);
+  }
+
+  async createShareLink(link: { linkId: string; shareId: string; parent: LinkParent; creatorId: string }): Promise<WriteResult<string>> {
     try {
       return await this.#db.transaction().execute(async (tx) => {
         await this.#lockLinks(tx);
         if (await wouldCycle(tx, link.shareId, link.parent)) return fail('cycle');
-        await tx.insertInto('links').values({ link_id: link.linkId, secret_id: null, share_id: link.shareId, ...parentColumns(link.parent) }).execute();
+        await tx.insertInto('share_links').values({ link_id: link.linkId, share_id: link.shareId, creator_id: link.creatorId, ...parentColumns(link.parent) }).execute();
         return ok(link.linkId);
       });
     } catch (error) {
@@ -278,20 +367,25 @@ export class SqlVaultObjectStore implements VaultObjectStore {
     }
   }
 
-  async moveLink(linkId: string, parent: LinkParent): Promise<WriteResult<string>> {
+  async moveShareLink(linkId: string, parent: LinkParent, creatorId: string): Promise<WriteResult<string>> {
     try {
       return await this.#db.transaction().execute(async (tx) => {
         await this.#lockLinks(tx);
-        const link = await tx.selectFrom('links').selectAll().where('link_id', '=', linkId).executeTakeFirst();
+        const link = await tx.selectFrom('share_links').selectAll().where('link_id', '=', linkId).executeTakeFirst();
         if (!link) return fail('not_found');
-        if (link.share_id !== null && (await wouldCycle(tx, link.share_id, parent))) return fail('cycle');
-        await tx.updateTable('links').set(parentColumns(parent)).where('link_id', '=', linkId).execute();
+        if (await wouldCycle(tx, link.share_id, parent)) return fail('cycle');
+        await tx.updateTable('share_links').set({ ...parentColumns(parent), creator_id: creatorId }).where('link_id', '=', linkId).execute();
         return ok(linkId);
       });
     } catch (error) {
       if (isForeignKeyViolation(error)) return fail('not_found');
       throw error;
     }
+  }
+
+  async deleteShareLink(linkId: string): Promise<boolean> {
+    const result = await this.#db.deleteFrom('share_links').where('link_id', '=', linkId).executeTakeFirst();
+    return result.numDeletedRows === 1n;
   }
 
   /** Serializes writes of links on PostgreSQL, so that two links cannot close a loop together. */
@@ -304,23 +398,18 @@ export class SqlVaultObjectStore implements VaultObjectStore {
     if (this.#lock) await tx.selectFrom('users').select('id').where('id', '=', userId).forUpdate().execute();
   }
 
-  async deleteLink(linkId: string): Promise<boolean> {
-    const result = await this.#db.deleteFrom('links').where('link_id', '=', linkId).executeTakeFirst();
-    return result.numDeletedRows === 1n;
-  }
-
   // --- Shares and rights ----------------------------------------------------------------------
 
   async createShare(share: ShareRecord, ownRight: ShareRightRecord, link: { linkId: string; parent: LinkParent }): Promise<WriteResult<string>> {
     try {
       await this.#db.transaction().execute(async (tx) => {
-        if (await tx.selectFrom('links').select('link_id').where('link_id', '=', link.linkId).executeTakeFirst()) throw new DuplicateLink();
+        if (await tx.selectFrom('share_links').select('link_id').where('link_id', '=', link.linkId).executeTakeFirst()) throw new DuplicateLink();
         await tx
           .insertInto('shares')
           .values({ id: share.id, user_id: share.userId, data: share.data, data_nonce: share.dataNonce, created_at: share.createdAt.getTime(), write_date: share.writeDate.getTime() })
           .execute();
         await tx.insertInto('user_share_rights').values(rightColumns(ownRight)).execute();
-        await tx.insertInto('links').values({ link_id: link.linkId, secret_id: null, share_id: share.id, ...parentColumns(link.parent) }).execute();
+        await tx.insertInto('share_links').values({ link_id: link.linkId, share_id: share.id, creator_id: ownRight.userId, ...parentColumns(link.parent) }).execute();
       });
       return ok(share.id);
     } catch (error) {
@@ -335,9 +424,13 @@ export class SqlVaultObjectStore implements VaultObjectStore {
     return row && toShare(row);
   }
 
-  async updateShare(id: string, changes: { data?: string; dataNonce?: string }, options: { oldWriteDate?: Date; now: Date }): Promise<WriteResult> {
+  async updateShareFor(userId: string, id: string, changes: { data?: string; dataNonce?: string }, options: { oldWriteDate?: Date; now: Date }): Promise<WriteResult> {
     return this.#db.transaction().execute(async (tx) => {
-      const current = await tx.selectFrom('shares').selectAll().where('id', '=', id).$if(this.#lock, (qb) => qb.forUpdate()).executeTakeFirst();
+      const { rows } = await sql<Selectable<SharesTable>>`
+        with recursive ${rightsCtes(sql`select ${idParam(userId)} as user_id, ${idParam(id)} as share_id`, options.now.getTime())}
+        select * from shares where id = ${id} and exists (select 1 from reach where w = 1)
+        ${this.#lock ? sql`for update of shares` : sql``}`.execute(tx);
+      const current = rows[0];
       if (!current) return fail('not_found');
       if (options.oldWriteDate && Number(current.write_date) !== options.oldWriteDate.getTime()) return fail('write_date_mismatch');
       const set: Updateable<SharesTable> = { write_date: options.now.getTime() };
@@ -346,19 +439,6 @@ export class SqlVaultObjectStore implements VaultObjectStore {
       await tx.updateTable('shares').set(set).where('id', '=', id).execute();
       return ok(options.now);
     });
-  }
-
-  async directRights(userId: string, shareIds: string[], now: Date): Promise<Array<{ shareId: string } & Flags>> {
-    if (shareIds.length === 0) return [];
-    const rows = await this.#db
-      .selectFrom('user_share_rights')
-      .select(['share_id', 'read', 'write', 'grant'])
-      .where('user_id', '=', userId)
-      .where('share_id', 'in', shareIds)
-      .where('accepted', '=', flag(true))
-      .where((eb) => eb.or([eb('expiration_date', 'is', null), eb('expiration_date', '>', now.getTime())]))
-      .execute();
-    return rows.map((r) => ({ shareId: r.share_id, read: Boolean(r.read), write: Boolean(r.write), grant: Boolean(r.grant) }));
   }
 
   async rightsOfUser(userId: string, now: Date): Promise<ShareRightRecord[]> {
@@ -443,23 +523,21 @@ export class SqlVaultObjectStore implements VaultObjectStore {
 
 class DuplicateLink extends Error {}
 
-/** True when hanging `shareId` under `parent` would make the share its own ancestor. */
+/** True when hanging `shareId` under `parent` would make the share its own ancestor (share links only). */
 async function wouldCycle(tx: Transaction<Database>, shareId: string, parent: LinkParent): Promise<boolean> {
   if (parent.shareId === undefined) return false;
-  const seen = new Set<string>();
-  let frontier = [parent.shareId];
-  while (frontier.length > 0) {
-    if (frontier.includes(shareId)) return true;
-    frontier.forEach((id) => seen.add(id));
-    const parents = new Set<string>();
-    for (let i = 0; i < frontier.length; i += 500) {
-      const batch = frontier.slice(i, i + 500);
-      const rows = await tx.selectFrom('links').select('parent_share_id').where('share_id', 'in', batch).where('parent_share_id', 'is not', null).execute();
-      rows.forEach((r) => parents.add(r.parent_share_id as string));
-    }
-    frontier = [...parents].filter((id) => !seen.has(id));
-  }
-  return false;
+  const { rows } = await sql<{ id: string }>`
+    with recursive up(id) as (
+      select ${idParam(parent.shareId)}
+      union
+      select l.parent_share_id from share_links l join up on l.share_id = up.id where l.parent_share_id is not null
+    )
+    select id from up where id = ${shareId}`.execute(tx);
+  return rows.length > 0;
+}
+
+function flagsOf(row: { r: number | string | null; w: number | string | null; g: number | string | null } | undefined): Flags {
+  return { read: Number(row?.r ?? 0) === 1, write: Number(row?.w ?? 0) === 1, grant: Number(row?.g ?? 0) === 1 };
 }
 
 async function clearDefault(tx: Transaction<Database>, userId: string, type: string, exceptId: string): Promise<void> {
@@ -525,9 +603,16 @@ function toShare(row: Selectable<SharesTable>): ShareRecord {
   return { id: row.id, userId: row.user_id, data: row.data, dataNonce: row.data_nonce, createdAt: date(row.created_at), writeDate: date(row.write_date) };
 }
 
-function toLink(row: Selectable<LinksTable>): LinkRecord {
-  const parent: LinkParent = row.parent_share_id !== null ? { shareId: row.parent_share_id } : { datastoreId: row.parent_datastore_id ?? '' };
-  return { linkId: row.link_id, secretId: row.secret_id, shareId: row.share_id, parent };
+function parentOf(row: { parent_share_id: string | null; parent_datastore_id: string | null }): LinkParent {
+  return row.parent_share_id !== null ? { shareId: row.parent_share_id } : { datastoreId: row.parent_datastore_id ?? '' };
+}
+
+function toSecretLink(row: Selectable<SecretLinksTable>): SecretLinkRecord {
+  return { linkId: row.link_id, secretId: row.secret_id, parent: parentOf(row) };
+}
+
+function toShareLink(row: Selectable<ShareLinksTable>): ShareLinkRecord {
+  return { linkId: row.link_id, shareId: row.share_id, parent: parentOf(row), creatorId: row.creator_id };
 }
 
 function toRight(row: Selectable<UserShareRightsTable>): ShareRightRecord {

@@ -4,13 +4,13 @@ import SQLite from 'better-sqlite3';
 import { Kysely, SqliteDialect } from 'kysely';
 import { ensurePrivateFolder, makeOwnerOnly } from '../private-folder.js';
 import type { Database } from './schema.js';
-import { migrate, type SqlDatabase } from './sql-database.js';
+import { migrate, queryLog, type SqlDatabaseOptions, type SqlDatabase } from './sql-database.js';
 
 /**
  * The embedded default: one SQLite file (WAL mode) in the data folder, migrated on open. The file
  * holds the server's keys unless they come from elsewhere: it and its folder are owner-only.
  */
-export async function openSqliteDatabase(file: string): Promise<SqlDatabase> {
+export async function openSqliteDatabase(file: string, options: SqlDatabaseOptions = {}): Promise<SqlDatabase> {
   const onDisk = file !== ':memory:';
   if (onDisk) {
     await ensurePrivateFolder(path.dirname(path.resolve(file)), 'the database folder');
@@ -23,7 +23,7 @@ export async function openSqliteDatabase(file: string): Promise<SqlDatabase> {
   sqlite.pragma('synchronous = FULL');
   sqlite.pragma('busy_timeout = 5000');
   sqlite.pragma('foreign_keys = ON');
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }), ...queryLog(options) });
   await migrate(db);
   // Files an older version (or another umask) left readable.
   if (onDisk) for (const suffix of ['-wal', '-shm']) await makeOwnerOnly(`${file}${suffix}`);

@@ -10,7 +10,7 @@ import type { ReplayStore } from '../../../store/replay-store.js';
 import type { VaultObjectStore } from '../../../store/vault-object-store.js';
 import type { VaultStore } from '../../../store/vault-store.js';
 import type { VaultConfig } from '../../config.js';
-import type { Access } from '../auth/policy.js';
+import { apiKeyMayAct, ownsApiKey, type Policy } from '../auth/policy.js';
 import type { AuthContext } from '../auth/authenticator.js';
 import type { ServerKeys } from '../server-keys.js';
 import { mintSession } from '../sessions/mint-session.js';
@@ -20,7 +20,7 @@ export interface ApiKeysServiceDeps {
   objects: VaultObjectStore;
   vault: VaultStore;
   replays: ReplayStore;
-  access: Access;
+  policy: Policy;
   keys: ServerKeys;
   config: VaultConfig;
   clock: () => Date;
@@ -32,13 +32,13 @@ const DEFAULT_SESSION_SECONDS = 86_400;
 const utf8 = (text: string) => new TextEncoder().encode(text);
 
 /** API keys: the owner's management, their secret grants, the signed login and session-less access (spec §3.9). */
-export function createApiKeysService({ apiKeys, objects, vault, replays, access, keys, config, clock }: ApiKeysServiceDeps) {
+export function createApiKeysService({ apiKeys, objects, vault, replays, policy, keys, config, clock }: ApiKeysServiceDeps) {
   // Unknown keys are verified against this one, so a login costs the same whether the key exists (§3.9.3).
   const dummyVerifyKey = signKeyPairFromSeed(randomBytes(32)).publicKey;
 
   async function ownKey(auth: AuthContext, id: string): Promise<ApiKeyRecord> {
     const key = await apiKeys.getApiKey(id);
-    if (!key || key.userId !== auth.user.id) throw new BlindvaultError('VAULT_OBJECT_UNKNOWN', { resourceId: id });
+    if (!key || !ownsApiKey(auth.user.id, key)) throw new BlindvaultError('VAULT_OBJECT_UNKNOWN', { resourceId: id });
     return key;
   }
 
@@ -101,7 +101,7 @@ export function createApiKeysService({ apiKeys, objects, vault, replays, access,
   /** BV: the caller must be able to read the secret (Psono only checks that some link exists, §5 #4). */
   async function addSecret(auth: AuthContext, request: ReturnType<typeof parseApiKeySecretCreate>) {
     const key = await apiKeys.getApiKey(request.apiKeyId);
-    if (!key || key.userId !== auth.user.id || !(await access.secretRights(auth.user.id, request.secretId)).read) {
+    if (!key || !ownsApiKey(auth.user.id, key) || !(await policy.secretRights(auth.user.id, request.secretId)).read) {
       throw new BlindvaultError('NO_PERMISSION_OR_NOT_EXIST');
     }
     const id = createId();
@@ -113,7 +113,7 @@ export function createApiKeysService({ apiKeys, objects, vault, replays, access,
   async function removeSecret(auth: AuthContext, grantId: string) {
     const grant = await apiKeys.getApiKeySecret(grantId);
     const key = grant && (await apiKeys.getApiKey(grant.apiKeyId));
-    if (!grant || !key || key.userId !== auth.user.id) throw new BlindvaultError('NO_PERMISSION_OR_NOT_EXIST');
+    if (!grant || !key || !ownsApiKey(auth.user.id, key)) throw new BlindvaultError('NO_PERMISSION_OR_NOT_EXIST');
     await apiKeys.deleteApiKeySecret(grantId);
     return {};
   }
@@ -130,9 +130,9 @@ export function createApiKeysService({ apiKeys, objects, vault, replays, access,
     const signature = /^[0-9a-fA-F]{128}$/.test(signatureHex) ? fromHex(signatureHex.toLowerCase()) : undefined;
     const verifyKey = key ? fromHex(key.verifyKey) : undefined;
     const signed = verifyDetached(verifyKey ?? dummyVerifyKey, utf8(infoText), signature ?? new Uint8Array(64));
-    if (!info || !key || !signature || !verifyKey || !signed || !key.active) throw generic();
+    if (!info || !key || !signature || !verifyKey || !signed) throw generic();
     const user = await vault.findUserById(key.userId);
-    if (!user || !user.isActive || !user.isEmailActive) throw generic();
+    if (!apiKeyMayAct(key, user)) throw generic();
     const now = clock();
     if (info.deviceTime && Math.abs(info.deviceTime.getTime() - now.getTime()) > DEVICE_TIME_SKEW_MS) throw generic();
     if (!(await replays.remember('api_key_login', sha256Hex(signatureHex.toLowerCase()), new Date(now.getTime() + LOGIN_REPLAY_MS), now))) throw generic();
@@ -188,29 +188,31 @@ export function createApiKeysService({ apiKeys, objects, vault, replays, access,
     };
   }
 
-  /** A key of an active owner that may act on this secret, for the session-less endpoints (§3.9.4). */
+  /**
+   * A key of an active owner with the flag, attached to this secret, for the session-less endpoints
+   * (§3.9.4). The owner's rights on the secret are checked by the store's read or write itself.
+   */
   async function grantFor(apiKeyId: string, secretId: string, need: 'read' | 'write') {
     const key = await apiKeys.getApiKey(apiKeyId);
     const grant = key && (await apiKeys.findApiKeySecret(apiKeyId, secretId));
     const owner = key && (await vault.findUserById(key.userId));
-    if (!key || !grant || !owner || !key.active || !owner.isActive || !owner.isEmailActive || !key[need]) throw new BlindvaultError('NO_PERMISSION_OR_NOT_EXIST');
-    if (!(await access.secretRights(owner.id, secretId))[need]) throw new BlindvaultError('NO_PERMISSION_OR_NOT_EXIST');
-    return { key, grant, owner };
+    if (!key || !grant || !apiKeyMayAct(key, owner, need)) throw new BlindvaultError('NO_PERMISSION_OR_NOT_EXIST');
+    return { key, grant, owner, caller: { userId: owner.id, apiKeyId: key.id } };
   }
 
   async function accessRead(apiKeyId: string, secretId: string, insecure: boolean) {
     // Insecure mode would have the server decrypt the secret: refused (spec §5 #3).
     if (insecure) throw new BlindvaultError('INSECURE_ACCESS_NOT_ALLOWED');
-    const { grant } = await grantFor(apiKeyId, secretId, 'read');
-    const secret = await objects.readSecret(secretId);
+    const { grant, caller } = await grantFor(apiKeyId, secretId, 'read');
+    const secret = await objects.readSecretFor(caller, secretId, clock());
     if (!secret) throw new BlindvaultError('NO_PERMISSION_OR_NOT_EXIST');
     return { data: secret.data, data_nonce: secret.dataNonce, secret_key: grant.secretKey, secret_key_nonce: grant.secretKeyNonce, read_count: secret.readCount };
   }
 
   async function accessWrite(apiKeyId: string, secretId: string, update: { data: string; dataNonce: string; callbackUrl?: string; callbackUser?: string; callbackPass?: string } | 'insecure') {
     if (update === 'insecure') throw new BlindvaultError('INSECURE_ACCESS_NOT_ALLOWED');
-    const { owner } = await grantFor(apiKeyId, secretId, 'write');
-    const result = await objects.updateSecret(secretId, update, { userId: owner.id, now: clock() });
+    const { caller } = await grantFor(apiKeyId, secretId, 'write');
+    const result = await objects.updateSecretFor(caller, secretId, update, clock());
     if (!result.ok) throw new BlindvaultError(result.reason === 'duplicate_nonce' ? 'VAULT_DUPLICATE_NONCE' : 'NO_PERMISSION_OR_NOT_EXIST');
     return {};
   }
@@ -218,7 +220,7 @@ export function createApiKeysService({ apiKeys, objects, vault, replays, access,
   async function inspect(apiKeyId: string) {
     const key = await apiKeys.getApiKey(apiKeyId);
     const owner = key && (await vault.findUserById(key.userId));
-    if (!key || !owner || !key.active || !owner.isActive || !owner.isEmailActive) throw new BlindvaultError('NO_PERMISSION_OR_NOT_EXIST');
+    if (!key || !apiKeyMayAct(key, owner)) throw new BlindvaultError('NO_PERMISSION_OR_NOT_EXIST');
     const grants = await apiKeys.listApiKeySecrets(apiKeyId);
     const secrets = [];
     for (const g of grants) {

@@ -1,86 +1,210 @@
-import type { ApiKeyStore } from '../../../store/api-key-store.js';
-import type { Flags, LinkParent, VaultObjectStore } from '../../../store/vault-object-store.js';
+import { BlindvaultError } from '../../../protocol/errors.js';
+import type { ApiKeyRecord, ApiKeyStore } from '../../../store/api-key-store.js';
+import type { Flags, LinkParent, SecretCaller, ShareLinkRecord, ShareRightRecord, VaultObjectStore } from '../../../store/vault-object-store.js';
+import type { UserRecord } from '../../../store/vault-store.js';
+import type { VaultRouteConfig } from '../routing.js';
+import type { AuthContext } from './authenticator.js';
 
-const NONE: Flags = { read: false, write: false, grant: false };
-// Rights are looked up this many shares at a time: a share hung under very many others must not
-// become one unbounded query (PostgreSQL takes at most 65,535 parameters).
-const BATCH = 500;
-const or = (a: Flags, b: Flags): Flags => ({ read: a.read || b.read, write: a.write || b.write, grant: a.grant || b.grant });
-
-export interface AccessDeps {
+export interface PolicyDeps {
   objects: VaultObjectStore;
   apiKeys: ApiKeyStore;
   clock: () => Date;
 }
 
+const NONE: Flags = { read: false, write: false, grant: false };
+const any = (f: Flags) => f.read || f.write || f.grant;
+/** Does `holder` have every flag that `wanted` asks for? */
+export const covers = (holder: Flags, wanted: Flags): boolean => (holder.read || !wanted.read) && (holder.write || !wanted.write) && (holder.grant || !wanted.grant);
+
 /**
- * Authorization of the vault's objects, in one place (spec §3.6, §3.8.0). Every route asks here;
- * nothing else decides who may read or write what.
+ * The vault's authorization, in one place: who may do what to which object (docs/authorization.md,
+ * the table the authorization-matrix test is generated from). Services ask here and never decide
+ * themselves. Effective rights on shares are resolved by the store inside one recursive statement;
+ * the secret reads and writes carry the caller (`secretCaller`) into the statement that does them.
  */
-export function createAccess({ objects, apiKeys, clock }: AccessDeps) {
-  /**
-   * Effective rights of a user on a share: the OR of the user's direct rights on it, if any (so an
-   * all-false direct right removes inherited access); otherwise, along every chain of links upward,
-   * the nearest ancestor share on which the user has a direct right, OR-ed over all chains.
-   * Datastore links never give rights. Cycles cannot loop: every share is visited once.
-   */
-  async function shareRights(userId: string, shareId: string): Promise<Flags> {
-    const now = clock();
-    const direct = await objects.directRights(userId, [shareId], now);
-    if (direct.length > 0) return direct.reduce<Flags>((acc, r) => or(acc, r), NONE);
-    let result = NONE;
-    const visited = new Set([shareId]);
-    let frontier = [shareId];
-    while (frontier.length > 0) {
-      const parents = new Set<string>();
-      for (const id of frontier) {
-        for (const link of await objects.linksOfShare(id)) {
-          if (link.parent.shareId && !visited.has(link.parent.shareId)) parents.add(link.parent.shareId);
-        }
-      }
-      const ids = [...parents];
-      ids.forEach((id) => visited.add(id));
-      const rights = [];
-      for (let i = 0; i < ids.length; i += BATCH) rights.push(...(await objects.directRights(userId, ids.slice(i, i + BATCH), now)));
-      const withRight = new Set(rights.map((r) => r.shareId));
-      for (const r of rights) result = or(result, r);
-      frontier = ids.filter((id) => !withRight.has(id)); // a chain stops at its nearest right
-    }
-    return result;
+export function createPolicy({ objects, apiKeys, clock }: PolicyDeps) {
+  /** A user's effective rights on a share (direct, or inherited along share links). */
+  function shareRights(userId: string, shareId: string): Promise<Flags> {
+    return objects.shareRightsFor(userId, shareId, clock());
   }
 
   async function ownsDatastore(userId: string, datastoreId: string): Promise<boolean> {
     return (await objects.getDatastore(datastoreId, userId)) !== undefined;
   }
 
-  /** May the user hang something under (or take something from) this parent? */
+  /** May the user hang something under (or take something from) this parent? Write on it. */
   async function mayWriteParent(userId: string, parent: LinkParent): Promise<boolean> {
     if (parent.datastoreId !== undefined) return ownsDatastore(userId, parent.datastoreId);
     return (await shareRights(userId, parent.shareId)).write;
   }
 
-  /** A secret is readable (writable) through any link: an owned datastore, or a share with read (write). */
-  async function secretRights(userId: string, secretId: string): Promise<{ read: boolean; write: boolean }> {
-    let read = false;
-    let write = false;
-    for (const link of await objects.linksOfSecret(secretId)) {
-      if (link.parent.datastoreId !== undefined) {
-        if (await ownsDatastore(userId, link.parent.datastoreId)) return { read: true, write: true };
-      } else {
-        const rights = await shareRights(userId, link.parent.shareId);
-        read ||= rights.read;
-        write ||= rights.write;
-      }
+  /** Who reads or writes a secret, as the store's statement checks it: a restricted key only its own secrets. */
+  function secretCaller(auth: AuthContext): SecretCaller {
+    return auth.apiKey?.restrictToSecrets ? { userId: auth.user.id, apiKeyId: auth.apiKey.id } : { userId: auth.user.id };
+  }
+
+  /**
+   * The answer to a secret read or write that the store refused: a restricted API key outside its
+   * own secrets is refused like a route it may not use (spec §1.5); anything else is "no permission
+   * or does not exist". Only chooses the error; the decision was the statement's.
+   */
+  async function secretRefusal(auth: AuthContext, secretId: string): Promise<BlindvaultError> {
+    if (auth.apiKey?.restrictToSecrets && (await apiKeys.findApiKeySecret(auth.apiKey.id, secretId)) === undefined) {
+      return new BlindvaultError('VAULT_PERMISSION_DENIED');
     }
-    return { read, write };
+    return new BlindvaultError('NO_PERMISSION_OR_NOT_EXIST');
   }
 
-  /** For a session of a restricted API key: is this secret one of the key's? */
-  async function apiKeyHasSecret(apiKeyId: string, secretId: string): Promise<boolean> {
-    return (await apiKeys.findApiKeySecret(apiKeyId, secretId)) !== undefined;
+  /** A secret's rights for the user: owned datastore (read, write) or the shares it hangs in. */
+  function secretRights(userId: string, secretId: string): Promise<{ read: boolean; write: boolean }> {
+    return objects.secretRightsFor(userId, secretId, clock());
   }
 
-  return { shareRights, ownsDatastore, mayWriteParent, secretRights, apiKeyHasSecret };
+  /** A secret link moves with write on the old and on the new parent (spec §3.6). */
+  async function mayMoveSecretLink(userId: string, from: LinkParent, to: LinkParent): Promise<boolean> {
+    return (await mayWriteParent(userId, from)) && (await mayWriteParent(userId, to));
+  }
+
+  /**
+   * Hanging share S under a parent: under an own datastore with read or grant on S; under a share
+   * with write on it and grant on S (spec §3.7). Rights then flow along the link capped by the
+   * caller's own direct right on S (the store records the caller as the link's creator).
+   */
+  async function mayCreateShareLink(userId: string, shareId: string, parent: LinkParent): Promise<boolean> {
+    const rights = await shareRights(userId, shareId);
+    if (parent.datastoreId !== undefined) return (rights.read || rights.grant) && (await ownsDatastore(userId, parent.datastoreId));
+    return rights.grant && (await mayWriteParent(userId, parent));
+  }
+
+  /** Moving a share link: grant on the share, write on the old and the new parent. The mover becomes its creator. */
+  async function mayMoveShareLink(userId: string, link: ShareLinkRecord, to: LinkParent): Promise<boolean> {
+    return (await shareRights(userId, link.shareId)).grant && (await mayWriteParent(userId, link.parent)) && (await mayWriteParent(userId, to));
+  }
+
+  /** The creator's direct (accepted, unexpired) right on the linked share: what the link can pass on. */
+  async function creatorRight(link: ShareLinkRecord, now: Date): Promise<Flags> {
+    if (link.creatorId === null) return NONE;
+    const r = await objects.findShareRight(link.shareId, link.creatorId);
+    if (!r || r.accepted !== true || (r.expirationDate !== null && r.expirationDate <= now)) return NONE;
+    return { read: r.read, write: r.write, grant: r.grant };
+  }
+
+  /**
+   * Removing a share link: whoever may write its parent; and (issue 8 item 1) a holder of grant on
+   * the linked share who holds every flag the link's creator holds on it, so the owner can remove
+   * any link that points at the share, but no one removes a peer's link with more rights.
+   */
+  async function mayDeleteShareLink(userId: string, link: ShareLinkRecord): Promise<boolean> {
+    if (await mayWriteParent(userId, link.parent)) return true;
+    const mine = await shareRights(userId, link.shareId);
+    return mine.grant && covers(mine, await creatorRight(link, clock()));
+  }
+
+  /** The links that point at a share, and who reaches it by inheritance, are shown to holders of grant on it. */
+  async function mayListShareLinks(userId: string, shareId: string): Promise<boolean> {
+    return (await shareRights(userId, shareId)).grant;
+  }
+
+  /** A right on a share is given by a holder of grant, never to oneself, never with more than one holds. */
+  function mayGrant(granterId: string, targetId: string, mine: Flags, wanted: Flags): boolean {
+    return mine.grant && granterId !== targetId && covers(mine, wanted);
+  }
+
+  /**
+   * Is a new direct right accepted at once? Only when the target already reaches the share by
+   * inheritance and the new right takes nothing away from that (issue 8 item 2): a right with fewer
+   * flags than what one inherits would replace them, so it waits, pending, for the target to accept
+   * or decline it.
+   */
+  function grantIsAccepted(inherited: Flags, wanted: Flags): boolean {
+    return any(inherited) && covers(wanted, inherited);
+  }
+
+  /**
+   * Changing or removing someone's right: grant, every flag the right gives (no one demotes a peer
+   * with more rights), never one's own right nor the right of the share's creator; an expired right
+   * is left to expire.
+   */
+  async function mayManageRight(userId: string, right: ShareRightRecord, wanted?: Flags): Promise<boolean> {
+    const now = clock();
+    if (right.expirationDate !== null && right.expirationDate <= now) return false;
+    if (right.userId === userId) return false;
+    const share = await objects.getShare(right.shareId);
+    if (!share || share.userId === right.userId) return false;
+    const mine = await shareRights(userId, right.shareId);
+    return mine.grant && covers(mine, right) && (wanted === undefined || covers(mine, wanted));
+  }
+
+  /** Deleting a right: a manager of it, or its holder when someone else gave it (issue 8 item 2). */
+  async function mayDeleteRight(userId: string, right: ShareRightRecord): Promise<boolean> {
+    if (right.userId === userId && right.creatorId !== userId) return true;
+    return mayManageRight(userId, right);
+  }
+
+  /** Only its holder accepts or declines a right, while it is pending and unexpired. */
+  function mayAnswerRight(userId: string, right: ShareRightRecord): boolean {
+    return right.userId === userId && right.accepted === null && (right.expirationDate === null || right.expirationDate > clock());
+  }
+
+  /** A right is shown to its holder and to the user who gave it, until it expires. */
+  function mayReadRight(userId: string, right: ShareRightRecord): boolean {
+    const now = clock();
+    return (right.userId === userId || right.creatorId === userId) && (right.expirationDate === null || right.expirationDate > now);
+  }
+
+  return {
+    shareRights,
+    ownsDatastore,
+    mayWriteParent,
+    secretCaller,
+    secretRefusal,
+    secretRights,
+    mayMoveSecretLink,
+    mayCreateShareLink,
+    mayMoveShareLink,
+    mayDeleteShareLink,
+    mayListShareLinks,
+    mayGrant,
+    grantIsAccepted,
+    mayManageRight,
+    mayDeleteRight,
+    mayReadRight,
+    mayAnswerRight,
+  };
 }
 
-export type Access = ReturnType<typeof createAccess>;
+/** Logging out: a password session ends itself or another session of its user; an API-key session ends itself only (spec §1.5). */
+export function mayEndSession(auth: AuthContext, sessionId: string | undefined): boolean {
+  return !auth.apiKey || sessionId === undefined || sessionId === auth.session.id;
+}
+
+/**
+ * API keys are managed by their owner alone (from password sessions: `sessionMayUse`). Datastores
+ * are their owner's too; that check is the store's query itself (`getDatastore(id, ownerId)`).
+ */
+export function ownsApiKey(userId: string, key: ApiKeyRecord): boolean {
+  return key.userId === userId;
+}
+
+/**
+ * May an API key act (log in, or reach its secrets without a session)? Only an active key of an
+ * active, verified owner, and for session-less access only with the flag the action needs; the
+ * owner's rights on the secret are then checked by the store's read or write.
+ */
+export function apiKeyMayAct(key: ApiKeyRecord, owner: UserRecord | undefined, need?: 'read' | 'write'): owner is UserRecord {
+  return key.active && owner !== undefined && owner.isActive && owner.isEmailActive && (need === undefined || key[need]);
+}
+
+export type Policy = ReturnType<typeof createPolicy>;
+
+/**
+ * The session-level rules of a route (spec §1.5), checked once the caller is authenticated: the
+ * session's read/write flag, and what API-key sessions may use ('deny': none; by default
+ * unrestricted keys only; 'restricted': restricted keys too, their secrets checked by the query).
+ */
+export function sessionMayUse(auth: AuthContext, route: VaultRouteConfig): boolean {
+  if (route.flag === 'read' && !auth.session.read) return false;
+  if (route.flag === 'write' && !auth.session.write) return false;
+  if (auth.apiKey && (route.apiKey === 'deny' || (auth.apiKey.restrictToSecrets && route.apiKey !== 'restricted'))) return false;
+  return true;
+}

@@ -1,6 +1,7 @@
 import { BlindvaultError } from '../../../protocol/errors.js';
 import { parseActivateTokenRequest, parseLoginRequest, parseLogoutRequest } from '../../../protocol/vault/sessions.js';
 import { ActivateTokenResponse, LoginResponse, SessionsResponse, SuccessResponse } from '../../../protocol/vault/responses.js';
+import { mayEndSession } from '../auth/policy.js';
 import { authOf, type VaultRouter } from '../routing.js';
 import type { SessionsService } from './service.js';
 
@@ -18,8 +19,7 @@ export function sessionsRoutes({ route }: VaultRouter, { sessions }: { sessions:
   route('POST', '/authentication/logout/', { auth: 'token', flag: 'none', apiKey: 'restricted' }, { 200: SuccessResponse }, async (request) => {
     const auth = authOf(request);
     const { sessionId } = parseLogoutRequest(request.vaultBody);
-    // An API-key session ends itself only (spec §1.5).
-    if (auth.apiKey && sessionId !== undefined && sessionId !== auth.session.id) throw new BlindvaultError('VAULT_PERMISSION_DENIED');
+    if (!mayEndSession(auth, sessionId)) throw new BlindvaultError('VAULT_PERMISSION_DENIED');
     await sessions.logout(auth, sessionId);
     return { success: 'Successfully logged out.' };
   });

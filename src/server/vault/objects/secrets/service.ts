@@ -3,39 +3,23 @@ import { BlindvaultError } from '../../../../protocol/errors.js';
 import type { parseLinkMove, parseSecretCreate, parseSecretUpdate } from '../../../../protocol/vault/objects.js';
 import { formatIsoTime } from '../../../../protocol/vault/sessions.js';
 import type { VaultObjectStore } from '../../../../store/vault-object-store.js';
-import type { Access } from '../../auth/policy.js';
+import type { Policy } from '../../auth/policy.js';
 import type { AuthContext } from '../../auth/authenticator.js';
 
 export interface SecretsServiceDeps {
   objects: VaultObjectStore;
-  access: Access;
+  policy: Policy;
   clock: () => Date;
 }
 
 /**
- * Secrets and their links (spec §3.6). A secret is readable (writable) through any of its links; a
- * restricted API key reaches only the secrets attached to it.
+ * Secrets and their links (spec §3.6). Every read and write carries the caller into the store's
+ * statement (the policy's `secretCaller`): readable (writable) through any link, and a restricted
+ * API key reaches only the secrets attached to it.
  */
-export function createSecretsService({ objects, access, clock }: SecretsServiceDeps) {
-  /** A restricted API key outside its own secrets is refused like any route it may not use (spec §1.5). */
-  async function checkRestrictedKey(auth: AuthContext, secretId: string): Promise<void> {
-    if (auth.apiKey?.restrictToSecrets && !(await access.apiKeyHasSecret(auth.apiKey.id, secretId))) {
-      throw new BlindvaultError('VAULT_PERMISSION_DENIED');
-    }
-  }
-
-  async function mayRead(auth: AuthContext, secretId: string): Promise<boolean> {
-    await checkRestrictedKey(auth, secretId);
-    return (await access.secretRights(auth.user.id, secretId)).read;
-  }
-
-  async function mayWrite(auth: AuthContext, secretId: string): Promise<boolean> {
-    await checkRestrictedKey(auth, secretId);
-    return (await access.secretRights(auth.user.id, secretId)).write;
-  }
-
+export function createSecretsService({ objects, policy, clock }: SecretsServiceDeps) {
   async function create(auth: AuthContext, request: ReturnType<typeof parseSecretCreate>) {
-    if (!(await access.mayWriteParent(auth.user.id, request.parent))) throw new BlindvaultError('NO_PERMISSION_OR_NOT_EXIST');
+    if (!(await policy.mayWriteParent(auth.user.id, request.parent))) throw new BlindvaultError('NO_PERMISSION_OR_NOT_EXIST');
     const now = clock();
     const result = await objects.createSecret(
       {
@@ -62,9 +46,8 @@ export function createSecretsService({ objects, access, clock }: SecretsServiceD
 
   /** Counts the read and answers the secret as it is after it. */
   async function read(auth: AuthContext, secretId: string) {
-    if (!(await mayRead(auth, secretId))) throw new BlindvaultError('NO_PERMISSION_OR_NOT_EXIST');
-    const s = await objects.readSecret(secretId);
-    if (!s) throw new BlindvaultError('NO_PERMISSION_OR_NOT_EXIST');
+    const s = await objects.readSecretFor(policy.secretCaller(auth), secretId, clock());
+    if (!s) throw await policy.secretRefusal(auth, secretId);
     return {
       create_date: formatIsoTime(s.createdAt),
       write_date: formatIsoTime(s.writeDate),
@@ -79,21 +62,20 @@ export function createSecretsService({ objects, access, clock }: SecretsServiceD
   }
 
   async function update(auth: AuthContext, request: ReturnType<typeof parseSecretUpdate>) {
-    if (!(await mayWrite(auth, request.secretId))) throw new BlindvaultError('NO_PERMISSION_OR_NOT_EXIST');
-    const result = await objects.updateSecret(request.secretId, request.changes, { userId: auth.user.id, now: clock() });
-    if (!result.ok) throw new BlindvaultError(result.reason === 'duplicate_nonce' ? 'VAULT_DUPLICATE_NONCE' : 'NO_PERMISSION_OR_NOT_EXIST');
+    const result = await objects.updateSecretFor(policy.secretCaller(auth), request.secretId, request.changes, clock());
+    if (!result.ok) throw result.reason === 'duplicate_nonce' ? new BlindvaultError('VAULT_DUPLICATE_NONCE') : await policy.secretRefusal(auth, request.secretId);
     return { success: 'Data updated.' };
   }
 
   async function history(auth: AuthContext, secretId: string) {
-    if (!(await mayRead(auth, secretId))) throw new BlindvaultError('NO_PERMISSION_OR_NOT_EXIST');
-    const entries = await objects.listSecretHistory(secretId);
+    const entries = await objects.listSecretHistoryFor(policy.secretCaller(auth), secretId, clock());
+    if (!entries) throw await policy.secretRefusal(auth, secretId);
     return { history: entries.map((h) => ({ id: h.id, create_date: formatIsoTime(h.createdAt), username: h.username })) };
   }
 
   async function historyEntry(auth: AuthContext, historyId: string) {
-    const h = await objects.getSecretHistory(historyId);
-    if (!h || !(await mayRead(auth, h.secretId))) throw new BlindvaultError('NO_PERMISSION_OR_NOT_EXIST');
+    const h = await objects.getSecretHistoryFor(policy.secretCaller(auth), historyId, clock());
+    if (!h) throw new BlindvaultError('NO_PERMISSION_OR_NOT_EXIST');
     return {
       create_date: formatIsoTime(h.createdAt),
       write_date: formatIsoTime(h.writeDate),
@@ -106,19 +88,18 @@ export function createSecretsService({ objects, access, clock }: SecretsServiceD
     };
   }
 
-  /** Moves a secret's link: write on the old and the new parent (spec §3.6). */
+  /** Moves a secret's link (secret links only: a share link with the same id is another link). */
   async function moveLink(auth: AuthContext, request: ReturnType<typeof parseLinkMove>) {
-    const link = await objects.getLink(request.linkId);
-    if (!link || link.secretId === null) throw new BlindvaultError('NO_PERMISSION_OR_NOT_EXIST');
-    const allowed = (await access.mayWriteParent(auth.user.id, link.parent)) && (await access.mayWriteParent(auth.user.id, request.parent));
-    if (!allowed || !(await objects.moveLink(request.linkId, request.parent)).ok) throw new BlindvaultError('NO_PERMISSION_OR_NOT_EXIST');
+    const link = await objects.getSecretLink(request.linkId);
+    if (!link || !(await policy.mayMoveSecretLink(auth.user.id, link.parent, request.parent))) throw new BlindvaultError('NO_PERMISSION_OR_NOT_EXIST');
+    if (!(await objects.moveSecretLink(request.linkId, request.parent)).ok) throw new BlindvaultError('NO_PERMISSION_OR_NOT_EXIST');
     return {};
   }
 
   async function deleteLink(auth: AuthContext, linkId: string) {
-    const link = await objects.getLink(linkId);
-    if (!link || link.secretId === null || !(await access.mayWriteParent(auth.user.id, link.parent))) throw new BlindvaultError('NO_PERMISSION_OR_NOT_EXIST');
-    await objects.deleteLink(linkId);
+    const link = await objects.getSecretLink(linkId);
+    if (!link || !(await policy.mayWriteParent(auth.user.id, link.parent))) throw new BlindvaultError('NO_PERMISSION_OR_NOT_EXIST');
+    if (!(await objects.deleteSecretLink(linkId))) throw new BlindvaultError('NO_PERMISSION_OR_NOT_EXIST');
     return {};
   }
 

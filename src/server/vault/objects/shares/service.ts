@@ -12,20 +12,20 @@ import type {
 import { formatIsoTime } from '../../../../protocol/vault/sessions.js';
 import type { ShareRightRecord, VaultObjectStore } from '../../../../store/vault-object-store.js';
 import type { UserRecord, VaultStore } from '../../../../store/vault-store.js';
-import type { Access } from '../../auth/policy.js';
+import type { Policy } from '../../auth/policy.js';
 import type { AuthContext } from '../../auth/authenticator.js';
 
 export interface SharesServiceDeps {
   objects: VaultObjectStore;
   vault: VaultStore;
-  access: Access;
+  policy: Policy;
   clock: () => Date;
 }
 
 const iso = (d: Date | null) => (d === null ? null : formatIsoTime(d));
 
 /** Shares, their links and the users' rights on them (spec §3.7, §3.8). */
-export function createSharesService({ objects, vault, access, clock }: SharesServiceDeps) {
+export function createSharesService({ objects, vault, policy, clock }: SharesServiceDeps) {
   const refuse = (key: keyof typeof PSONO_REFUSALS) => new BlindvaultError('VAULT_REFUSED', { text: PSONO_REFUSALS[key] });
 
   async function users(ids: Array<string | null>): Promise<Map<string, UserRecord>> {
@@ -36,9 +36,6 @@ export function createSharesService({ objects, vault, access, clock }: SharesSer
     }
     return found;
   }
-
-  const covers = (holder: { read: boolean; write: boolean; grant: boolean }, wanted: { read: boolean; write: boolean; grant: boolean }) =>
-    (holder.read || !wanted.read) && (holder.write || !wanted.write) && (holder.grant || !wanted.grant);
 
   /** Link results of the store, as the spec words them. */
   function linkFailure(reason: string, linkId: string): BlindvaultError {
@@ -82,14 +79,14 @@ export function createSharesService({ objects, vault, access, clock }: SharesSer
   }
 
   async function read(auth: AuthContext, shareId: string) {
-    const rights = await access.shareRights(auth.user.id, shareId);
-    const share = rights.read ? await objects.getShare(shareId) : undefined;
-    if (!share) throw new BlindvaultError('NO_PERMISSION_OR_NOT_EXIST');
+    const found = await objects.readShareFor(auth.user.id, shareId, clock());
+    if (!found) throw new BlindvaultError('NO_PERMISSION_OR_NOT_EXIST');
+    const { share, rights } = found;
     return { id: share.id, data: share.data, data_nonce: share.dataNonce, user_id: share.userId, rights, write_date: formatIsoTime(share.writeDate) };
   }
 
   async function create(auth: AuthContext, request: ReturnType<typeof parseShareCreate>) {
-    if (!(await access.mayWriteParent(auth.user.id, request.parent))) throw new BlindvaultError('NO_PERMISSION_OR_NOT_EXIST');
+    if (!(await policy.mayWriteParent(auth.user.id, request.parent))) throw new BlindvaultError('NO_PERMISSION_OR_NOT_EXIST');
     const now = clock();
     const shareId = createId();
     const ownRight: ShareRightRecord = {
@@ -122,49 +119,41 @@ export function createSharesService({ objects, vault, access, clock }: SharesSer
   }
 
   async function update(auth: AuthContext, request: ReturnType<typeof parseShareUpdate>) {
-    if (!(await access.shareRights(auth.user.id, request.shareId)).write) throw new BlindvaultError('NO_PERMISSION_OR_NOT_EXIST');
-    const result = await objects.updateShare(request.shareId, request.changes, { ...(request.oldWriteDate ? { oldWriteDate: request.oldWriteDate } : {}), now: clock() });
+    // Write on the share, checked by the statement that locks it.
+    const result = await objects.updateShareFor(auth.user.id, request.shareId, request.changes, { ...(request.oldWriteDate ? { oldWriteDate: request.oldWriteDate } : {}), now: clock() });
     if (!result.ok) throw new BlindvaultError(result.reason === 'write_date_mismatch' ? 'WRITE_DATE_MISMATCH' : 'NO_PERMISSION_OR_NOT_EXIST');
     return { success: 'Data updated.', write_date: formatIsoTime(result.value) };
   }
 
   async function createLink(auth: AuthContext, request: ReturnType<typeof parseShareLinkCreate>) {
-    const rights = await access.shareRights(auth.user.id, request.shareId);
-    const allowed =
-      request.parent.datastoreId !== undefined
-        ? (await access.ownsDatastore(auth.user.id, request.parent.datastoreId)) && (rights.read || rights.grant)
-        : (await access.mayWriteParent(auth.user.id, request.parent)) && rights.grant;
-    if (!allowed || !(await objects.getShare(request.shareId))) throw new BlindvaultError('NO_PERMISSION_OR_NOT_EXIST');
+    if (!(await policy.mayCreateShareLink(auth.user.id, request.shareId, request.parent))) throw new BlindvaultError('NO_PERMISSION_OR_NOT_EXIST');
     // The store checks for loops and writes in one step, so two links at once cannot close one.
-    const result = await objects.createShareLink({ linkId: request.linkId, shareId: request.shareId, parent: request.parent });
+    const result = await objects.createShareLink({ linkId: request.linkId, shareId: request.shareId, parent: request.parent, creatorId: auth.user.id });
     if (!result.ok) throw linkFailure(result.reason, request.linkId);
     return {};
   }
 
+  /** Share links only: a secret link with the same id is another link (issue 8 item 12). */
   async function moveLink(auth: AuthContext, linkId: string, parent: Parent) {
-    const link = await objects.getLink(linkId);
-    if (!link || link.shareId === null) throw new BlindvaultError('NO_PERMISSION_OR_NOT_EXIST');
-    const allowed =
-      (await access.shareRights(auth.user.id, link.shareId)).grant &&
-      (await access.mayWriteParent(auth.user.id, link.parent)) &&
-      (await access.mayWriteParent(auth.user.id, parent));
-    if (!allowed) throw new BlindvaultError('NO_PERMISSION_OR_NOT_EXIST');
-    const result = await objects.moveLink(linkId, parent);
+    const link = await objects.getShareLink(linkId);
+    if (!link || !(await policy.mayMoveShareLink(auth.user.id, link, parent))) throw new BlindvaultError('NO_PERMISSION_OR_NOT_EXIST');
+    const result = await objects.moveShareLink(linkId, parent, auth.user.id);
     if (!result.ok) throw linkFailure(result.reason, linkId);
     return {};
   }
 
   async function deleteLink(auth: AuthContext, linkId: string) {
-    const link = await objects.getLink(linkId);
-    if (!link || link.shareId === null || !(await access.mayWriteParent(auth.user.id, link.parent))) throw new BlindvaultError('NO_PERMISSION_OR_NOT_EXIST');
-    await objects.deleteLink(linkId);
+    const link = await objects.getShareLink(linkId);
+    if (!link || !(await policy.mayDeleteShareLink(auth.user.id, link))) throw new BlindvaultError('NO_PERMISSION_OR_NOT_EXIST');
+    if (!(await objects.deleteShareLink(linkId))) throw new BlindvaultError('NO_PERMISSION_OR_NOT_EXIST');
     return {};
   }
 
   async function rightsOfShare(auth: AuthContext, shareId: string) {
-    const own = await access.shareRights(auth.user.id, shareId);
+    const own = await policy.shareRights(auth.user.id, shareId);
     if (!own.read && !own.write && !own.grant) throw new BlindvaultError('NO_PERMISSION_OR_NOT_EXIST');
-    const all = await objects.rightsOfShare(shareId, clock());
+    const now = clock();
+    const all = await objects.rightsOfShare(shareId, now);
     const creators = await users(all.map((r) => r.creatorId));
     // The same exclusions as GET /share/: a pending right of a deleted creator is invisible.
     const rights = all.filter((r) => r.accepted === true || (r.creatorId !== null && creators.has(r.creatorId)));
@@ -186,6 +175,27 @@ export function createSharesService({ objects, vault, access, clock }: SharesSer
         expiration_date: iso(r.expirationDate),
       })),
       group_share_rights: [],
+      ...(await inheritance(auth, shareId, now)),
+    };
+  }
+
+  /**
+   * BV (issue 8 item 1): who reaches the share through a parent share, and, for holders of grant,
+   * every link that hangs it somewhere, so that its owner sees and can remove what passes rights on.
+   */
+  async function inheritance(auth: AuthContext, shareId: string, now: Date) {
+    const inherited = await objects.inheritedRightsOf(shareId, now);
+    const links = (await policy.mayListShareLinks(auth.user.id, shareId)) ? await objects.shareLinksOf(shareId) : [];
+    const names = await users([...inherited.map((r) => r.userId), ...links.map((l) => l.creatorId)]);
+    return {
+      inherited_share_rights: inherited.map((r) => ({ user_id: r.userId, username: names.get(r.userId)?.username ?? '', read: r.read, write: r.write, grant: r.grant })),
+      share_links: links.map((l) => ({
+        link_id: l.linkId,
+        parent_share_id: l.parent.shareId ?? null,
+        parent_datastore_id: l.parent.datastoreId ?? null,
+        creator_user_id: l.creatorId,
+        creator_username: l.creatorId === null ? '' : (names.get(l.creatorId)?.username ?? ''),
+      })),
     };
   }
 
@@ -196,9 +206,7 @@ export function createSharesService({ objects, vault, access, clock }: SharesSer
 
   async function readRight(auth: AuthContext, rightId: string) {
     const r = await objects.getShareRight(rightId);
-    const now = clock();
-    const visible = r && (r.userId === auth.user.id || r.creatorId === auth.user.id) && (r.expirationDate === null || r.expirationDate > now);
-    if (!r || !visible) throw new BlindvaultError('VAULT_OBJECT_FORBIDDEN', { resourceId: rightId });
+    if (!r || !policy.mayReadRight(auth.user.id, r)) throw new BlindvaultError('VAULT_OBJECT_FORBIDDEN', { resourceId: rightId });
     return {
       id: r.id,
       title: r.title,
@@ -221,8 +229,8 @@ export function createSharesService({ objects, vault, access, clock }: SharesSer
   async function grant(auth: AuthContext, request: ReturnType<typeof parseShareRightGrant>) {
     const now = clock();
     if (request.expirationDate && request.expirationDate <= now) throw new BlindvaultError('EXPIRATION_DATE_NEEDS_TO_BE_IN_THE_FUTURE');
-    const mine = await access.shareRights(auth.user.id, request.shareId);
-    if (!mine.grant || request.userId === auth.user.id || !covers(mine, request) || !(await objects.getShare(request.shareId))) {
+    const mine = await policy.shareRights(auth.user.id, request.shareId);
+    if (!policy.mayGrant(auth.user.id, request.userId, mine, request) || !(await objects.getShare(request.shareId))) {
       throw new BlindvaultError('NO_PERMISSION_OR_NOT_EXIST');
     }
     const target = await vault.findUserById(request.userId);
@@ -235,8 +243,9 @@ export function createSharesService({ objects, vault, access, clock }: SharesSer
       if (!expired && !orphaned) throw refuse('rightExists');
       replaceId = existing.id;
     }
-    // A user who already reaches the share through an ancestor accepts nothing new (spec §3.8).
-    const inherited = await access.shareRights(target.id, request.shareId);
+    // A user who already reaches the share through an ancestor accepts nothing new (spec §3.8),
+    // unless the new right would take flags away from what they inherit (issue 8 item 2).
+    const inherited = await policy.shareRights(target.id, request.shareId);
     const right: ShareRightRecord = {
       id: createId(),
       shareId: request.shareId,
@@ -252,7 +261,7 @@ export function createSharesService({ objects, vault, access, clock }: SharesSer
       read: request.read,
       write: request.write,
       grant: request.grant,
-      accepted: inherited.read || inherited.write || inherited.grant ? true : null,
+      accepted: policy.grantIsAccepted(inherited, request) ? true : null,
       expirationDate: request.expirationDate,
       createdAt: now,
       writeDate: now,
@@ -262,26 +271,11 @@ export function createSharesService({ objects, vault, access, clock }: SharesSer
     return { share_right_id: right.id };
   }
 
-  /**
-   * May the caller change or remove this right? It needs grant, must hold every flag the right
-   * gives (no one demotes a peer with more rights), and may not touch its own right or the right of
-   * the share's creator.
-   */
-  async function mayManage(auth: AuthContext, right: ShareRightRecord, now: Date): Promise<boolean> {
-    if (right.expirationDate !== null && right.expirationDate <= now) return false;
-    if (right.userId === auth.user.id) return false;
-    const share = await objects.getShare(right.shareId);
-    if (!share || share.userId === right.userId) return false;
-    const mine = await access.shareRights(auth.user.id, right.shareId);
-    return mine.grant && covers(mine, right);
-  }
-
   async function updateRight(auth: AuthContext, request: ReturnType<typeof parseShareRightUpdate>) {
     const now = clock();
     if (request.expirationDate && request.expirationDate <= now) throw new BlindvaultError('EXPIRATION_DATE_NEEDS_TO_BE_IN_THE_FUTURE');
     const existing = await objects.findShareRight(request.shareId, request.userId);
-    const mine = await access.shareRights(auth.user.id, request.shareId);
-    if (!existing || !(await mayManage(auth, existing, now)) || !covers(mine, request)) throw new BlindvaultError('NO_PERMISSION_OR_NOT_EXIST');
+    if (!existing || !(await policy.mayManageRight(auth.user.id, existing, request))) throw new BlindvaultError('NO_PERMISSION_OR_NOT_EXIST');
     await objects.updateShareRight(
       existing.id,
       { read: request.read, write: request.write, grant: request.grant, ...(request.expirationDate !== undefined ? { expirationDate: request.expirationDate } : {}) },
@@ -292,16 +286,14 @@ export function createSharesService({ objects, vault, access, clock }: SharesSer
 
   async function deleteRight(auth: AuthContext, rightId: string) {
     const existing = await objects.getShareRight(rightId);
-    if (!existing || !(await mayManage(auth, existing, clock()))) throw new BlindvaultError('NO_PERMISSION_OR_NOT_EXIST');
+    if (!existing || !(await policy.mayDeleteRight(auth.user.id, existing))) throw new BlindvaultError('NO_PERMISSION_OR_NOT_EXIST');
     await objects.deleteShareRight(rightId);
     return {};
   }
 
   async function pendingRightOf(auth: AuthContext, rightId: string) {
     const r = await objects.getShareRight(rightId);
-    const now = clock();
-    if (!r || r.userId !== auth.user.id || r.accepted !== null || (r.expirationDate !== null && r.expirationDate <= now)) return undefined;
-    return r;
+    return r && policy.mayAnswerRight(auth.user.id, r) ? r : undefined;
   }
 
   async function accept(auth: AuthContext, request: ReturnType<typeof parseShareRightAccept>) {
