@@ -410,10 +410,11 @@ export class SqlVaultObjectStore implements VaultObjectStore {
 
   /** Locks the owner of a secret or share (an owner never changes) before its row, and answers who it is. */
   async #lockOwner(tx: Transaction<Database>, table: 'secrets' | 'shares', id: string): Promise<string | undefined> {
-    const row = await tx.selectFrom(table).select('user_id').where('id', '=', id).executeTakeFirst();
-    if (!row?.user_id) return undefined;
-    await this.#lockUser(tx, row.user_id);
-    return row.user_id;
+    // One statement: finds the owner and, on PostgreSQL, locks the owner's row as #lockUser does.
+    const { rows } = await sql<{ id: string }>`
+      select id from users where id = (select user_id from ${sql.table(table)} where id = ${id})
+      ${this.#lock ? sql`for update` : sql``}`.execute(tx);
+    return rows[0]?.id;
   }
 
   /**
