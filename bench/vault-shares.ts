@@ -9,8 +9,7 @@ import type { Transport } from '../src/client/transport.js';
 import { VaultClient, type VaultSession } from '../src/client/vault-session.js';
 import { buildApp } from '../src/server/app.js';
 import { parseConfig } from '../src/server/config.js';
-import { FsBlobStore } from '../src/store/blob/fs-blob-store.js';
-import { sqlStores } from '../src/store/open-stores.js';
+import { openBlobStore, sqlStores } from '../src/store/open-stores.js';
 import { openSqliteDatabase } from '../src/store/sql/sqlite-database.js';
 
 export const DEEP = 8;
@@ -63,10 +62,10 @@ export async function countStatementsPerRead(dataDir: string, password: string):
   let statements = 0;
   const database = await openSqliteDatabase(path.join(dataDir, 'count.sqlite'), { onQuery: () => void (statements += 1) });
   try {
-    const blobs = await FsBlobStore.open(dataDir);
+    const { blobs, uploads } = await openBlobStore({ dataDir, blobStoreUrl: undefined });
     const throttles = Object.fromEntries(['LOGIN', 'PRELOGIN', 'USER'].map((s) => [`VAULT_THROTTLE_${s}`, '999999/second']));
     const config = parseConfig({ LOG_LEVEL: 'warn', DATA_DIR: dataDir, ...throttles });
-    const { app } = await buildApp({ config, blobs, ...sqlStores(database) });
+    const { app } = await buildApp({ config, blobs, uploads, ...sqlStores(database) });
     await app.ready();
     try {
       const client = new VaultClient(injectTransport(app));

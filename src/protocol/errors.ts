@@ -34,10 +34,26 @@ export const ERROR_CATALOGUE = {
   RANGE_NOT_SATISFIABLE: { status: 416, message: 'The requested byte range is outside the file.' },
   RATE_LIMITED: { status: 429, message: 'Too many requests from this address; try again after Retry-After seconds.' },
   UPLOAD_ABORTED: { status: 400, message: 'The upload was interrupted before it completed.' },
+  UPLOAD_OFFSET_MISMATCH: { status: 409, message: 'Upload-Offset is not where the upload stands: ask HEAD for the offset and go on from there.' },
+  UPLOAD_LOCKED: { status: 423, message: 'Another request is writing to this upload; try again shortly.' },
+  UPLOAD_COMPLETE: { status: 400, message: 'The upload is complete: manage the file with its owner token.' },
+  TOO_MANY_PARTIAL_UPLOADS: { status: 429, message: 'This address has too many unfinished uploads: finish or end one first.' },
   BODY_TIMEOUT: { status: 408, message: 'The request body did not arrive in time.' },
   UPLOAD_TOO_SLOW: { status: 408, message: 'The upload sent too few bytes for too long and was stopped.' },
   UNAVAILABLE: { status: 503, message: 'A backing store does not answer.' },
   INTERNAL: { status: 500, message: 'Internal error. The request id identifies it in the server log.' },
+
+  // Raised by the SDK and the CLI on the client side, never answered by a server (`client: true`).
+  INVALID_LINK: { status: 400, message: 'The link is not a Blindvault download or manage link.', client: true },
+  PASSPHRASE_REQUIRED: { status: 400, message: 'This file is protected by a passphrase, and none was given.', client: true },
+  UNSUPPORTED_FORMAT: { status: 400, message: 'The file is in a format this client does not know.', client: true },
+  NETWORK_ERROR: { status: 503, message: 'The server cannot be reached.', client: true },
+  UNEXPECTED_RESPONSE: { status: 502, message: 'The server answered something that is not the Blindvault protocol.', client: true },
+  UPLOAD_CHANGED: {
+    status: 409,
+    message: 'The file changed since the interrupted upload began; its resume state was discarded: run the command again.',
+    client: true,
+  },
 
   // Vault (Psono protocol, spec §0.3): rendered in Psono's shapes under /server.
   VAULT_FIELD_ERRORS: { status: 400, message: 'A field of the request is invalid.', psono: 'fields' },
@@ -110,7 +126,7 @@ export const ERROR_CATALOGUE = {
   FERNET_INVALID_KEY: { status: 400, message: 'A Fernet key is 32 bytes in url-safe base64.' },
   FERNET_INVALID_TOKEN: { status: 400, message: 'The Fernet token is malformed, expired, or does not verify with this key.' },
   ENCRYPTOR_MISUSE: { status: 500, message: 'An encryptor was used twice or out of order (a bug in the caller).' },
-} as const satisfies Record<string, { status: number; message: string; psono?: PsonoShape }>;
+} as const satisfies Record<string, { status: number; message: string; psono?: PsonoShape; client?: true }>;
 
 /** How a vault route renders an error (spec §0.3): `{"<field>": [...]}`, `{"non_field_errors": [CODE]}`, … */
 export type PsonoShape = 'fields' | 'non_field' | 'non_field_text' | 'custom' | 'detail' | 'empty' | 'error_message' | 'message';

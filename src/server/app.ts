@@ -9,6 +9,8 @@ import type { MetadataStore } from '../store/metadata-store.js';
 import type { ApiKeyStore } from '../store/api-key-store.js';
 import type { RateLimitStore } from '../store/rate-limit-store.js';
 import type { ReplayStore } from '../store/replay-store.js';
+import type { UploadRecordStore } from '../store/upload-record-store.js';
+import type { UploadStore } from '../store/upload-store.js';
 import type { VaultObjectStore } from '../store/vault-object-store.js';
 import type { VaultStore } from '../store/vault-store.js';
 import type { Config } from './config.js';
@@ -20,6 +22,8 @@ import { edgePlugin } from './edge/plugin.js';
 import { setSecurityHeaders } from './edge/security-headers.js';
 import { loggerOptions } from './logging.js';
 import { openApiCollector, openApiRoute } from './openapi/plugin.js';
+import { uploadsPlugin } from './uploads/plugin.js';
+import { createUploadsService, type UploadsService } from './uploads/service.js';
 import { vaultPlugin } from './vault/plugin.js';
 import type { MalformedUrlAnswer } from './vault/malformed-url.js';
 import { loadServerKeys, type ServerKeys } from './vault/server-keys.js';
@@ -35,6 +39,8 @@ export interface AppDeps {
   apiKeys: ApiKeyStore;
   replays: ReplayStore;
   rateLimits: RateLimitStore;
+  uploads: UploadStore;
+  uploadRecords: UploadRecordStore;
   clock?: () => Date;
   /** Where log lines go (tests read them); stdout otherwise. */
   logDestination?: DestinationStream;
@@ -45,6 +51,7 @@ export interface AppDeps {
 export interface App {
   app: FastifyInstance;
   files: FilesService;
+  uploads: UploadsService;
   serverKeys: ServerKeys;
 }
 
@@ -91,6 +98,16 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     onCleanupError: (error) => app.log.error({ err: error }, 'cleanup after a failed upload failed'),
   });
 
+  const uploads = createUploadsService({
+    records: deps.uploadRecords,
+    uploads: deps.uploads,
+    metadata,
+    blobs,
+    config,
+    clock,
+    onCleanupError: (error) => app.log.error({ err: error }, 'cleanup after a failed upload failed'),
+  });
+
   if (deps.onRoute) app.addHook('onRoute', deps.onRoute);
   await app.register(edgePlugin, { publicUrl: config.publicUrl, bodyTimeoutSeconds: config.bodyTimeoutSeconds, uploadPace: config.uploadPace });
   app.setErrorHandler(renderBlindvaultError);
@@ -102,6 +119,17 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     service: files,
     publicUrl: config.publicUrl,
     maxUploadBytes: config.maxUploadBytes,
+    rateLimits: deps.rateLimits,
+    uploadRate: config.fileUploadRate,
+    failedAuthRate: config.failedAuthRate,
+    clock,
+  });
+  await app.register(uploadsPlugin, {
+    service: uploads,
+    records: deps.uploadRecords,
+    publicUrl: config.publicUrl,
+    maxUploadBytes: config.maxUploadBytes,
+    maxChunkBytes: config.uploadMaxChunkBytes,
     rateLimits: deps.rateLimits,
     uploadRate: config.fileUploadRate,
     failedAuthRate: config.failedAuthRate,
@@ -120,5 +148,5 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     clock,
   });
   await app.register(openApiRoute);
-  return { app, files, serverKeys };
+  return { app, files, uploads, serverKeys };
 }

@@ -29,6 +29,10 @@ export interface Config {
   fileMinFreeBytes: number;
   sweepIntervalSeconds: number;
   staleUploadSeconds: number;
+  /** Largest body of one PATCH of a resumable upload. */
+  uploadMaxChunkBytes: number;
+  /** Unfinished resumable uploads one client address may hold at once. */
+  uploadMaxPartialPerAddress: number;
   /** false, the number of proxy hops in front of the server, or the proxies' addresses (IPs or CIDRs). */
   trustProxy: false | number | string[];
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
@@ -100,7 +104,7 @@ const VARIABLES = [
   'PORT', 'HOST', 'DATA_DIR', 'PUBLIC_URL', 'DATABASE_URL', 'BLOB_STORE', 'MAX_UPLOAD_BYTES', 'SIGNUPS_ALLOWED',
   'SMTP_URL', 'FILE_DEFAULT_TTL_SECONDS', 'FILE_MAX_TTL_SECONDS', 'FILE_DEFAULT_MAX_DOWNLOADS', 'FILE_MAX_DOWNLOADS',
   'FILE_RESUME_WINDOW_SECONDS', 'FILE_UPLOAD_RATE', 'FILE_UPLOAD_QUOTA', 'FILE_STORAGE_CAP_BYTES', 'FILE_MIN_FREE_BYTES',
-  'SWEEP_INTERVAL_SECONDS', 'STALE_UPLOAD_SECONDS', 'TRUST_PROXY', 'LOG_LEVEL',
+  'SWEEP_INTERVAL_SECONDS', 'STALE_UPLOAD_SECONDS', 'UPLOAD_MAX_CHUNK_BYTES', 'UPLOAD_MAX_PARTIAL_PER_ADDRESS', 'TRUST_PROXY', 'LOG_LEVEL',
   'BODY_TIMEOUT_SECONDS', 'UPLOAD_MIN_BYTES', 'UPLOAD_MIN_BYTES_SECONDS', 'FAILED_AUTH_RATE', 'PASSWORD_HASH_CONCURRENCY',
   'VAULT_KEY_FILE',
   'VAULT_BOX_PRIVATE_KEY', 'VAULT_SIGNING_SEED', 'VAULT_PSONO_PRIVATE_KEY', 'VAULT_WEB_CLIENT_URL',
@@ -166,6 +170,8 @@ export function parseConfig(raw: Raw): Config {
     fileMinFreeBytes: byteSize(raw, 'FILE_MIN_FREE_BYTES', GIB),
     sweepIntervalSeconds: integer(raw, 'SWEEP_INTERVAL_SECONDS', 60, 1, 86400),
     staleUploadSeconds: integer(raw, 'STALE_UPLOAD_SECONDS', 86400, 60, 30 * 86400),
+    uploadMaxChunkBytes: atLeast('UPLOAD_MAX_CHUNK_BYTES', byteSize(raw, 'UPLOAD_MAX_CHUNK_BYTES', 64 * 1024 * 1024), 64 * 1024),
+    uploadMaxPartialPerAddress: integer(raw, 'UPLOAD_MAX_PARTIAL_PER_ADDRESS', 4, 1, 1000),
     trustProxy: trustProxy(raw.TRUST_PROXY),
     logLevel: logLevel(raw.LOG_LEVEL),
     bodyTimeoutSeconds: integer(raw, 'BODY_TIMEOUT_SECONDS', 30, 1, 300),
@@ -272,6 +278,11 @@ function parseVaultConfig(raw: Raw): VaultConfig {
     maxHistoryPerSecret: integer(raw, 'VAULT_MAX_HISTORY_PER_SECRET', 100, 0, 100_000),
     throttles: Object.fromEntries(THROTTLE_SCOPES.map((scope) => [scope, throttle(raw, scope)])) as Record<ThrottleScope, ThrottleRate>,
   };
+}
+
+function atLeast(name: string, value: number, min: number): number {
+  if (value < min) throw new ConfigError(name, `must be at least ${min}`);
+  return value;
 }
 
 function integer(raw: Raw, name: string, fallback: number, min: number, max: number): number {

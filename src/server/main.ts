@@ -22,10 +22,11 @@ async function main(): Promise<void> {
     vaultLimits: { maxStorageBytesPerUser: config.vault.maxStorageBytesPerUser, maxHistoryPerSecret: config.vault.maxHistoryPerSecret },
   };
   const stores = await openStores(locations);
-  const { app, files } = await buildApp({ config, ...stores });
+  const { app, files, uploads } = await buildApp({ config, ...stores });
   const stopSweeper = startSweeper(
     [
       { name: 'files', run: () => files.sweep() },
+      { name: 'uploads', run: () => uploads.sweep() },
       { name: 'sessions', run: () => stores.vault.deleteExpiredSessions(new Date()) },
       { name: 'rate limits', run: () => stores.rateLimits.sweep(new Date()) },
       { name: 'replay marks', run: () => stores.replays.sweep(new Date()) },

@@ -2,6 +2,7 @@ import path from 'node:path';
 import type { ApiKeyStore } from './api-key-store.js';
 import type { BlobStore } from './blob-store.js';
 import { FsBlobStore } from './blob/fs-blob-store.js';
+import { FsUploadStore } from './blob/fs-upload-store.js';
 import type { MetadataStore } from './metadata-store.js';
 import { ensurePrivateFolder } from './private-folder.js';
 import type { RateLimitStore } from './rate-limit-store.js';
@@ -12,9 +13,12 @@ import { SqlApiKeyStore } from './sql/sql-api-key-store.js';
 import { SqlMetadataStore } from './sql/sql-metadata-store.js';
 import { SqlRateLimitStore } from './sql/sql-rate-limit-store.js';
 import { SqlReplayStore } from './sql/sql-replay-store.js';
+import { SqlUploadRecordStore } from './sql/sql-upload-record-store.js';
 import { SqlVaultObjectStore } from './sql/sql-vault-object-store.js';
 import { SqlVaultStore } from './sql/sql-vault-store.js';
 import { openSqliteDatabase } from './sql/sqlite-database.js';
+import type { UploadRecordStore } from './upload-record-store.js';
+import type { UploadStore } from './upload-store.js';
 import type { VaultObjectStore } from './vault-object-store.js';
 import type { VaultStore } from './vault-store.js';
 import { DEFAULT_VAULT_OBJECT_LIMITS, type VaultObjectLimits } from './vault-object-limits.js';
@@ -37,7 +41,10 @@ export interface Stores {
   apiKeys: ApiKeyStore;
   rateLimits: RateLimitStore;
   replays: ReplayStore;
+  uploadRecords: UploadRecordStore;
   blobs: BlobStore;
+  /** Partial resumable uploads, beside the blobs they become. */
+  uploads: UploadStore;
   close(): Promise<void>;
 }
 
@@ -46,7 +53,7 @@ export async function openSqlDatabase(where: Pick<StoreLocations, 'dataDir' | 'd
   return openPostgresDatabase(where.databaseUrl);
 }
 
-export function sqlStores(database: SqlDatabase, vaultLimits: VaultObjectLimits = DEFAULT_VAULT_OBJECT_LIMITS): Omit<Stores, 'blobs' | 'close'> {
+export function sqlStores(database: SqlDatabase, vaultLimits: VaultObjectLimits = DEFAULT_VAULT_OBJECT_LIMITS): Omit<Stores, 'blobs' | 'uploads' | 'close'> {
   return {
     metadata: new SqlMetadataStore(database),
     vault: new SqlVaultStore(database),
@@ -54,14 +61,20 @@ export function sqlStores(database: SqlDatabase, vaultLimits: VaultObjectLimits 
     apiKeys: new SqlApiKeyStore(database),
     rateLimits: new SqlRateLimitStore(database),
     replays: new SqlReplayStore(database),
+    uploadRecords: new SqlUploadRecordStore(database),
   };
 }
 
-export async function openBlobStore(where: Pick<StoreLocations, 'dataDir' | 'blobStoreUrl'>): Promise<BlobStore> {
-  if (where.blobStoreUrl === undefined) return FsBlobStore.open(where.dataDir);
-  const url = new URL(where.blobStoreUrl);
-  if (url.protocol === 'file:') return FsBlobStore.open(url.pathname);
-  throw new Error(`BLOB_STORE: ${url.protocol}// blob stores are not supported yet`);
+/** The blob store and, beside it on the same filesystem, the store of partial uploads. */
+export async function openBlobStore(where: Pick<StoreLocations, 'dataDir' | 'blobStoreUrl'>): Promise<{ blobs: BlobStore; uploads: UploadStore }> {
+  let root = where.dataDir;
+  if (where.blobStoreUrl !== undefined) {
+    const url = new URL(where.blobStoreUrl);
+    if (url.protocol !== 'file:') throw new Error(`BLOB_STORE: ${url.protocol}// blob stores are not supported yet`);
+    root = url.pathname;
+  }
+  const blobs = await FsBlobStore.open(root);
+  return { blobs, uploads: await FsUploadStore.open(root, blobs) };
 }
 
 export async function openStores(where: StoreLocations): Promise<Stores> {
@@ -69,8 +82,8 @@ export async function openStores(where: StoreLocations): Promise<Stores> {
   if (where.databaseUrl === undefined || where.blobStoreUrl === undefined) await ensurePrivateFolder(where.dataDir, 'DATA_DIR');
   const database = await openSqlDatabase(where);
   try {
-    const blobs = await openBlobStore(where);
-    return { ...sqlStores(database, where.vaultLimits), blobs, close: () => database.close() };
+    const { blobs, uploads } = await openBlobStore(where);
+    return { ...sqlStores(database, where.vaultLimits), blobs, uploads, close: () => database.close() };
   } catch (error) {
     await database.close();
     throw error;

@@ -20,6 +20,9 @@ import { vaultObjectsSuite } from './vault-objects.js';
 import { vaultStoresSuite } from './vault-stores.js';
 import { blobStoreSuite } from './blob-store.js';
 import { metadataStoreSuite } from './metadata-store.js';
+import { uploadRecordsSuite } from './upload-records.js';
+import { uploadStoreSuite } from './upload-store.js';
+import { FsUploadStore } from '../../src/store/blob/fs-upload-store.js';
 
 const clearExpiry = (database: SqlDatabase) => async (id: string) => {
   await database.db.updateTable('files').set({ expires_at: null }).where('id', '=', id).execute();
@@ -87,6 +90,20 @@ describe('migration 0007 on a database that already holds files', () => {
     });
   }
 });
+
+uploadStoreSuite('folder', async () => {
+  const dir = await tempDir();
+  const blobs = await FsBlobStore.open(dir);
+  const uploads = await FsUploadStore.open(dir, blobs);
+  return { uploads, blobs, close: () => rm(dir, { recursive: true, force: true }) };
+});
+
+for (const backend of ['sqlite', 'postgres'] as const) {
+  uploadRecordsSuite(backend === 'sqlite' ? 'SQLite' : 'PostgreSQL', async () => {
+    const stores = await openTestStores(backend);
+    return { records: stores.uploadRecords, metadata: stores.metadata, close: () => stores.close() };
+  });
+}
 
 describe('PostgreSQL migrations', () => {
   test('two instances starting at once on a fresh database both come up, with one schema', async () => {

@@ -3,6 +3,7 @@ import type { FastifyInstance, preSerializationAsyncHookHandler, RouteOptions } 
 import { buildApp } from '../../src/server/app.js';
 import { parseConfig, type Config } from '../../src/server/config.js';
 import type { FilesService } from '../../src/server/files/service.js';
+import type { UploadsService } from '../../src/server/uploads/service.js';
 import type { ServerKeys } from '../../src/server/vault/server-keys.js';
 import type { BlobStore } from '../../src/store/blob-store.js';
 import { openTestStores, type Backend, type TestStores } from './stores.js';
@@ -10,6 +11,7 @@ import { openTestStores, type Backend, type TestStores } from './stores.js';
 export interface TestApp {
   app: FastifyInstance;
   files: FilesService;
+  uploads: UploadsService;
   serverKeys: ServerKeys;
   stores: TestStores;
   config: Config;
@@ -56,7 +58,7 @@ export async function openTestApp(
   const logs: string[] = [];
   let offsetMs = 0;
   const answers = guardAnswers();
-  const { app, files, serverKeys } = await buildApp({
+  const { app, files, uploads, serverKeys } = await buildApp({
     config,
     metadata: stores.metadata,
     blobs: options.wrapBlobs ? options.wrapBlobs(stores.blobs) : stores.blobs,
@@ -65,6 +67,8 @@ export async function openTestApp(
     apiKeys: stores.apiKeys,
     replays: stores.replays,
     rateLimits: stores.rateLimits,
+    uploads: stores.uploads,
+    uploadRecords: stores.uploadRecords,
     clock: () => new Date(Date.now() + offsetMs),
     logDestination: { write: (line: string) => void logs.push(line) },
     onRoute: (route) => {
@@ -76,6 +80,7 @@ export async function openTestApp(
   return {
     app,
     files,
+    uploads,
     serverKeys,
     stores,
     config,

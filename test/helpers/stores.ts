@@ -42,7 +42,7 @@ export async function allFileIds(metadata: MetadataStore): Promise<string[]> {
   return (await metadata.listSweepable(FAR_FUTURE, FAR_FUTURE, FAR_FUTURE, 100_000)).map((c) => c.id);
 }
 
-/** Every file the folder blob store holds, whole or partial. */
+/** Every file the folder blob store holds, whole or partial, and every partial resumable upload. */
 export async function blobFiles(dataDir: string): Promise<string[]> {
   const found: string[] = [];
   const walk = async (dir: string): Promise<void> => {
@@ -60,5 +60,6 @@ export async function blobFiles(dataDir: string): Promise<string[]> {
   };
   await walk(path.join(dataDir, 'blobs'));
   await walk(path.join(dataDir, 'partial'));
+  await walk(path.join(dataDir, 'uploads'));
   return found;
 }

@@ -140,8 +140,13 @@ test('GET /openapi.json describes the file API from the route schemas', async ()
     assert.equal(res.statusCode, 200);
     const doc = res.json();
     assert.match(doc.openapi, /^3\./);
-    for (const path of ['/upload', '/f/{id}/encrypted', '/f/{id}/manage', '/healthz']) assert.ok(doc.paths[path], `${path} is documented`);
+    for (const path of ['/upload', '/f/{id}/encrypted', '/f/{id}/manage', '/healthz', '/uploads', '/uploads/{id}']) assert.ok(doc.paths[path], `${path} is documented`);
     assert.ok(doc.paths['/upload'].post.responses['200'].content['application/json'].schema.properties.download_url);
+    assert.ok(doc.paths['/uploads'].post.responses['201'].content['application/json'].schema.properties.owner_token);
+    // @fastify/swagger leaves HEAD routes out (as for HEAD /f/{id}/encrypted).
+    for (const method of ['patch', 'delete']) assert.ok(doc.paths['/uploads/{id}'][method], `${method} /uploads/{id} is documented`);
+    const patchHeaders = doc.paths['/uploads/{id}'].patch.parameters.filter((p: { in: string }) => p.in === 'header').map((p: { name: string }) => p.name);
+    for (const name of ['tus-resumable', 'upload-offset', 'content-type']) assert.ok(patchHeaders.includes(name), `PATCH documents ${name}`);
   } finally {
     await t.close();
   }

@@ -23,6 +23,8 @@ test('two instances on one PostgreSQL share the server keys and each other\'s se
     apiKeys: a.stores.apiKeys,
     replays: a.stores.replays,
     rateLimits: a.stores.rateLimits,
+    uploads: a.stores.uploads,
+    uploadRecords: a.stores.uploadRecords,
     logDestination: { write: (line: string) => void logs.push(line) },
   });
   try {

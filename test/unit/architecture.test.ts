@@ -87,8 +87,21 @@ test('only src/crypto touches ciphers, hashes and the RNG', async () => {
   assert.deepEqual(offenders, []);
 });
 
-test('only src/store touches files and SQL', async () => {
-  const offenders = (await imports()).filter((i) => STORAGE_MODULES.has(i.specifier) && layer(i.file) !== 'store');
+// The CLI and the SDK's Node adapters read and write the user's own files (inputs, outputs, resume state).
+const USER_FILE_CORNERS = [`cli${path.sep}`, `client${path.sep}node${path.sep}`];
+const mayTouchUserFiles = (rel: string) => USER_FILE_CORNERS.some((corner) => rel.startsWith(corner));
+
+test('only src/store touches files and SQL (and the CLI and the SDK Node adapters, user files only)', async () => {
+  const offenders = (await imports()).filter(
+    (i) => STORAGE_MODULES.has(i.specifier) && layer(i.file) !== 'store' && !(mayTouchUserFiles(i.file) && i.specifier.includes('fs')),
+  );
+  assert.deepEqual(offenders, []);
+});
+
+test('the portable SDK imports no Node built-in outside its node/ adapters', async () => {
+  const offenders = (await imports()).filter(
+    (i) => layer(i.file) === 'client' && !i.file.startsWith(`client${path.sep}node${path.sep}`) && (i.specifier.startsWith('node:') || i.target?.startsWith(`client${path.sep}node`)),
+  );
   assert.deepEqual(offenders, []);
 });
 

@@ -15,6 +15,7 @@ import {
   formatE2eBytes,
   type FileInfoResponse,
 } from '../../protocol/files.js';
+import { FORMAT_HEADER } from '../../protocol/uploads.js';
 import type { FileRecord } from '../../store/metadata-store.js';
 import { renderManagePage } from './manage-page.js';
 import { uploadParts } from './multipart.js';
@@ -81,16 +82,18 @@ export async function filesRoutes(app: FastifyInstance, options: FilesRoutesOpti
   );
 
   const setDownloadHeaders = (reply: FastifyReply, record: FileRecord, etag: string) => {
-    // A bug, logged with the request id: the file id stays out of the log (it is the download link).
-    if (!record.salt || !record.iv) throw new Error('a ready file has no salt or IV');
-    return reply
+    reply
       .header('content-type', 'application/octet-stream')
       .header('accept-ranges', 'bytes')
       .header('etag', etag)
       .header('cache-control', 'no-store')
-      .header(E2E_HEADERS.salt, formatE2eBytes(record.salt))
-      .header(E2E_HEADERS.iv, formatE2eBytes(record.iv))
-      .header('access-control-expose-headers', 'X-E2E-Salt, X-E2E-IV, ETag, Content-Range, Content-Length, X-Resume-Token');
+      .header(FORMAT_HEADER, record.format)
+      .header('access-control-expose-headers', 'X-E2E-Salt, X-E2E-IV, X-Blindvault-Format, ETag, Content-Range, Content-Length, X-Resume-Token');
+    // v1 carries its KDF salt and IV beside the ciphertext (the seed's headers); v2 in its own header.
+    if (record.format !== 'v1') return reply;
+    // A bug, logged with the request id: the file id stays out of the log (it is the download link).
+    if (!record.salt || !record.iv) throw new Error('a ready file has no salt or IV');
+    return reply.header(E2E_HEADERS.salt, formatE2eBytes(record.salt)).header(E2E_HEADERS.iv, formatE2eBytes(record.iv));
   };
 
   routes.get(

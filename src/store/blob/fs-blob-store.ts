@@ -60,6 +60,26 @@ export class FsBlobStore implements BlobStore {
     }
   }
 
+  /**
+   * Makes a finished file of the same filesystem (a completed resumable upload) the blob `key`:
+   * fsync it, rename it into place, fsync the directory. The file is gone from where it was.
+   */
+  async adopt(key: string, file: string): Promise<{ sizeBytes: number }> {
+    const { dir, file: target } = this.#pathOf(key);
+    const handle = await open(file, 'r');
+    let sizeBytes: number;
+    try {
+      await handle.sync();
+      ({ size: sizeBytes } = await handle.stat());
+    } finally {
+      await handle.close();
+    }
+    await mkdir(dir, { recursive: true, mode: 0o700 });
+    await rename(file, target);
+    await fsyncDir(dir);
+    return { sizeBytes };
+  }
+
   async get(key: string, range?: ByteRange): Promise<StoredBlob | undefined> {
     const { file } = this.#pathOf(key);
     let handle;

@@ -37,6 +37,20 @@ export interface FileResumesTable {
   bytes_left: number | string;
 }
 
+export interface UploadsTable {
+  id: string;
+  upload_token_hash: string;
+  state: string;
+  length_bytes: number | string;
+  ttl_seconds: number;
+  max_downloads: number | null;
+  client_address: string;
+  created_at: number | string;
+  lock_token: string | null;
+  lock_expires_at: number | string | null;
+  release_requested: number;
+}
+
 type Millis = number | string;
 type Flag = boolean | number;
 
@@ -227,6 +241,7 @@ export interface Database {
   storage_usage: StorageUsageTable;
   upload_quota: UploadQuotaTable;
   file_resumes: FileResumesTable;
+  uploads: UploadsTable;
   server_secrets: ServerSecretsTable;
   users: UsersTable;
   sessions: SessionsTable;

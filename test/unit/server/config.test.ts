@@ -31,6 +31,13 @@ describe('configuration', () => {
     assert.equal(parseConfig({ VAULT_MAX_HISTORY_PER_SECRET: '0' }).vault.maxHistoryPerSecret, 0);
   });
 
+  test('resumable uploads: 64 MiB chunks and 4 unfinished uploads per address unless set', () => {
+    assert.equal(parseConfig({}).uploadMaxChunkBytes, 64 * 1024 * 1024);
+    assert.equal(parseConfig({}).uploadMaxPartialPerAddress, 4);
+    assert.equal(parseConfig({ UPLOAD_MAX_CHUNK_BYTES: '8MiB' }).uploadMaxChunkBytes, 8 * 1024 * 1024);
+    assert.equal(parseConfig({ UPLOAD_MAX_PARTIAL_PER_ADDRESS: '20' }).uploadMaxPartialPerAddress, 20);
+  });
+
   test('flags win over the environment', () => {
     const config = loadConfig({ PORT: '9000', DATA_DIR: '/env' }, ['--port', '9001', '--max-upload-bytes', '10MiB']);
     assert.equal(config.port, 9001);
@@ -88,6 +95,10 @@ describe('configuration', () => {
     [{ VAULT_MAX_STORAGE_BYTES_PER_USER: '1GB' }, 'VAULT_MAX_STORAGE_BYTES_PER_USER'],
     [{ VAULT_MAX_HISTORY_PER_SECRET: '-1' }, 'VAULT_MAX_HISTORY_PER_SECRET'],
     [{ LOG_LEVEL: 'loud' }, 'LOG_LEVEL'],
+    [{ UPLOAD_MAX_CHUNK_BYTES: '8MB' }, 'UPLOAD_MAX_CHUNK_BYTES'],
+    [{ UPLOAD_MAX_CHUNK_BYTES: '1000' }, 'UPLOAD_MAX_CHUNK_BYTES'],
+    [{ UPLOAD_MAX_PARTIAL_PER_ADDRESS: '0' }, 'UPLOAD_MAX_PARTIAL_PER_ADDRESS'],
+    [{ UPLOAD_MAX_PARTIAL_PER_ADDRESS: 'many' }, 'UPLOAD_MAX_PARTIAL_PER_ADDRESS'],
     [{ TRUST_PROXY: 'true' }, 'TRUST_PROXY'],
     [{ TRUST_PROXY: 'everyone' }, 'TRUST_PROXY'],
     [{ BODY_TIMEOUT_SECONDS: '0' }, 'BODY_TIMEOUT_SECONDS'],

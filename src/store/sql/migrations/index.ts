@@ -6,6 +6,7 @@ import * as sessionLifetime from './0004-session-lifetime.js';
 import * as oneDefaultDatastore from './0005-one-default-datastore.js';
 import * as separateLinkKinds from './0006-separate-link-kinds.js';
 import * as storageBounds from './0007-storage-bounds.js';
+import * as uploads from './0008-uploads.js';
 
 // Listed here rather than read from the folder, so the compiled server and the tests run the same set.
 const MIGRATIONS: Record<string, Migration> = {
@@ -16,6 +17,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0005-one-default-datastore': oneDefaultDatastore,
   '0006-separate-link-kinds': separateLinkKinds,
   '0007-storage-bounds': storageBounds,
+  '0008-uploads': uploads,
 };
 
 export const migrationProvider: MigrationProvider = {

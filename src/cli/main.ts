@@ -1,0 +1,23 @@
+#!/usr/bin/env node
+// The `blindvault` executable: wires the process into runCli and exits with its code.
+import { runCli } from './program.js';
+
+const controller = new AbortController();
+const interrupt = () => {
+  // A second Ctrl-C ends at once; the first lets the transfer save its resume state.
+  if (controller.signal.aborted) process.exit(130);
+  controller.abort();
+};
+process.on('SIGINT', interrupt);
+process.on('SIGTERM', interrupt);
+
+const code = await runCli(process.argv.slice(2), {
+  env: process.env,
+  stdin: process.stdin,
+  stdout: process.stdout,
+  stderr: process.stderr,
+  interactive: Boolean(process.stdin.isTTY && process.stderr.isTTY),
+  showProgress: Boolean(process.stdout.isTTY && process.stderr.isTTY),
+  signal: controller.signal,
+});
+process.exitCode = code;

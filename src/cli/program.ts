@@ -1,0 +1,105 @@
+// The `blindvault` command line: one commander program, one file per command, over the SDK only.
+import { Command, CommanderError } from 'commander';
+import { isBlindvaultError, type BlindvaultError } from '../client/index.js';
+import { deleteCommand } from './delete.js';
+import { downloadCommand } from './download.js';
+import { EXIT, exitCodeFor, type ExitCode } from './exit-codes.js';
+import { fernetCommand } from './fernet.js';
+import { infoCommand } from './info.js';
+import { printLine, type CliIo } from './io.js';
+import { uploadCommand } from './upload.js';
+import { LocalFileError, UsageError } from './usage-error.js';
+
+export const VERSION = '0.1.0';
+
+const EXIT_CODES_HELP = `
+Exit codes:
+  0    done
+  1    internal error (a bug: please report it)
+  2    usage: bad arguments, a malformed link, no server configured, no passphrase available
+  3    network or server: cannot connect, or the server refused or answered outside the protocol
+  4    decryption failed: wrong key or passphrase, or the file was altered (no output file is left)
+  5    not found: the file does not exist, expired, was used up or deleted, or the token is wrong
+  6    a local file cannot be read or written
+  130  interrupted: run the same command again to resume
+
+Environment:
+  BLINDVAULT_SERVER       server URL for upload (else --server, else "server" in $XDG_CONFIG_HOME/blindvault/config.json)
+  BLINDVAULT_PASSPHRASE   passphrase (instead of --passphrase-file or a prompt)
+  BLINDVAULT_FERNET_KEY   key for "blindvault fernet" (instead of --key-file)
+`;
+
+export function createProgram(io: CliIo): Command {
+  const program = new Command('blindvault')
+    .description('End-to-end encrypted file sharing with a Blindvault server: files are encrypted here, the server keeps ciphertext only.')
+    .version(VERSION, '-V, --version')
+    .addHelpText('after', EXIT_CODES_HELP)
+    .showSuggestionAfterError(true)
+    .exitOverride()
+    .configureOutput({
+      writeOut: (text) => io.stdout.write(text),
+      writeErr: (text) => io.stderr.write(text),
+      // commander's messages start with "error: "; one line, and where to look.
+      outputError: (text, write) => write(`blindvault: ${text.trim().replace(/\n+/g, ' ')} (see --help)\n`),
+    });
+  uploadCommand(program, io);
+  downloadCommand(program, io);
+  infoCommand(program, io);
+  deleteCommand(program, io);
+  fernetCommand(program, io);
+  for (const command of program.commands) {
+    command.exitOverride().configureOutput(program.configureOutput()).showSuggestionAfterError(true).allowExcessArguments(false);
+  }
+  return program;
+}
+
+function describe(error: BlindvaultError): string {
+  const details = error.details ?? {};
+  switch (error.code) {
+    case 'NETWORK_ERROR':
+      return `${error.message} (${String(details.url ?? '')}: ${String(details.cause ?? 'no answer')})`;
+    case 'UNEXPECTED_RESPONSE':
+      return `${error.message} (${details.status !== undefined ? `HTTP ${String(details.status)}` : `field ${String(details.field)}`})`;
+    case 'RATE_LIMITED':
+      return `${error.message.replace(/after Retry-After seconds/, `in ${String(details.retryAfter ?? 'a few')} seconds`)}`;
+    default: {
+      const parts = [error.code, ...(details.status !== undefined ? [`HTTP ${String(details.status)}`] : []), ...(details.requestId !== undefined ? [`request ${String(details.requestId)}`] : [])];
+      return `${error.message} (${parts.join(', ')})`;
+    }
+  }
+}
+
+/** Runs the CLI; answers the exit code. Every failure is one line on stderr. */
+export async function runCli(argv: string[], io: CliIo): Promise<ExitCode> {
+  const program = createProgram(io);
+  try {
+    if (argv.length === 0) {
+      program.outputHelp({ error: true });
+      return EXIT.usage;
+    }
+    await program.parseAsync(argv, { from: 'user' });
+    return EXIT.ok;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      return error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.exitCode === 0 ? EXIT.ok : EXIT.usage;
+    }
+    if (io.signal.aborted) {
+      printLine(io.stderr, 'blindvault: interrupted; run the same command again to resume');
+      return EXIT.interrupted;
+    }
+    if (isBlindvaultError(error)) {
+      printLine(io.stderr, `blindvault: error: ${describe(error)}`);
+      return exitCodeFor(error.code);
+    }
+    if (error instanceof UsageError) {
+      printLine(io.stderr, `blindvault: error: ${error.message}`);
+      return EXIT.usage;
+    }
+    if (error instanceof LocalFileError) {
+      printLine(io.stderr, `blindvault: error: ${error.message}`);
+      return EXIT.localFile;
+    }
+    printLine(io.stderr, `blindvault: internal error: ${error instanceof Error ? error.message : String(error)}`);
+    return EXIT.internal;
+  }
+}

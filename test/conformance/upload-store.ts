@@ -1,0 +1,118 @@
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { buffer } from 'node:stream/consumers';
+import { after, before, describe, test } from 'node:test';
+import type { BlobStore } from '../../src/store/blob-store.js';
+import { UploadOffsetConflict, type UploadStore } from '../../src/store/upload-store.js';
+
+export interface UploadStoreHarness {
+  uploads: UploadStore;
+  /** The blob store `uploads.complete` hands partials to. */
+  blobs: BlobStore;
+  close(): Promise<void>;
+}
+
+async function* chunksOf(data: Uint8Array, size: number): AsyncGenerator<Uint8Array> {
+  for (let i = 0; i < data.length; i += size) yield data.subarray(i, i + size);
+}
+
+async function* breaksAfter(data: Uint8Array): AsyncGenerator<Uint8Array> {
+  yield data;
+  throw new Error('connection lost');
+}
+
+/** Every UploadStore implementation passes this suite. */
+export function uploadStoreSuite(name: string, open: () => Promise<UploadStoreHarness>): void {
+  describe(`UploadStore conformance: ${name}`, () => {
+    let harness: UploadStoreHarness;
+    let uploads: UploadStore;
+    let n = 0;
+    const key = () => `u${Date.now()}_${(n += 1)}`;
+    before(async () => {
+      harness = await open();
+      uploads = harness.uploads;
+    });
+    after(async () => harness.close());
+
+    test('a new partial is empty; a missing one has no offset; a key is created once', async () => {
+      const k = key();
+      assert.equal(await uploads.offset(k), undefined);
+      await uploads.create(k);
+      assert.equal(await uploads.offset(k), 0);
+      await assert.rejects(uploads.create(k));
+      assert.equal(await uploads.offset(k), 0);
+    });
+
+    for (const [size, piece] of [[0, 1], [1, 1], [65_535, 7_777], [1_048_579, 65_536]] as const) {
+      test(`appends of ${size} bytes in pieces of ${piece} complete into the same blob`, async () => {
+        const data = randomBytes(size);
+        const k = key();
+        await uploads.create(k);
+        let offset = 0;
+        const half = Math.floor(size / 2);
+        offset = await uploads.append(k, offset, chunksOf(data.subarray(0, half), piece));
+        assert.equal(offset, half);
+        offset = await uploads.append(k, offset, chunksOf(data.subarray(half), piece));
+        assert.equal(offset, size);
+        assert.equal(await uploads.offset(k), size);
+        assert.deepEqual(await uploads.complete(k, k), { sizeBytes: size });
+        assert.equal(await uploads.offset(k), undefined, 'the partial is gone');
+        const blob = await harness.blobs.get(k);
+        assert.ok(blob);
+        assert.deepEqual(await buffer(blob.stream), data);
+        await harness.blobs.delete(k);
+      });
+    }
+
+    test('an append at any offset but the end is refused and writes nothing', async () => {
+      const k = key();
+      await uploads.create(k);
+      await uploads.append(k, 0, chunksOf(randomBytes(100), 100));
+      for (const offset of [0, 99, 101, 1000]) {
+        await assert.rejects(uploads.append(k, offset, chunksOf(randomBytes(10), 10)), (error: unknown) => error instanceof UploadOffsetConflict && error.actualOffset === 100);
+      }
+      assert.equal(await uploads.offset(k), 100);
+      await assert.rejects(uploads.append(key(), 0, chunksOf(randomBytes(10), 10)), UploadOffsetConflict, 'a missing partial');
+    });
+
+    test('bytes received before a source breaks are kept, and the upload goes on after them', async () => {
+      const data = randomBytes(300_000);
+      const k = key();
+      await uploads.create(k);
+      await assert.rejects(uploads.append(k, 0, breaksAfter(data.subarray(0, 120_000))), /connection lost/);
+      assert.equal(await uploads.offset(k), 120_000);
+      assert.equal(await uploads.append(k, 120_000, chunksOf(data.subarray(120_000), 50_000)), 300_000);
+      await uploads.complete(k, k);
+      const blob = await harness.blobs.get(k);
+      assert.ok(blob);
+      assert.deepEqual(await buffer(blob.stream), data);
+      await harness.blobs.delete(k);
+    });
+
+    test('delete is idempotent; sweepStale removes old partials unless claimed, and keeps young ones', async () => {
+      const gone = key();
+      const kept = key();
+      const young = key();
+      for (const k of [gone, kept, young]) await uploads.create(k);
+      await uploads.delete(gone);
+      await uploads.delete(gone);
+      assert.equal(await uploads.offset(gone), undefined);
+      const claimed = new Set([kept]);
+      assert.equal(await uploads.sweepStale(new Date(Date.now() - 60_000), async (k) => claimed.has(k)), 0, 'young partials stay');
+      const removed = await uploads.sweepStale(new Date(Date.now() + 60_000), async (k) => claimed.has(k) || k !== young);
+      assert.equal(removed, 1);
+      assert.equal(await uploads.offset(young), undefined);
+      assert.equal(await uploads.offset(kept), 0);
+      await uploads.ping();
+    });
+
+    test('keys outside [A-Za-z0-9_-]{1,128} are refused', async () => {
+      for (const bad of ['', '../etc', 'a/b', 'a.b', 'x'.repeat(129), '..']) {
+        await assert.rejects(uploads.create(bad), TypeError, JSON.stringify(bad));
+        await assert.rejects(uploads.offset(bad), TypeError);
+        await assert.rejects(uploads.append(bad, 0, chunksOf(new Uint8Array(1), 1)), TypeError);
+        await assert.rejects(uploads.delete(bad), TypeError);
+      }
+    });
+  });
+}
