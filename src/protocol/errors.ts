@@ -24,6 +24,11 @@ export const ERROR_CATALOGUE = {
   TOO_MANY_PARTS: { status: 400, message: 'The upload has too many form parts or a field that is too long.' },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, message: 'The request body has an unsupported content type.' },
   PAYLOAD_TOO_LARGE: { status: 413, message: 'The upload exceeds the maximum size this server accepts.' },
+  UPLOAD_QUOTA_EXCEEDED: {
+    status: 413,
+    message: 'This address has uploaded as many bytes as it may for now; try again after Retry-After seconds.',
+  },
+  STORAGE_FULL: { status: 507, message: 'The server has no room for this upload now.' },
   OWNER_TOKEN_REQUIRED: { status: 401, message: 'This action needs the owner token of the file.' },
   NOT_FOUND: { status: 404, message: 'Not found, expired, or no longer available.' },
   RANGE_NOT_SATISFIABLE: { status: 416, message: 'The requested byte range is outside the file.' },
@@ -117,6 +122,11 @@ export const ERROR_CATALOGUE = {
   EXPIRATION_DATE_NEEDS_TO_BE_IN_THE_FUTURE: { status: 400, message: 'The expiration date is in the past.', psono: 'non_field' },
   INSECURE_ACCESS_NOT_ALLOWED: { status: 400, message: 'Insecure access is not allowed for this key or server.', psono: 'non_field' },
   SEND_INBOX_FULL: { status: 400, message: "The recipient's inbox holds as many files as it may: they must receive or wait for some to expire.", psono: 'non_field' },
+  VAULT_STORAGE_QUOTA_EXCEEDED: {
+    status: 413,
+    message: 'The owner of this object would pass VAULT_MAX_STORAGE_BYTES_PER_USER; nothing was written.',
+    psono: 'non_field',
+  },
   API_KEY_SECRET_KEY_INVALID: { status: 400, message: 'The API key secret key does not open the secret.', psono: 'non_field' },
 
   // Client-side crypto (SDK, CLI, page): docs/formats/file-v2.md, file-v1.md, fernet.md. A server answers

@@ -29,6 +29,7 @@ async function main(): Promise<void> {
     databaseUrl: config.databaseUrl,
     blobStoreUrl: config.blobStoreUrl,
     onBlobStoreError: (failure: BlobStoreFailure) => onBlobStoreError(failure),
+    vaultLimits: { maxStorageBytesPerUser: config.vault.maxStorageBytesPerUser, maxHistoryPerSecret: config.vault.maxHistoryPerSecret },
   };
   const stores = await openStores(locations);
   const metrics = config.metricsPort === undefined ? undefined : createMetrics();

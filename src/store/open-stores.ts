@@ -30,6 +30,7 @@ import type { UploadRecordStore } from './upload-record-store.js';
 import type { UploadStore } from './upload-store.js';
 import type { VaultObjectStore } from './vault-object-store.js';
 import type { VaultStore } from './vault-store.js';
+import { DEFAULT_VAULT_OBJECT_LIMITS, type VaultObjectLimits } from './vault-object-limits.js';
 
 export interface StoreLocations {
   dataDir: string;
@@ -39,6 +40,8 @@ export interface StoreLocations {
   blobStoreUrl: string | undefined;
   /** Told about every failure of a networked blob store (for the log and the metrics). */
   onBlobStoreError?: (failure: BlobStoreFailure) => void;
+  /** Bounds on vault objects (per-user storage, history per secret); defaults when unset. */
+  vaultLimits?: VaultObjectLimits;
 }
 
 /** Every store a server process uses; the SQL ones share one connection. */
@@ -65,14 +68,14 @@ export async function openSqlDatabase(where: Pick<StoreLocations, 'dataDir' | 'd
   return openPostgresDatabase(where.databaseUrl, options);
 }
 
-export function sqlStores(database: SqlDatabase): Omit<Stores, 'blobs' | 'uploads' | 'close'> {
+export function sqlStores(database: SqlDatabase, vaultLimits: VaultObjectLimits = DEFAULT_VAULT_OBJECT_LIMITS): Omit<Stores, 'blobs' | 'uploads' | 'close'> {
   return {
     schema: { pendingMigrations: () => pendingMigrations(database.db) },
     leases: new SqlLeaseStore(database),
     admin: new SqlAdminStore(database),
     metadata: new SqlMetadataStore(database),
     vault: new SqlVaultStore(database),
-    objects: new SqlVaultObjectStore(database),
+    objects: new SqlVaultObjectStore(database, vaultLimits),
     apiKeys: new SqlApiKeyStore(database),
     rateLimits: new SqlRateLimitStore(database),
     replays: new SqlReplayStore(database),
@@ -107,7 +110,7 @@ export async function openStores(where: StoreLocations, options: { migrate?: boo
   const database = await openSqlDatabase(where, options);
   try {
     const { blobs, uploads } = await openBlobStore(where);
-    return { ...sqlStores(database), blobs, uploads, close: () => database.close() };
+    return { ...sqlStores(database, where.vaultLimits), blobs, uploads, close: () => database.close() };
   } catch (error) {
     await database.close();
     throw error;

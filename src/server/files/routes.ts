@@ -5,6 +5,7 @@ import { TOKEN_PATTERN } from '../../crypto/token.js';
 import { BlindvaultError } from '../../protocol/errors.js';
 import {
   E2E_HEADERS,
+  RESUME_TOKEN_HEADER,
   ErrorResponseSchema,
   FileInfoResponseSchema,
   FileParamsSchema,
@@ -30,7 +31,12 @@ export interface FilesRoutesOptions {
 }
 
 const ERRORS = { '4xx': ErrorResponseSchema, '5xx': ErrorResponseSchema };
-const RangeHeadersSchema = Type.Object({ range: Type.Optional(Type.String()), 'if-range': Type.Optional(Type.String()) });
+const RangeHeadersSchema = Type.Object({
+  range: Type.Optional(Type.String()),
+  'if-range': Type.Optional(Type.String()),
+  // Malformed values are treated as absent (the request is then counted), never as a hint.
+  [RESUME_TOKEN_HEADER]: Type.Optional(Type.String({ maxLength: 256 })),
+});
 const OwnerHeadersSchema = Type.Object({ authorization: Type.Optional(Type.String()) });
 const OWNER_TOKEN = new RegExp(TOKEN_PATTERN);
 // Room for the multipart framing and the small fields around the file.
@@ -59,7 +65,9 @@ export async function filesRoutes(app: FastifyInstance, options: FilesRoutesOpti
       const declared = Number(request.headers['content-length']);
       if (declared > options.maxUploadBytes + MULTIPART_OVERHEAD_BYTES) throw new BlindvaultError('PAYLOAD_TOO_LARGE');
       if (!request.isMultipart()) throw new BlindvaultError('UNSUPPORTED_MEDIA_TYPE');
-      const { record, ownerToken } = await service.upload(uploadParts(request));
+      // A declared length says how many file bytes come at least: quotas refuse them before reading.
+      const minimumBytes = Number.isSafeInteger(declared) ? Math.max(0, declared - MULTIPART_OVERHEAD_BYTES) : undefined;
+      const { record, ownerToken } = await service.upload(uploadParts(request), request.ip, minimumBytes === undefined ? {} : { minimumBytes });
       const token = ownerToken.reveal();
       // The answer carries the owner token: no cache may keep it.
       return reply.code(200).header('cache-control', 'no-store').send({
@@ -85,7 +93,7 @@ export async function filesRoutes(app: FastifyInstance, options: FilesRoutesOpti
       .header(FORMAT_HEADER, record.format)
       // What the page shows a link's holder before the download (HEAD counts none); nothing here is secret to them.
       .header('x-blindvault-expires-at', (record.expiresAt ?? record.createdAt).toISOString())
-      .header('access-control-expose-headers', 'X-E2E-Salt, X-E2E-IV, X-Blindvault-Format, X-Blindvault-Expires-At, X-Blindvault-Downloads-Left, ETag, Content-Range, Content-Length');
+      .header('access-control-expose-headers', 'X-E2E-Salt, X-E2E-IV, X-Blindvault-Format, X-Blindvault-Expires-At, X-Blindvault-Downloads-Left, ETag, Content-Range, Content-Length, X-Resume-Token');
     if (record.maxDownloads !== null) reply.header('x-blindvault-downloads-left', Math.max(0, record.maxDownloads - record.downloads));
     // v1 carries its KDF salt and IV beside the ciphertext (the seed's headers); v2 in its own header.
     if (record.format !== 'v1') return reply;
@@ -100,15 +108,21 @@ export async function filesRoutes(app: FastifyInstance, options: FilesRoutesOpti
     async (request, reply) => {
       let download: Download;
       try {
-        download = await service.download(request.params.id, request.headers.range, request.headers['if-range']);
+        const presented = request.headers[RESUME_TOKEN_HEADER];
+        download = await service.download(request.params.id, {
+          range: request.headers.range,
+          ifRange: request.headers['if-range'],
+          resumeToken: presented !== undefined && OWNER_TOKEN.test(presented) ? new Secret(presented) : undefined,
+        });
       } catch (error) {
         if (error instanceof BlindvaultError && error.code === 'RANGE_NOT_SATISFIABLE') {
           reply.header('content-range', `bytes */${String(error.details?.sizeBytes ?? '*')}`);
         }
         throw error;
       }
-      const { record, etag, range, blob } = download;
+      const { record, etag, range, blob, resumeToken } = download;
       setDownloadHeaders(reply, record, etag);
+      if (resumeToken) reply.header(RESUME_TOKEN_HEADER, resumeToken.reveal());
       if (range) {
         reply.code(206).header('content-range', `bytes ${range.start}-${range.end}/${blob.sizeBytes}`);
         reply.header('content-length', range.end - range.start + 1);

@@ -15,6 +15,26 @@ export interface FilesTable {
   max_downloads: number | null;
   last_download_at: number | string | null;
   touched_at: number | string;
+  reserved_bytes: number | string;
+}
+
+export interface StorageUsageTable {
+  name: string;
+  bytes: number | string;
+}
+
+export interface UploadQuotaTable {
+  subject: string;
+  window_start: number | string;
+  bytes: number | string;
+  expires_at: number | string;
+}
+
+export interface FileResumesTable {
+  token_hash: string;
+  file_id: string;
+  expires_at: number | string;
+  bytes_left: number | string;
 }
 
 export interface UploadsTable {
@@ -226,6 +246,9 @@ export interface Database {
   api_keys: ApiKeysTable;
   api_key_secrets: ApiKeySecretsTable;
   files: FilesTable;
+  storage_usage: StorageUsageTable;
+  upload_quota: UploadQuotaTable;
+  file_resumes: FileResumesTable;
   uploads: UploadsTable;
   sends: SendsTable;
   server_secrets: ServerSecretsTable;
