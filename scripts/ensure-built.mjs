@@ -9,6 +9,7 @@ import path from 'node:path';
 
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
 const stamp = path.join(root, 'dist', 'server', 'main.js');
+const pageStamp = path.join(root, 'dist', 'web', 'manifest.json');
 
 function newestSource(dir) {
   let newest = 0;
@@ -19,14 +20,24 @@ function newestSource(dir) {
   return newest;
 }
 
-const sources = path.join(root, 'src');
-const built = existsSync(stamp) ? statSync(stamp).mtimeMs : 0;
-const stale = existsSync(sources) && newestSource(sources) > built;
+const sources = [path.join(root, 'src'), path.join(root, 'web')].filter((dir) => existsSync(dir));
+// The server and the page are built together: the older of the two stamps says how fresh dist/ is.
+const built = existsSync(stamp) && existsSync(pageStamp) ? Math.min(statSync(stamp).mtimeMs, statSync(pageStamp).mtimeMs) : 0;
+const stale = sources.some((dir) => newestSource(dir) > built);
 if (built > 0 && !stale) process.exit(0);
 
 let tsc;
+let tsx;
 try {
-  tsc = createRequire(path.join(root, 'package.json')).resolve('typescript/bin/tsc');
+  const require = createRequire(path.join(root, 'package.json'));
+  // Each package's own `bin` entry, found through its package.json (exports may hide the bin path).
+  const binOf = (name, command = name) => {
+    const manifest = require.resolve(`${name}/package.json`);
+    const { bin } = require(manifest);
+    return path.join(path.dirname(manifest), typeof bin === 'string' ? bin : bin[command]);
+  };
+  tsc = binOf('typescript', 'tsc');
+  tsx = binOf('tsx');
 } catch {
   if (built > 0) {
     process.stderr.write('blindvault: dist/ is older than src/ but TypeScript is not installed: running the dist/ there is\n');
@@ -35,5 +46,7 @@ try {
   process.stderr.write('blindvault: dist/ is missing and TypeScript is not installed: build on a machine with the dev dependencies\n(npm ci && npm run build), or install from the release tarball, which carries dist/\n');
   process.exit(1);
 }
-const result = spawnSync(process.execPath, [tsc, '-p', path.join(root, 'tsconfig.build.json')], { stdio: 'inherit' });
-process.exit(result.status ?? 1);
+const server = spawnSync(process.execPath, [tsc, '-p', path.join(root, 'tsconfig.build.json')], { stdio: 'inherit' });
+if (server.status !== 0) process.exit(server.status ?? 1);
+const page = spawnSync(process.execPath, [tsx, path.join(root, 'web', 'build.ts')], { stdio: 'inherit', cwd: root });
+process.exit(page.status ?? 1);

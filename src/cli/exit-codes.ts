@@ -15,6 +15,10 @@ export const EXIT = {
   notFound: 5,
   /** A local file cannot be read or written. */
   localFile: 6,
+  /** Vault: not logged in, the session expired, wrong username or password. */
+  auth: 7,
+  /** Vault: refused by the server (no right) or by a trust check (a changed server or recipient key). */
+  refused: 8,
   /** Interrupted (Ctrl-C); an upload or download resumes when the same command is run again. */
   interrupted: 130,
 } as const;
@@ -28,9 +32,32 @@ export function exitCodeFor(code: ErrorCode): ExitCode {
     case 'TRUNCATED':
     case 'BAD_HEADER':
     case 'FERNET_INVALID_TOKEN':
+    case 'SEND_KEY_INVALID':
       return EXIT.decryption;
     case 'NOT_FOUND':
+    case 'ENTRY_NOT_FOUND':
+    case 'USER_NOT_FOUND':
+    case 'NO_PERMISSION_OR_NOT_EXIST':
       return EXIT.notFound;
+    case 'NOT_LOGGED_IN':
+    case 'SESSION_EXPIRED':
+    case 'USERNAME_OR_PASSWORD_WRONG':
+    case 'ACCOUNT_NOT_VERIFIED':
+      return EXIT.auth;
+    case 'VAULT_ACCESS_DENIED':
+    case 'VAULT_KEYS_UNAVAILABLE':
+    case 'SERVER_KEY_CHANGED':
+    case 'RECIPIENT_KEY_CHANGED':
+    case 'BAD_SIGNATURE':
+    case 'NOT_CONFIRMED':
+      return EXIT.refused;
+    case 'CONFIRMATION_REQUIRED':
+    case 'ENTRY_AMBIGUOUS':
+    case 'ENTRY_EXISTS':
+    case 'VAULT_FIELD_ERRORS':
+    case 'REGISTRATION_HAS_BEEN_DISABLED':
+    case 'USER_WITH_EMAIL_ALREADY_EXISTS':
+      return EXIT.usage;
     case 'INVALID_LINK':
     case 'PASSPHRASE_REQUIRED':
     case 'V1_TOO_LARGE':

@@ -13,6 +13,19 @@ export interface CliIo {
   showProgress: boolean;
   /** Aborted on SIGINT/SIGTERM: transfers stop, keep their resume state, and the CLI exits 130. */
   signal: AbortSignal;
+  /**
+   * While trapped, the process's signals (INT, TERM, HUP, QUIT, USR1, USR2) go to `handler` instead of aborting
+   * (`run` forwards them to its child). Answers the function that ends the trap.
+   */
+  trapSignals?: (handler: (signal: NodeJS.Signals) => void) => () => void;
+}
+
+/** Thrown by a command that ends with a code of its own (`run` returns its child's). */
+export class CommandExit extends Error {
+  constructor(readonly exitCode: number) {
+    super(`exit ${exitCode}`);
+    this.name = 'CommandExit';
+  }
 }
 
 export function printLine(stream: NodeJS.WritableStream, text: string): void {

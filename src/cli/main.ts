@@ -3,7 +3,10 @@
 import { runCli } from './program.js';
 
 const controller = new AbortController();
-const interrupt = () => {
+let trapped: ((signal: NodeJS.Signals) => void) | undefined;
+const FORWARDED: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2'];
+const interrupt = (signal: NodeJS.Signals) => {
+  if (trapped) return trapped(signal);
   // A second Ctrl-C ends at once; the first lets the transfer save its resume state.
   if (controller.signal.aborted) process.exit(130);
   controller.abort();
@@ -19,5 +22,14 @@ const code = await runCli(process.argv.slice(2), {
   interactive: Boolean(process.stdin.isTTY && process.stderr.isTTY),
   showProgress: Boolean(process.stdout.isTTY && process.stderr.isTTY),
   signal: controller.signal,
+  trapSignals: (handler) => {
+    trapped = handler;
+    const extra = FORWARDED.filter((s) => s !== 'SIGINT' && s !== 'SIGTERM');
+    for (const s of extra) process.on(s, interrupt);
+    return () => {
+      trapped = undefined;
+      for (const s of extra) process.off(s, interrupt);
+    };
+  },
 });
 process.exitCode = code;

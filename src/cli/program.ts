@@ -6,8 +6,10 @@ import { downloadCommand } from './download.js';
 import { EXIT, exitCodeFor, type ExitCode } from './exit-codes.js';
 import { fernetCommand } from './fernet.js';
 import { infoCommand } from './info.js';
-import { printLine, type CliIo } from './io.js';
+import { CommandExit, printLine, type CliIo } from './io.js';
 import { uploadCommand } from './upload.js';
+import { sendCommands } from './send/index.js';
+import { vaultCommands } from './vault/index.js';
 import { LocalFileError, UsageError } from './usage-error.js';
 
 export const VERSION = '0.1.0';
@@ -21,6 +23,8 @@ Exit codes:
   4    decryption failed: wrong key or passphrase, or the file was altered (no output file is left)
   5    not found: the file does not exist, expired, was used up or deleted, or the token is wrong
   6    a local file cannot be read or written
+  7    vault: not logged in, session expired, or wrong username or password
+  8    vault: refused: no right (a read-only API key writing), or a server or recipient key that is not the trusted one
   130  interrupted: run the same command again to resume
 
 Environment:
@@ -28,6 +32,9 @@ Environment:
   BLINDVAULT_PASSPHRASE   passphrase (instead of --passphrase-file or a prompt)
   BLINDVAULT_FERNET_KEY   key for "blindvault fernet" (instead of --key-file)
   BLINDVAULT_LINK         the link for download, info and delete when none is given ("-" reads it from stdin)
+  BLINDVAULT_SESSION      the key "blindvault login" prints: opens the session file
+  BLINDVAULT_API_KEY_ID, BLINDVAULT_API_KEY_PRIVATE_KEY, BLINDVAULT_API_KEY_SECRET_KEY, BLINDVAULT_SERVER,
+  BLINDVAULT_SERVER_SIGNATURE   log in with an API key instead (machines); the answer is checked against the signature key
 `;
 
 export function createProgram(io: CliIo): Command {
@@ -48,6 +55,8 @@ export function createProgram(io: CliIo): Command {
   infoCommand(program, io);
   deleteCommand(program, io);
   fernetCommand(program, io);
+  vaultCommands(program, io);
+  sendCommands(program, io);
   for (const command of program.commands) {
     command.exitOverride().configureOutput(program.configureOutput()).showSuggestionAfterError(true).allowExcessArguments(false);
   }
@@ -60,18 +69,25 @@ function describe(error: BlindvaultError): string {
     case 'NETWORK_ERROR':
       return `${error.message} (${String(details.url ?? '')}: ${String(details.cause ?? 'no answer')})`;
     case 'UNEXPECTED_RESPONSE':
-      return `${error.message} (${details.status !== undefined ? `HTTP ${String(details.status)}` : `field ${String(details.field)}`})`;
+      return `${error.message} (${[
+        ...(details.what !== undefined ? [String(details.what)] : []),
+        ...(details.status !== undefined ? [`HTTP ${String(details.status)}`] : []),
+        ...(details.code !== undefined ? [String(details.code)] : []),
+        ...(details.field !== undefined ? [`field ${String(details.field)}`] : []),
+      ].join(', ')})`;
     case 'RATE_LIMITED':
       return `${error.message.replace(/after Retry-After seconds/, `in ${String(details.retryAfter ?? 'a few')} seconds`)}`;
     default: {
-      const parts = [error.code, ...(details.status !== undefined ? [`HTTP ${String(details.status)}`] : []), ...(details.requestId !== undefined ? [`request ${String(details.requestId)}`] : [])];
+      // A Fernet token says no more than Python's InvalidToken does (wrong key, tampered, expired: one answer).
+      const reason = error.code === 'FERNET_INVALID_TOKEN' ? undefined : details.what;
+      const parts = [error.code, ...(reason !== undefined ? [String(reason)] : []), ...(details.status !== undefined ? [`HTTP ${String(details.status)}`] : []), ...(details.requestId !== undefined ? [`request ${String(details.requestId)}`] : [])];
       return `${error.message} (${parts.join(', ')})`;
     }
   }
 }
 
 /** Runs the CLI; answers the exit code. Every failure is one line on stderr. */
-export async function runCli(argv: string[], io: CliIo): Promise<ExitCode> {
+export async function runCli(argv: string[], io: CliIo): Promise<ExitCode | number> {
   const program = createProgram(io);
   try {
     if (argv.length === 0) {
@@ -81,6 +97,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<ExitCode> {
     await program.parseAsync(argv, { from: 'user' });
     return EXIT.ok;
   } catch (error) {
+    if (error instanceof CommandExit) return error.exitCode;
     if (error instanceof CommanderError) {
       return error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.exitCode === 0 ? EXIT.ok : EXIT.usage;
     }

@@ -66,6 +66,8 @@ export interface CiphertextInfo {
   /** The whole ciphertext's size. */
   sizeBytes: number;
   etag: string | undefined;
+  /** X-Resume-Token of a counted download: a later range request sends it back to finish that download. */
+  resumeToken?: string;
   /** v1 only: PBKDF2 salt and GCM IV from X-E2E-Salt / X-E2E-IV. */
   salt?: Uint8Array;
   iv?: Uint8Array;
@@ -82,13 +84,15 @@ function infoFrom(response: Response, id: string, sizeBytes: number): Ciphertext
   const salt = response.headers.get(E2E_HEADERS.salt);
   const format = response.headers.get(FORMAT_HEADER) ?? (salt !== null ? 'v1' : undefined);
   const etag = response.headers.get('etag') ?? undefined;
-  if (format === 'v2') return { id, format, sizeBytes, etag };
+  const token = response.headers.get('x-resume-token');
+  const resumeToken = token !== null && /^[A-Za-z0-9_-]{43}$/.test(token) ? { resumeToken: token } : {};
+  if (format === 'v2') return { id, format, sizeBytes, etag, ...resumeToken };
   if (format !== 'v1') throw new BlindvaultError('UNSUPPORTED_FORMAT', { format: format ?? 'none' });
   const saltBytes = salt === null ? undefined : parseE2eBytes(salt, E2E_SALT_BYTES);
   const iv = response.headers.get(E2E_HEADERS.iv);
   const ivBytes = iv === null ? undefined : parseE2eBytes(iv, E2E_IV_BYTES);
   if (!saltBytes || !ivBytes) throw new BlindvaultError('UNEXPECTED_RESPONSE', { field: 'X-E2E-Salt / X-E2E-IV' });
-  return { id, format, sizeBytes, etag, salt: saltBytes, iv: ivBytes };
+  return { id, format, sizeBytes, etag, ...resumeToken, salt: saltBytes, iv: ivBytes };
 }
 
 /**
@@ -98,10 +102,12 @@ function infoFrom(response: Response, id: string, sizeBytes: number): Ciphertext
  */
 export async function fetchCiphertext(
   linkText: string,
-  options: Pick<DownloadOptions, 'fetch' | 'signal' | 'onProgress'> & { resume?: { offset: number; etag: string } } = {},
+  options: Pick<DownloadOptions, 'fetch' | 'signal' | 'onProgress'> & { resume?: { offset: number; etag: string; token?: string } } = {},
 ): Promise<FetchedCiphertext> {
   const link = parseDownloadLink(linkText);
-  const headers: Record<string, string> = options.resume ? { range: `bytes=${options.resume.offset}-`, 'if-range': options.resume.etag } : {};
+  const headers: Record<string, string> = options.resume
+    ? { range: `bytes=${options.resume.offset}-`, 'if-range': options.resume.etag, ...(options.resume.token ? { 'x-resume-token': options.resume.token } : {}) }
+    : {};
   const response = await request(options.fetch ?? fetch, `${link.serverUrl}/f/${link.id}/encrypted`, { method: 'GET', headers, ...(options.signal ? { signal: options.signal } : {}) });
   const length = Number(response.headers.get('content-length'));
   if (response.status !== 200 && response.status !== 206) throw await errorFrom(response);

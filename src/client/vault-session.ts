@@ -197,8 +197,13 @@ export interface ApiKeySessionInfo {
 }
 
 /** Logs in with an API key as the seed client does (spec §3.9.3) and checks the server's signature. */
-export async function loginWithApiKey(client: VaultClient, credentials: ApiKeyCredentials): Promise<{ session: VaultSession; key: ApiKeySessionInfo }> {
-  const server = await client.info();
+export async function loginWithApiKey(
+  client: VaultClient,
+  credentials: ApiKeyCredentials,
+  /** The pinned server verify key (64 hex): the answer is checked against it, without asking /info/ first. */
+  pinnedVerifyKey?: string,
+): Promise<{ session: VaultSession; key: ApiKeySessionInfo }> {
+  const server = pinnedVerifyKey !== undefined ? { verifyKey: pinnedVerifyKey } : await client.info();
   const session = boxKeyPair();
   const info = JSON.stringify({
     api_key_id: credentials.apiKeyId,
@@ -234,7 +239,7 @@ export async function loginWithApiKey(client: VaultClient, credentials: ApiKeyCr
   };
 }
 
-interface SessionKeys {
+export interface SessionKeys {
   token: Secret<string>;
   sessionSecret: Secret<Uint8Array>;
   deviceFingerprint: string | undefined;
@@ -275,6 +280,15 @@ export class VaultSession {
     this.userPublicKey = keys.userPublicKey;
     this.userSauce = keys.userSauce;
     this.hashingParameters = keys.hashingParameters;
+  }
+
+  /** What a stored session needs to be restored (docs/formats/cli-session.md). */
+  get deviceFingerprint(): string | undefined {
+    return this.#deviceFingerprint;
+  }
+
+  get validatorRequired(): boolean {
+    return this.#validatorRequired;
   }
 
   /** The Authorization-Validator header: a fresh envelope per request (spec §1.3). */

@@ -24,6 +24,11 @@ export const ERROR_CATALOGUE = {
   TOO_MANY_PARTS: { status: 400, message: 'The upload has too many form parts or a field that is too long.' },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, message: 'The request body has an unsupported content type.' },
   PAYLOAD_TOO_LARGE: { status: 413, message: 'The upload exceeds the maximum size this server accepts.' },
+  UPLOAD_QUOTA_EXCEEDED: {
+    status: 413,
+    message: 'This address has uploaded as many bytes as it may for now; try again after Retry-After seconds.',
+  },
+  STORAGE_FULL: { status: 507, message: 'The server has no room for this upload now.' },
   OWNER_TOKEN_REQUIRED: { status: 401, message: 'This action needs the owner token of the file.' },
   NOT_FOUND: { status: 404, message: 'Not found, expired, or no longer available.' },
   RANGE_NOT_SATISFIABLE: { status: 416, message: 'The requested byte range is outside the file.' },
@@ -54,6 +59,21 @@ export const ERROR_CATALOGUE = {
     message: 'The server asked for bytes it had already confirmed: the upload was stopped, since sending them again could reuse an encryption nonce.',
     client: true,
   },
+  // Vault clients (SDK, CLI): docs/formats/cli-session.md.
+  NOT_LOGGED_IN: { status: 401, message: 'Not logged in: run "blindvault login" and set BLINDVAULT_SESSION to the value it prints.', client: true },
+  SESSION_EXPIRED: { status: 401, message: 'The session expired or was ended: run "blindvault login" again.', client: true },
+  SERVER_KEY_CHANGED: { status: 409, message: "The server's signing key is not the pinned one: refusing to talk to it.", client: true },
+  BAD_SIGNATURE: { status: 502, message: 'An answer from the server is not signed with its pinned key.', client: true },
+  ENTRY_NOT_FOUND: { status: 404, message: 'No such entry or folder in the vault.', client: true },
+  ENTRY_AMBIGUOUS: { status: 409, message: 'More than one entry or folder has this name: use its id.', client: true },
+  ENTRY_EXISTS: { status: 409, message: 'An entry or folder of this name exists already.', client: true },
+  USER_NOT_FOUND: { status: 404, message: 'No user of this name on the server.', client: true },
+  SEND_KEY_INVALID: { status: 400, message: 'The key of this sent file does not open with the trusted key of its sender, or is not for this file and recipient: nothing was decrypted.', client: true },
+  RECIPIENT_KEY_CHANGED: { status: 409, message: "The user's public key is not the one trusted before: refusing (it may be an attack).", client: true },
+  CONFIRMATION_REQUIRED: { status: 400, message: 'This needs a confirmation on a terminal, or --yes.', client: true },
+  NOT_CONFIRMED: { status: 400, message: 'Not confirmed: nothing was done.', client: true },
+  VAULT_ACCESS_DENIED: { status: 403, message: 'The server refused: this session or API key may not do that.', client: true },
+  VAULT_KEYS_UNAVAILABLE: { status: 403, message: 'This API key is restricted to single secrets: give a secret id.', client: true },
 
   // Vault (Psono protocol, spec §0.3): rendered in Psono's shapes under /server.
   VAULT_FIELD_ERRORS: { status: 400, message: 'A field of the request is invalid.', psono: 'fields' },
@@ -106,6 +126,12 @@ export const ERROR_CATALOGUE = {
   NOTHING_TO_UPDATE: { status: 400, message: 'No field to change was given.', psono: 'non_field' },
   EXPIRATION_DATE_NEEDS_TO_BE_IN_THE_FUTURE: { status: 400, message: 'The expiration date is in the past.', psono: 'non_field' },
   INSECURE_ACCESS_NOT_ALLOWED: { status: 400, message: 'Insecure access is not allowed for this key or server.', psono: 'non_field' },
+  SEND_INBOX_FULL: { status: 400, message: "The recipient's inbox holds as many files as it may: they must receive or wait for some to expire.", psono: 'non_field' },
+  VAULT_STORAGE_QUOTA_EXCEEDED: {
+    status: 413,
+    message: 'The owner of this object would pass VAULT_MAX_STORAGE_BYTES_PER_USER; nothing was written.',
+    psono: 'non_field',
+  },
   API_KEY_SECRET_KEY_INVALID: { status: 400, message: 'The API key secret key does not open the secret.', psono: 'non_field' },
 
   // Client-side crypto (SDK, CLI, page): docs/formats/file-v2.md, file-v1.md, fernet.md. A server answers

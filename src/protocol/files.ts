@@ -20,6 +20,15 @@ export const UPLOAD_FIELDS = {
 export const E2E_HEADERS = { salt: 'x-e2e-salt', iv: 'x-e2e-iv' } as const;
 
 /**
+ * Sent with every counted download; a later ranged request of the same transfer presents it to be
+ * served without counting again (README, "Resuming a download").
+ */
+export const RESUME_TOKEN_HEADER = 'x-resume-token';
+
+/** The largest `expires_in` any configuration allows (ten years): the schema's own bound. */
+export const MAX_EXPIRES_IN_SECONDS = 10 * 365 * 86400;
+
+/**
  * e2e_salt / e2e_iv: comma-separated decimal byte values ("142,55,…") or standard base64.
  * A value with a comma is a list; anything else must be base64. Wrong length → undefined.
  */
@@ -80,7 +89,7 @@ export type FileInfoResponse = Static<typeof FileInfoResponseSchema>;
 
 export const UpdateFileRequestSchema = Type.Object(
   {
-    expires_in: Type.Optional(Type.Integer({ minimum: 1, description: 'Seconds from now' })),
+    expires_in: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_EXPIRES_IN_SECONDS, description: 'Seconds from now' })),
     max_downloads: Type.Optional(Type.Union([Type.Integer({ minimum: 1 }), Type.Null()])),
   },
   { additionalProperties: false, minProperties: 1 },

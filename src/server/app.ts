@@ -13,6 +13,7 @@ import type { RateLimitStore } from '../store/rate-limit-store.js';
 import type { SchemaStatus } from '../store/schema-status.js';
 import type { ReplayStore } from '../store/replay-store.js';
 import type { UploadRecordStore } from '../store/upload-record-store.js';
+import type { SendStore } from '../store/send-store.js';
 import type { UploadStore } from '../store/upload-store.js';
 import type { VaultObjectStore } from '../store/vault-object-store.js';
 import type { VaultStore } from '../store/vault-store.js';
@@ -32,6 +33,9 @@ import { uploadsPlugin } from './uploads/plugin.js';
 import { createUploadsService, type UploadsService } from './uploads/service.js';
 import { vaultPlugin } from './vault/plugin.js';
 import { webClientPlugin } from './web-client/plugin.js';
+import type { WebAssets } from '../store/web-assets.js';
+import { createPageLayout } from './web/layout.js';
+import { webPlugin } from './web/plugin.js';
 import type { MalformedUrlAnswer } from './vault/malformed-url.js';
 import { loadServerKeys, type ServerKeys } from './vault/server-keys.js';
 
@@ -52,11 +56,14 @@ export interface AppDeps {
   metrics?: Metrics;
   uploads: UploadStore;
   uploadRecords: UploadRecordStore;
+  sends: SendStore;
   clock?: () => Date;
   /** Where log lines go (tests read them); stdout otherwise. */
   logDestination?: DestinationStream;
   /** Sees every route as it is registered (the route-table test reads them). */
   onRoute?: (route: RouteOptions) => void;
+  /** The built browser page (src/server/web/assets.ts); without it the server serves the APIs only. */
+  webAssets?: WebAssets;
 }
 
 export interface App {
@@ -132,7 +139,20 @@ export async function buildApp(deps: AppDeps): Promise<App> {
 
   await app.register(openApiCollector, { version: BLINDVAULT_VERSION });
   await app.register(healthPlugin, { metadata, blobs, ...(deps.schema ? { schema: deps.schema } : {}), ...(deps.metrics ? { metrics: deps.metrics } : {}) });
+  const layout = createPageLayout(deps.webAssets);
+  await app.register(webPlugin, {
+    assets: deps.webAssets,
+    layout,
+    limits: {
+      max_upload_bytes: config.maxUploadBytes,
+      default_expires_in: config.fileDefaultTtlSeconds,
+      max_expires_in: config.fileMaxTtlSeconds,
+      default_max_downloads: config.fileDefaultMaxDownloads,
+      max_max_downloads: config.fileMaxDownloads,
+    },
+  });
   await app.register(filesPlugin, {
+    layout,
     service: files,
     publicUrl: config.publicUrl,
     maxUploadBytes: config.maxUploadBytes,
@@ -159,7 +179,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   await app.register(vaultPlugin, {
     prefix: '/server',
     config,
-    stores: { metadata, vault: deps.vault, objects: deps.objects, apiKeys: deps.apiKeys, replays: deps.replays, rateLimits: deps.rateLimits },
+    stores: { metadata, vault: deps.vault, objects: deps.objects, apiKeys: deps.apiKeys, replays: deps.replays, rateLimits: deps.rateLimits, sends: deps.sends, blobs },
     serverKeys,
     malformedUrl: malformedVaultUrl,
     clock,

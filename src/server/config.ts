@@ -2,6 +2,7 @@
 // (--port for PORT, --data-dir for DATA_DIR …). A bad value stops the start with one line naming it.
 import { parseArgs } from 'node:util';
 import { parseS3Location, S3_MAX_BLOB_BYTES, S3LocationError } from '../store/blob/s3-location.js';
+import { MAX_EXPIRES_IN_SECONDS } from '../protocol/files.js';
 
 export interface Config {
   port: number;
@@ -15,11 +16,18 @@ export interface Config {
   smtpUrl: string | undefined;
   fileDefaultTtlSeconds: number;
   fileMaxTtlSeconds: number;
-  fileDefaultMaxDownloads: number | null;
+  /** Every file has a download limit: FILE_MAX_DOWNLOADS unless said otherwise. */
+  fileDefaultMaxDownloads: number;
   fileMaxDownloads: number;
   fileResumeWindowSeconds: number;
   /** Uploads per client address (anonymous uploads would otherwise fill the disk). */
   fileUploadRate: ThrottleRate;
+  /** Bytes per client address and window that uploads may store (FILE_UPLOAD_QUOTA, e.g. 10GiB/day). */
+  fileUploadQuota: ByteQuota;
+  /** Bytes all files together may hold, uploads in progress included. */
+  fileStorageCapBytes: number;
+  /** Uploads are refused while the blob store's disk has less than this free. */
+  fileMinFreeBytes: number;
   sweepIntervalSeconds: number;
   staleUploadSeconds: number;
   /** Largest body of one PATCH of a resumable upload. */
@@ -67,6 +75,11 @@ export const THROTTLE_SCOPES = [
 ] as const;
 export type ThrottleScope = (typeof THROTTLE_SCOPES)[number];
 
+export interface ByteQuota {
+  limitBytes: number;
+  windowSeconds: number;
+}
+
 export interface ThrottleRate {
   limit: number;
   windowSeconds: number;
@@ -92,6 +105,10 @@ export interface VaultConfig {
   replayWindowSeconds: number;
   allowUserSearchByEmail: boolean;
   maxBodyBytes: number;
+  /** Bytes of the datastores, secrets and shares one user owns (their `data`), together. */
+  maxStorageBytesPerUser: number;
+  /** History entries kept per secret; the oldest are pruned beyond it. */
+  maxHistoryPerSecret: number;
   throttles: Record<ThrottleScope, ThrottleRate>;
 }
 
@@ -108,7 +125,7 @@ const GIB = 1024 ** 3;
 const VARIABLES = [
   'PORT', 'HOST', 'DATA_DIR', 'PUBLIC_URL', 'DATABASE_URL', 'BLOB_STORE', 'MAX_UPLOAD_BYTES', 'SIGNUPS_ALLOWED',
   'SMTP_URL', 'FILE_DEFAULT_TTL_SECONDS', 'FILE_MAX_TTL_SECONDS', 'FILE_DEFAULT_MAX_DOWNLOADS', 'FILE_MAX_DOWNLOADS',
-  'FILE_RESUME_WINDOW_SECONDS', 'FILE_UPLOAD_RATE',
+  'FILE_RESUME_WINDOW_SECONDS', 'FILE_UPLOAD_RATE', 'FILE_UPLOAD_QUOTA', 'FILE_STORAGE_CAP_BYTES', 'FILE_MIN_FREE_BYTES',
   'SWEEP_INTERVAL_SECONDS', 'STALE_UPLOAD_SECONDS', 'UPLOAD_MAX_CHUNK_BYTES', 'UPLOAD_MAX_PARTIAL_PER_ADDRESS', 'TRUST_PROXY', 'LOG_LEVEL',
   'MAX_CONNECTIONS_PER_ADDRESS', 'MAX_CONNECTIONS', 'HEADERS_TIMEOUT_SECONDS',
   'BODY_TIMEOUT_SECONDS', 'UPLOAD_MIN_BYTES', 'UPLOAD_MIN_BYTES_SECONDS', 'FAILED_AUTH_RATE', 'PASSWORD_HASH_CONCURRENCY',
@@ -118,6 +135,7 @@ const VARIABLES = [
   'VAULT_ALLOWED_USERNAME_DOMAINS', 'VAULT_ALLOW_MULTIPLE_SESSIONS', 'VAULT_WEB_TOKEN_MIN_S', 'VAULT_WEB_TOKEN_MAX_S',
   'VAULT_APP_TOKEN_MIN_S', 'VAULT_APP_TOKEN_MAX_S', 'VAULT_API_KEY_TOKEN_MIN_S', 'VAULT_API_KEY_TOKEN_MAX_S',
   'VAULT_DEVICE_PROTECTION', 'VAULT_REPLAY_WINDOW_S', 'VAULT_ALLOW_USER_SEARCH_BY_EMAIL', 'VAULT_MAX_BODY_BYTES',
+  'VAULT_MAX_STORAGE_BYTES_PER_USER', 'VAULT_MAX_HISTORY_PER_SECRET',
   ...THROTTLE_SCOPES.map((scope) => `VAULT_THROTTLE_${scope.toUpperCase()}`),
 ] as const;
 
@@ -179,7 +197,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, argv: string[]): Config {
 }
 
 export function parseConfig(raw: Raw): Config {
-  const fileMaxTtlSeconds = integer(raw, 'FILE_MAX_TTL_SECONDS', 7 * 86400, 60, 10 * 365 * 86400);
+  const fileMaxTtlSeconds = integer(raw, 'FILE_MAX_TTL_SECONDS', 7 * 86400, 60, MAX_EXPIRES_IN_SECONDS);
   const fileMaxDownloads = integer(raw, 'FILE_MAX_DOWNLOADS', 1000, 1, 1_000_000);
   const fileDefaultTtlSeconds = integer(raw, 'FILE_DEFAULT_TTL_SECONDS', Math.min(86400, fileMaxTtlSeconds), 60, fileMaxTtlSeconds);
   const defaultDownloads = raw.FILE_DEFAULT_MAX_DOWNLOADS;
@@ -205,10 +223,13 @@ export function parseConfig(raw: Raw): Config {
     fileDefaultTtlSeconds,
     fileMaxTtlSeconds,
     fileDefaultMaxDownloads:
-      defaultDownloads === undefined ? null : integer(raw, 'FILE_DEFAULT_MAX_DOWNLOADS', 0, 1, fileMaxDownloads),
+      defaultDownloads === undefined ? fileMaxDownloads : integer(raw, 'FILE_DEFAULT_MAX_DOWNLOADS', 0, 1, fileMaxDownloads),
     fileMaxDownloads,
     fileResumeWindowSeconds: integer(raw, 'FILE_RESUME_WINDOW_SECONDS', 3600, 0, 86400),
     fileUploadRate: rate(raw, 'FILE_UPLOAD_RATE', '60/hour'),
+    fileUploadQuota: byteQuota(raw, 'FILE_UPLOAD_QUOTA', '10GiB/day'),
+    fileStorageCapBytes: byteSize(raw, 'FILE_STORAGE_CAP_BYTES', 100 * GIB),
+    fileMinFreeBytes: byteSize(raw, 'FILE_MIN_FREE_BYTES', GIB),
     sweepIntervalSeconds: integer(raw, 'SWEEP_INTERVAL_SECONDS', 60, 1, 86400),
     staleUploadSeconds: integer(raw, 'STALE_UPLOAD_SECONDS', 86400, 60, 30 * 86400),
     uploadMaxChunkBytes: atLeast('UPLOAD_MAX_CHUNK_BYTES', byteSize(raw, 'UPLOAD_MAX_CHUNK_BYTES', 64 * 1024 * 1024), 64 * 1024),
@@ -262,6 +283,13 @@ function rate(raw: Raw, name: string, fallback: string): ThrottleRate {
   const match = /^([1-9][0-9]{0,8})\/(second|minute|hour|day)$/.exec(text);
   if (!match) throw new ConfigError(name, `expected a rate such as 48/day (per second, minute, hour or day), got ${JSON.stringify(text)}`);
   return { limit: Number(match[1]), windowSeconds: PERIODS[match[2] ?? 'day'] ?? 86400 };
+}
+
+function byteQuota(raw: Raw, name: string, fallback: string): ByteQuota {
+  const text = raw[name] ?? fallback;
+  const match = /^([1-9][0-9]*(?:KiB|MiB|GiB|TiB)?)\/(second|minute|hour|day)$/.exec(text);
+  if (!match) throw new ConfigError(name, `expected a size per period such as 10GiB/day (per second, minute, hour or day), got ${JSON.stringify(text)}`);
+  return { limitBytes: byteSize({ [name]: match[1] }, name, 0), windowSeconds: PERIODS[match[2] ?? 'day'] ?? 86400 };
 }
 
 // Key material: the message never repeats the value.
@@ -319,6 +347,8 @@ function parseVaultConfig(raw: Raw): VaultConfig {
     replayWindowSeconds: integer(raw, 'VAULT_REPLAY_WINDOW_S', 20, 1, 600),
     allowUserSearchByEmail: boolean(raw, 'VAULT_ALLOW_USER_SEARCH_BY_EMAIL', false),
     maxBodyBytes: byteSize(raw, 'VAULT_MAX_BODY_BYTES', 16 * 1024 * 1024),
+    maxStorageBytesPerUser: byteSize(raw, 'VAULT_MAX_STORAGE_BYTES_PER_USER', 256 * 1024 * 1024),
+    maxHistoryPerSecret: integer(raw, 'VAULT_MAX_HISTORY_PER_SECRET', 100, 0, 100_000),
     throttles: Object.fromEntries(THROTTLE_SCOPES.map((scope) => [scope, throttle(raw, scope)])) as Record<ThrottleScope, ThrottleRate>,
   };
 }

@@ -1,5 +1,6 @@
 import { BlobStoreUnavailable } from '../store/blob-store.js';
 import { describeDatabaseError } from '../store/sql/sql-database.js';
+import { VaultStorageQuotaExceeded } from '../store/vault-object-limits.js';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { BlindvaultError, isBlindvaultError, type ErrorCode, type ErrorResponse } from '../protocol/errors.js';
 
@@ -32,6 +33,7 @@ const STATUS_CODES: Record<number, ErrorCode> = {
 export function toBlindvaultError(error: unknown): BlindvaultError | undefined {
   if (isBlindvaultError(error)) return error;
   if (error instanceof BlobStoreUnavailable) return new BlindvaultError('UNAVAILABLE');
+  if (error instanceof VaultStorageQuotaExceeded) return new BlindvaultError('VAULT_STORAGE_QUOTA_EXCEEDED');
   const fastifyError = error as Partial<FastifyError> | undefined;
   if (fastifyError?.validation) return new BlindvaultError('VALIDATION_FAILED');
   const byCode = fastifyError?.code ? FRAMEWORK_CODES[fastifyError.code] : undefined;

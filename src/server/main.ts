@@ -1,4 +1,5 @@
 // Entry point: configuration → stores → app → listen. `npm start` runs the compiled form of this file.
+import { fileURLToPath } from 'node:url';
 import type { BlobStoreFailure } from '../store/blob/s3-blob-store.js';
 import { openStores } from '../store/open-stores.js';
 import { buildApp } from './app.js';
@@ -7,6 +8,7 @@ import { loadDotEnv } from '../store/dot-env.js';
 import { createMetrics } from './metrics/metrics.js';
 import { startMetricsListener } from './metrics/listener.js';
 import { startSweeper } from './sweeper.js';
+import { loadWebAssets } from '../store/web-assets.js';
 
 async function main(): Promise<void> {
   let config: Config;
@@ -27,10 +29,14 @@ async function main(): Promise<void> {
     databaseUrl: config.databaseUrl,
     blobStoreUrl: config.blobStoreUrl,
     onBlobStoreError: (failure: BlobStoreFailure) => onBlobStoreError(failure),
+    vaultLimits: { maxStorageBytesPerUser: config.vault.maxStorageBytesPerUser, maxHistoryPerSecret: config.vault.maxHistoryPerSecret },
   };
   const stores = await openStores(locations);
   const metrics = config.metricsPort === undefined ? undefined : createMetrics();
-  const { app, files, uploads } = await buildApp({ config, ...stores, ...(metrics ? { metrics } : {}) });
+  // Built by `npm run build` (web/build.ts) into dist/web, beside the compiled server and for `tsx` alike.
+  const webAssets = await loadWebAssets(fileURLToPath(new URL('../../dist/web/', import.meta.url)));
+  const { app, files, uploads } = await buildApp({ config, ...stores, ...(metrics ? { metrics } : {}), ...(webAssets ? { webAssets } : {}) });
+  if (!webAssets) app.log.warn('the browser page is not built (npm run build): / and /f/{id} answer 404');
   onBlobStoreError = (failure) => {
     metrics?.storeError('blob', failure.operation);
     app.log.warn(failure, 'blob store failure');

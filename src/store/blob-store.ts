@@ -34,6 +34,8 @@ export interface BlobStore {
   delete(key: string): Promise<void>;
   /** Removes partial writes left by a crash that are older than the given age. Returns how many. */
   sweepPartials(olderThanMs: number): Promise<number>;
+  /** Bytes still free where new blobs are written, or undefined when the store cannot tell. */
+  freeBytes(): Promise<number | undefined>;
   ping(): Promise<void>;
   /** What the store holds (the admin command's storage report); may walk every blob. */
   usage?(): Promise<BlobUsage>;

@@ -12,6 +12,7 @@ import { ensurePrivateFolder } from './private-folder.js';
 import type { RateLimitStore } from './rate-limit-store.js';
 import type { SchemaStatus } from './schema-status.js';
 import type { ReplayStore } from './replay-store.js';
+import type { SendStore } from './send-store.js';
 import { openPostgresDatabase } from './sql/postgres-database.js';
 import { pendingMigrations, type SqlDatabase } from './sql/sql-database.js';
 import { SqlAdminStore } from './sql/sql-admin-store.js';
@@ -20,6 +21,7 @@ import { SqlLeaseStore } from './sql/sql-lease-store.js';
 import { SqlMetadataStore } from './sql/sql-metadata-store.js';
 import { SqlRateLimitStore } from './sql/sql-rate-limit-store.js';
 import { SqlReplayStore } from './sql/sql-replay-store.js';
+import { SqlSendStore } from './sql/sql-send-store.js';
 import { SqlUploadRecordStore } from './sql/sql-upload-record-store.js';
 import { SqlVaultObjectStore } from './sql/sql-vault-object-store.js';
 import { SqlVaultStore } from './sql/sql-vault-store.js';
@@ -28,6 +30,7 @@ import type { UploadRecordStore } from './upload-record-store.js';
 import type { UploadStore } from './upload-store.js';
 import type { VaultObjectStore } from './vault-object-store.js';
 import type { VaultStore } from './vault-store.js';
+import { DEFAULT_VAULT_OBJECT_LIMITS, type VaultObjectLimits } from './vault-object-limits.js';
 
 export interface StoreLocations {
   dataDir: string;
@@ -37,6 +40,8 @@ export interface StoreLocations {
   blobStoreUrl: string | undefined;
   /** Told about every failure of a networked blob store (for the log and the metrics). */
   onBlobStoreError?: (failure: BlobStoreFailure) => void;
+  /** Bounds on vault objects (per-user storage, history per secret); defaults when unset. */
+  vaultLimits?: VaultObjectLimits;
 }
 
 /** Every store a server process uses; the SQL ones share one connection. */
@@ -48,6 +53,7 @@ export interface Stores {
   rateLimits: RateLimitStore;
   replays: ReplayStore;
   uploadRecords: UploadRecordStore;
+  sends: SendStore;
   blobs: BlobStore;
   schema: SchemaStatus;
   leases: LeaseStore;
@@ -62,18 +68,19 @@ export async function openSqlDatabase(where: Pick<StoreLocations, 'dataDir' | 'd
   return openPostgresDatabase(where.databaseUrl, options);
 }
 
-export function sqlStores(database: SqlDatabase): Omit<Stores, 'blobs' | 'uploads' | 'close'> {
+export function sqlStores(database: SqlDatabase, vaultLimits: VaultObjectLimits = DEFAULT_VAULT_OBJECT_LIMITS): Omit<Stores, 'blobs' | 'uploads' | 'close'> {
   return {
     schema: { pendingMigrations: () => pendingMigrations(database.db) },
     leases: new SqlLeaseStore(database),
     admin: new SqlAdminStore(database),
     metadata: new SqlMetadataStore(database),
     vault: new SqlVaultStore(database),
-    objects: new SqlVaultObjectStore(database),
+    objects: new SqlVaultObjectStore(database, vaultLimits),
     apiKeys: new SqlApiKeyStore(database),
     rateLimits: new SqlRateLimitStore(database),
     replays: new SqlReplayStore(database),
     uploadRecords: new SqlUploadRecordStore(database),
+    sends: new SqlSendStore(database),
   };
 }
 
@@ -103,7 +110,7 @@ export async function openStores(where: StoreLocations, options: { migrate?: boo
   const database = await openSqlDatabase(where, options);
   try {
     const { blobs, uploads } = await openBlobStore(where);
-    return { ...sqlStores(database), blobs, uploads, close: () => database.close() };
+    return { ...sqlStores(database, where.vaultLimits), blobs, uploads, close: () => database.close() };
   } catch (error) {
     await database.close();
     throw error;

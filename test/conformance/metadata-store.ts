@@ -5,6 +5,8 @@ import type { MetadataStore, NewFileInput } from '../../src/store/metadata-store
 
 export interface MetadataStoreHarness {
   store: MetadataStore;
+  /** Writes a ready row without an expiry, past the store's own checks (rows from before they existed). */
+  clearExpiry(id: string): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -200,16 +202,145 @@ export function metadataStoreSuite(name: string, open: () => Promise<MetadataSto
       assert.equal(await store.getOwnedFile(file.id, file.ownerTokenHash, at(HOUR)), undefined, 'expired');
     });
 
-    test('a download is resumable while its last counted start is recent, even once used up', async () => {
+    test('a counted download records its resume credential; resumes spend it, tied to the file, its window and its bytes', async () => {
+      const file = newFile();
+      const other = newFile();
+      for (const f of [file, other]) {
+        await store.createPendingFile(f);
+        await store.finalizeFile(f.id, { ...finalize(1, at(10 * HOUR)), sizeBytes: 1000 });
+      }
+      const tokenHash = randomBytes(32).toString('hex');
+      const claimed = await store.claimDownload(file.id, at(HOUR), { tokenHash, expiresAt: at(2 * HOUR) });
+      assert.deepEqual(claimed?.lastDownloadAt, at(HOUR));
+      assert.equal(await store.getAvailableFile(file.id, at(HOUR)), undefined, 'used up');
+      assert.equal((await store.getServableFile(file.id, at(HOUR)))?.id, file.id, 'still servable to a resume');
+      assert.equal(await store.spendResume(file.id, 'e'.repeat(64), 10, at(HOUR)), undefined, 'unknown credential');
+      assert.equal(await store.spendResume(other.id, tokenHash, 10, at(HOUR)), undefined, 'another file');
+      const spent = await store.spendResume(file.id, tokenHash, 600, at(HOUR + 1));
+      assert.equal(spent?.record.id, file.id);
+      assert.equal(spent?.tokenHash, tokenHash);
+      assert.equal(await store.spendResume(file.id, tokenHash, 401, at(HOUR + 2)), undefined, 'more than the bytes left');
+      assert.ok(await store.spendResume(file.id, tokenHash, 400, at(HOUR + 2)), 'exactly the bytes left');
+      assert.equal(await store.spendResume(file.id, tokenHash, 1, at(HOUR + 3)), undefined, 'nothing left');
+      const second = randomBytes(32).toString('hex');
+      await store.updateFileLimits(file.id, file.ownerTokenHash, { maxDownloads: 2 }, at(HOUR));
+      await store.claimDownload(file.id, at(HOUR), { tokenHash: second, expiresAt: at(2 * HOUR) });
+      assert.equal(await store.spendResume(file.id, second, 1, at(2 * HOUR)), undefined, 'window passed');
+      assert.equal(await store.sweepResumes(at(2 * HOUR)), 2, 'both credentials swept once expired');
+    });
+
+    test('concurrent resumes never spend more than the bytes of their credential', async () => {
       const file = newFile();
       await store.createPendingFile(file);
-      await store.finalizeFile(file.id, finalize(1, at(10 * HOUR)));
-      assert.equal(await store.getResumableFile(file.id, at(1), T0), undefined, 'never downloaded');
-      const claimed = await store.claimDownload(file.id, at(HOUR));
-      assert.deepEqual(claimed?.lastDownloadAt, at(HOUR));
-      assert.ok(await store.getResumableFile(file.id, at(HOUR + 1), at(HOUR - 1)));
-      assert.equal(await store.getResumableFile(file.id, at(HOUR + 1), at(HOUR)), undefined, 'window passed');
-      assert.equal(await store.getResumableFile(file.id, at(10 * HOUR), at(HOUR - 1)), undefined, 'expired');
+      await store.finalizeFile(file.id, { ...finalize(1, at(10 * HOUR)), sizeBytes: 1000 });
+      const tokenHash = randomBytes(32).toString('hex');
+      await store.claimDownload(file.id, at(1), { tokenHash, expiresAt: at(HOUR) });
+      const results = await Promise.all(Array.from({ length: 20 }, () => store.spendResume(file.id, tokenHash, 300, at(2))));
+      assert.equal(results.filter((r) => r !== undefined).length, 3, '3 × 300 of 1000 bytes');
+    });
+
+    test('invalid times are refused and change nothing', async () => {
+      const file = newFile();
+      await assert.rejects(store.createPendingFile({ ...file, createdAt: new Date(Number.NaN) }), RangeError);
+      await store.createPendingFile(file);
+      await assert.rejects(store.finalizeFile(file.id, finalize(1, new Date(Number.NaN))), RangeError);
+      await store.finalizeFile(file.id, finalize(1, at(HOUR)));
+      await assert.rejects(store.updateFileLimits(file.id, file.ownerTokenHash, { expiresAt: new Date(9e15) }, at(1)), RangeError);
+      await assert.rejects(store.claimDownload(file.id, at(1), { tokenHash: 'a'.repeat(64), expiresAt: new Date(Number.NaN) }), RangeError);
+      const record = await store.getAvailableFile(file.id, at(1));
+      assert.deepEqual(record?.expiresAt, at(HOUR), 'expiry unchanged');
+      assert.equal(record?.downloads, 0, 'nothing counted');
+    });
+
+    test('a ready row without an expiry (written before the store refused such times) is swept', async () => {
+      const file = newFile();
+      const kept = newFile();
+      for (const f of [file, kept]) {
+        await store.createPendingFile(f);
+        await store.finalizeFile(f.id, finalize(null, at(HOUR)));
+      }
+      await harness.clearExpiry(file.id);
+      const ids = (await store.listSweepable(at(1), T0, T0, 1000)).map((c) => c.id);
+      assert.ok(ids.includes(file.id), 'no expiry: swept');
+      assert.ok(!ids.includes(kept.id), 'control: an unexpired file stays');
+    });
+
+    describe('byte reservations', () => {
+      const CAP = 10_000;
+      const windowOf = (subject: string, limitBytes = 1_000_000) => ({ subject, windowStart: T0, expiresAt: at(HOUR), limitBytes });
+      const pending = async () => {
+        const file = newFile();
+        await store.createPendingFile(file);
+        return file;
+      };
+      const stored = async () => (await store.uploadUsage()).storedBytes;
+
+      test('a reservation moves the row, the storage counter and the address window together, and is given back', async () => {
+        const before = await stored();
+        const file = await pending();
+        const window = windowOf(`addr-${randomUUID()}`);
+        assert.equal(await store.reserveUploadBytes(file.id, 300, { storageCapBytes: before + CAP, quota: window }), 'reserved');
+        assert.deepEqual(await store.uploadUsage(window), { storedBytes: before + 300, quotaBytes: 300 });
+        await store.releaseUploadBytes(file.id, 100, window);
+        assert.deepEqual(await store.uploadUsage(window), { storedBytes: before + 200, quotaBytes: 200 });
+        await store.releaseUploadBytes(file.id, 1000, window);
+        assert.equal(await stored(), before + 200, 'never more than the row holds');
+        await store.discardPendingFile(file.id);
+        assert.equal(await stored(), before, 'a discarded upload gives its bytes back');
+        assert.equal(await store.reserveUploadBytes(file.id, 1, { storageCapBytes: before + CAP }), 'gone');
+        assert.equal(await stored(), before, 'nothing moved for a row that is gone');
+      });
+
+      test('a removed file gives its bytes back; its address window keeps them (a quota counts bytes uploaded)', async () => {
+        const before = await stored();
+        const file = await pending();
+        const window = windowOf(`addr-${randomUUID()}`);
+        await store.reserveUploadBytes(file.id, 500, { storageCapBytes: before + CAP, quota: window });
+        await store.finalizeFile(file.id, { ...finalize(), sizeBytes: 500 });
+        assert.equal(await stored(), before + 500);
+        await store.removeFile(file.id);
+        assert.deepEqual(await store.uploadUsage(window), { storedBytes: before, quotaBytes: 500 });
+      });
+
+      test('the storage cap and the address quota refuse what would pass them, and a refusal moves nothing', async () => {
+        const before = await stored();
+        const file = await pending();
+        const window = windowOf(`addr-${randomUUID()}`, 1000);
+        assert.equal(await store.reserveUploadBytes(file.id, 1001, { storageCapBytes: before + CAP, quota: window }), 'quota_exceeded');
+        assert.equal(await store.reserveUploadBytes(file.id, 1000, { storageCapBytes: before + CAP, quota: window }), 'reserved');
+        assert.equal(await store.reserveUploadBytes(file.id, 1, { storageCapBytes: before + CAP, quota: window }), 'quota_exceeded');
+        assert.equal(await store.reserveUploadBytes(file.id, 1, { storageCapBytes: before + 1000 }), 'storage_full');
+        assert.deepEqual(await store.uploadUsage(window), { storedBytes: before + 1000, quotaBytes: 1000 });
+        const otherAddress = windowOf(`addr-${randomUUID()}`, 1000);
+        assert.equal(await store.reserveUploadBytes(file.id, 1000, { storageCapBytes: before + CAP, quota: otherAddress }), 'reserved', 'control: another address has its own quota');
+        await store.discardPendingFile(file.id);
+        assert.equal(await stored(), before);
+      });
+
+      test('concurrent reservations never pass the cap or the quota', async () => {
+        const before = await stored();
+        const files = await Promise.all(Array.from({ length: 8 }, pending));
+        const window = windowOf(`addr-${randomUUID()}`, 2500);
+        const byQuota = await Promise.all(
+          files.flatMap((f) => [0, 1].map(() => store.reserveUploadBytes(f.id, 500, { storageCapBytes: before + CAP, quota: window }))),
+        );
+        assert.equal(byQuota.filter((o) => o === 'reserved').length, 5, '5 × 500 of a 2500-byte quota');
+        assert.equal((await store.uploadUsage(window)).quotaBytes, 2500);
+        const byCap = await Promise.all(files.map((f) => store.reserveUploadBytes(f.id, 1000, { storageCapBytes: before + 6000 })));
+        assert.equal(byCap.filter((o) => o === 'reserved').length, 3, '2500 + 3 × 1000 within a cap of 6000');
+        assert.equal(await stored(), before + 5500);
+        for (const f of files) await store.discardPendingFile(f.id);
+        assert.equal(await stored(), before);
+      });
+
+      test('quota windows are swept once they end', async () => {
+        const file = await pending();
+        const window = windowOf(`addr-${randomUUID()}`);
+        await store.reserveUploadBytes(file.id, 10, { storageCapBytes: Number.MAX_SAFE_INTEGER, quota: window });
+        assert.ok((await store.sweepUploadQuota(at(HOUR))) >= 1);
+        assert.equal((await store.uploadUsage(window)).quotaBytes, 0);
+        await store.discardPendingFile(file.id);
+      });
     });
   });
 }

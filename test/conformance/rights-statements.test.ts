@@ -81,8 +81,9 @@ for (const backend of BACKENDS) {
         assert.deepEqual(counts.readShareFor, [1, 1, 1]);
         assert.deepEqual(counts.shareRightsFor, [1, 1, 1]);
         assert.deepEqual(counts.secretRightsFor, [1, 1, 1]);
-        // A write is one transaction: begin, the checked read, the history, the update, commit.
-        assert.deepEqual(counts.updateSecretFor, [5, 5, 5], 'a write does not grow with the depth either');
+        // A write is one transaction: begin, the owner's lock (storage cap), the checked read, the
+        // history, its pruning (history cap), the update, commit.
+        assert.deepEqual(counts.updateSecretFor, [7, 7, 7], 'a write does not grow with the depth either');
       } finally {
         await close();
       }

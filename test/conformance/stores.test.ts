@@ -6,10 +6,19 @@ import { S3BlobStore } from '../../src/store/blob/s3-blob-store.js';
 import { parseS3Location } from '../../src/store/blob/s3-location.js';
 import { startFaultyProxy } from '../helpers/faulty-proxy.js';
 import { startS3Server } from '../helpers/s3-server.js';
+import { randomUUID } from 'node:crypto';
+import SQLite from 'better-sqlite3';
+import { Kysely, Migrator, PostgresDialect, SqliteDialect } from 'kysely';
+import pg from 'pg';
+import { migrationProvider } from '../../src/store/sql/migrations/index.js';
+import type { Database } from '../../src/store/sql/schema.js';
 import path from 'node:path';
 import { FsBlobStore } from '../../src/store/blob/fs-blob-store.js';
 import { PostgresMetadataStore } from '../../src/store/sql/postgres-metadata-store.js';
-import { SqliteMetadataStore } from '../../src/store/sql/sqlite-metadata-store.js';
+import { openPostgresDatabase } from '../../src/store/sql/postgres-database.js';
+import type { SqlDatabase } from '../../src/store/sql/sql-database.js';
+import { SqlMetadataStore } from '../../src/store/sql/sql-metadata-store.js';
+import { openSqliteDatabase } from '../../src/store/sql/sqlite-database.js';
 import { createTestDatabase } from '../helpers/postgres.js';
 import { allFileIds, openTestStores, tempDir } from '../helpers/stores.js';
 import { vaultObjectsSuite } from './vault-objects.js';
@@ -20,16 +29,22 @@ import { uploadRecordsSuite } from './upload-records.js';
 import { uploadStoreSuite } from './upload-store.js';
 import { FsUploadStore } from '../../src/store/blob/fs-upload-store.js';
 
+const clearExpiry = (database: SqlDatabase) => async (id: string) => {
+  await database.db.updateTable('files').set({ expires_at: null }).where('id', '=', id).execute();
+};
+
 metadataStoreSuite('SQLite', async () => {
   const dir = await tempDir();
-  const store = await SqliteMetadataStore.open(path.join(dir, 'meta.sqlite'));
-  return { store, close: async () => { await store.close(); await rm(dir, { recursive: true, force: true }); } };
+  const database = await openSqliteDatabase(path.join(dir, 'meta.sqlite'));
+  const store = new SqlMetadataStore(database);
+  return { store, clearExpiry: clearExpiry(database), close: async () => { await store.close(); await rm(dir, { recursive: true, force: true }); } };
 });
 
 metadataStoreSuite('PostgreSQL', async () => {
-  const database = await createTestDatabase();
-  const store = await PostgresMetadataStore.open(database.url);
-  return { store, close: async () => { await store.close(); await database.drop(); } };
+  const test = await createTestDatabase();
+  const database = await openPostgresDatabase(test.url);
+  const store = new SqlMetadataStore(database);
+  return { store, clearExpiry: clearExpiry(database), close: async () => { await store.close(); await test.drop(); } };
 });
 
 blobStoreSuite('folder', async () => {
@@ -83,6 +98,44 @@ blobStoreSuite(
   },
   { faults: true },
 );
+describe('migration 0007 on a database that already holds files', () => {
+  for (const backend of ['sqlite', 'postgres'] as const) {
+    test(`${backend}: reserved bytes and the storage counter start from the files already stored`, async () => {
+      const dir = await tempDir();
+      const pgDatabase = backend === 'postgres' ? await createTestDatabase() : undefined;
+      const file = path.join(dir, 'old.sqlite');
+      const old = new Kysely<Database>({
+        dialect: pgDatabase
+          ? new PostgresDialect({ pool: new pg.Pool({ connectionString: pgDatabase.url, max: 1 }) })
+          : new SqliteDialect({ database: new SQLite(file) }),
+      });
+      try {
+        const { error } = await new Migrator({ db: old, provider: migrationProvider }).migrateTo('0005-one-default-datastore');
+        assert.equal(error, undefined);
+        const row = (id: string, state: string, size: number | null) => ({
+          id, blob_key: id, state, owner_token_hash: 'a'.repeat(64), format: 'v1', size_bytes: size, created_at: 1, expires_at: 9e12, downloads: 0, touched_at: 1,
+        });
+        await (old as unknown as Kysely<Record<string, Record<string, unknown>>>)
+          .insertInto('files')
+          .values([row(randomUUID(), 'ready', 5_000_000_000), row(randomUUID(), 'ready', 300), row(randomUUID(), 'uploading', null)])
+          .execute();
+      } finally {
+        await old.destroy();
+      }
+      const database = pgDatabase ? await openPostgresDatabase(pgDatabase.url) : await openSqliteDatabase(file);
+      const store = new SqlMetadataStore(database);
+      try {
+        assert.equal((await store.uploadUsage()).storedBytes, 5_000_000_300);
+        const rows = await database.db.selectFrom('files').select(['state', 'reserved_bytes']).execute();
+        assert.deepEqual(rows.map((r) => Number(r.reserved_bytes)).sort((a, b) => a - b), [0, 300, 5_000_000_000]);
+      } finally {
+        await store.close();
+        await pgDatabase?.drop();
+        await rm(dir, { recursive: true, force: true });
+      }
+    });
+  }
+});
 
 uploadStoreSuite('folder', async () => {
   const dir = await tempDir();

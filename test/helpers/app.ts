@@ -51,9 +51,11 @@ export async function openTestApp(
   env: Record<string, string> = {},
   options: { wrapBlobs?: (blobs: BlobStore) => BlobStore; onRoute?: (route: RouteOptions) => void; metrics?: Metrics } = {},
 ): Promise<TestApp> {
-  const stores = await openTestStores(backend);
   // Tests upload far more than a client would: the upload rate is set where a test is about it.
   const config = parseConfig({ LOG_LEVEL: 'info', FILE_UPLOAD_RATE: '1000000/second', ...env });
+  const stores = await openTestStores(backend, {
+    vaultLimits: { maxStorageBytesPerUser: config.vault.maxStorageBytesPerUser, maxHistoryPerSecret: config.vault.maxHistoryPerSecret },
+  });
   const logs: string[] = [];
   let offsetMs = 0;
   const answers = guardAnswers();
@@ -70,6 +72,7 @@ export async function openTestApp(
     ...(options.metrics ? { metrics: options.metrics } : {}),
     uploads: stores.uploads,
     uploadRecords: stores.uploadRecords,
+    sends: stores.sends,
     clock: () => new Date(Date.now() + offsetMs),
     logDestination: { write: (line: string) => void logs.push(line) },
     onRoute: (route) => {

@@ -35,7 +35,8 @@ export async function startServerProcess(env: Record<string, string>): Promise<S
   child.stdout?.on('data', (d: Buffer) => (output += d.toString()));
   child.stderr?.on('data', (d: Buffer) => (output += d.toString()));
   const url = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 30_000;
+  // Generous: on a shared 2-core machine under load, tsx compiling the server can take well over 30 s.
+  const deadline = Date.now() + 120_000;
   for (;;) {
     if (child.exitCode !== null) throw new Error(`server exited with ${child.exitCode}: ${output}`);
     try {
@@ -67,6 +68,8 @@ export interface BackendServer {
   server: ServerProcess;
   /** The temp folder; the server's data lives in its data/ subfolder. */
   work: string;
+  /** The PostgreSQL database's URL; undefined on SQLite (data/blindvault.sqlite). */
+  databaseUrl: string | undefined;
   close(): Promise<void>;
 }
 
@@ -77,6 +80,7 @@ export async function startBackendServer(backend: 'sqlite' | 'postgres', env: Re
   return {
     server,
     work,
+    databaseUrl: database?.url,
     async close() {
       await server.stop();
       await database?.drop();

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { MetadataStore } from '../../src/store/metadata-store.js';
 import { openStores, type Stores } from '../../src/store/open-stores.js';
+import type { VaultObjectLimits } from '../../src/store/vault-object-limits.js';
 import { createTestDatabase } from './postgres.js';
 
 export type Backend = 'sqlite' | 'postgres';
@@ -18,10 +19,10 @@ export async function tempDir(prefix = 'blindvault-test-'): Promise<string> {
 }
 
 /** Fresh stores of the given backend, in a temp folder (and a database of their own on PostgreSQL). */
-export async function openTestStores(backend: Backend): Promise<TestStores> {
+export async function openTestStores(backend: Backend, options: { vaultLimits?: VaultObjectLimits } = {}): Promise<TestStores> {
   const dataDir = await tempDir();
   const database = backend === 'postgres' ? await createTestDatabase() : undefined;
-  const stores = await openStores({ dataDir, databaseUrl: database?.url, blobStoreUrl: undefined });
+  const stores = await openStores({ dataDir, databaseUrl: database?.url, blobStoreUrl: undefined, ...options });
   return {
     ...stores,
     dataDir,

@@ -91,6 +91,7 @@ describe('server faults', () => {
     get: (key, range) => blobs.get(key, range),
     delete: (key) => blobs.delete(key),
     sweepPartials: (age) => blobs.sweepPartials(age),
+    freeBytes: () => blobs.freeBytes(),
     ping: async () => {
       throw new Error('blob store down');
     },

@@ -52,7 +52,7 @@ for (const backend of BACKENDS) {
       assert.equal(body.redirect, `/f/${body.id}/manage?token=${body.owner_token}`);
       assert.equal(body.size_bytes, 1234);
       assert.equal(body.e2e, true);
-      assert.equal(body.max_downloads, null);
+      assert.equal(body.max_downloads, 50, 'no max_downloads: the operator\'s FILE_MAX_DOWNLOADS');
       assert.equal(res.headers['cache-control'], 'no-store', 'the answer holds the owner token');
       const ttl = Date.parse(body.expires_at) - Date.parse(body.created_at);
       assert.ok(Math.abs(ttl - 86400_000) < 5000, `default expiry is one day, got ${ttl} ms`);
@@ -163,27 +163,112 @@ for (const backend of BACKENDS) {
       assertError(await t.app.inject({ method: 'GET', url: `/f/${id}/encrypted` }), 404, 'NOT_FOUND');
     });
 
-    test('a broken download of a used-up file can be resumed within the resume window, not after it', async () => {
+    test('a broken download of a used-up file is resumed with its credential within the resume window, not after it', async () => {
       const data = randomBytes(10_000);
       const { id } = await uploadOk(t, data, [{ name: 'max_downloads', value: '1' }]);
       const broken = await t.app.inject({ method: 'GET', url: `/f/${id}/encrypted`, headers: { range: 'bytes=0-3999' } });
       assert.equal(broken.statusCode, 206);
+      const token = String(broken.headers['x-resume-token']);
+      assert.match(token, /^[A-Za-z0-9_-]{43}$/, 'the counted answer carries a resume credential');
+      assert.match(String(broken.headers['access-control-expose-headers']), /X-Resume-Token/);
       t.advance(30 * 60_000);
       try {
-        const rest = await t.app.inject({ method: 'GET', url: `/f/${id}/encrypted`, headers: { range: 'bytes=4000-' } });
+        const rest = await t.app.inject({ method: 'GET', url: `/f/${id}/encrypted`, headers: { range: 'bytes=4000-', 'x-resume-token': token } });
         assert.equal(rest.statusCode, 206);
+        assert.equal(rest.headers['x-resume-token'], undefined, 'a resume is not counted and mints nothing');
         assert.deepEqual(Buffer.concat([broken.rawPayload, rest.rawPayload]), data);
-        assert.equal((await t.app.inject({ method: 'HEAD', url: `/f/${id}/encrypted` })).statusCode, 200, 'HEAD while resumable');
+        assert.equal((await t.app.inject({ method: 'HEAD', url: `/f/${id}/encrypted` })).statusCode, 404, 'HEAD: used up');
         await t.files.sweep();
         assert.ok((await blobFiles(t.stores.dataDir)).some((f) => f.endsWith(id)), 'not swept while resumable');
         assertError(await t.app.inject({ method: 'GET', url: `/f/${id}/encrypted` }), 404, 'NOT_FOUND');
         t.advance(31 * 60_000);
-        assertError(await t.app.inject({ method: 'GET', url: `/f/${id}/encrypted`, headers: { range: 'bytes=4000-' } }), 404, 'NOT_FOUND');
+        assertError(
+          await t.app.inject({ method: 'GET', url: `/f/${id}/encrypted`, headers: { range: 'bytes=9000-', 'x-resume-token': token } }),
+          404,
+          'NOT_FOUND',
+        );
         await t.files.sweep();
         assert.ok(!(await blobFiles(t.stores.dataDir)).some((f) => f.endsWith(id)), 'swept once the window passed');
       } finally {
         t.advance(-61 * 60_000);
       }
+    });
+
+    describe('max_downloads cannot be bypassed with ranges', () => {
+      test('after a counted download, a range without its credential is counted, and refused once used up', async () => {
+        const data = randomBytes(1000);
+        const { id, redirect } = await uploadOk(t, data, [{ name: 'max_downloads', value: '1' }]);
+        const counted = await t.app.inject({ method: 'GET', url: `/f/${id}/encrypted` });
+        assert.equal(counted.statusCode, 200);
+        const token = String(counted.headers['x-resume-token']);
+        for (const headers of [{ range: 'bytes=1-' }, { range: 'bytes=1-', 'x-resume-token': 'A'.repeat(43) }, { range: 'bytes=1-', 'x-resume-token': 'short' }]) {
+          assertError(await t.app.inject({ method: 'GET', url: `/f/${id}/encrypted`, headers }), 404, 'NOT_FOUND');
+        }
+        // control: the counted download's own credential resumes it
+        const resumed = await t.app.inject({ method: 'GET', url: `/f/${id}/encrypted`, headers: { range: 'bytes=1-', 'x-resume-token': token } });
+        assert.equal(resumed.statusCode, 206, resumed.body);
+        assert.deepEqual(resumed.rawPayload, data.subarray(1));
+        const info = (await t.app.inject({ method: 'GET', url: redirect, headers: { accept: 'application/json' } })).json();
+        assert.equal(info.downloads, 1);
+      });
+
+      test('a range without a credential on a file with downloads left is counted and answers a credential', async () => {
+        const { id, redirect } = await uploadOk(t, randomBytes(1000), [{ name: 'max_downloads', value: '3' }]);
+        for (let i = 0; i < 3; i += 1) {
+          const res = await t.app.inject({ method: 'GET', url: `/f/${id}/encrypted`, headers: { range: 'bytes=1-' } });
+          assert.equal(res.statusCode, 206);
+          assert.match(String(res.headers['x-resume-token']), /^[A-Za-z0-9_-]{43}$/);
+        }
+        assert.equal((await t.app.inject({ method: 'GET', url: redirect, headers: { accept: 'application/json' } })).json().downloads, 3);
+        assertError(await t.app.inject({ method: 'GET', url: `/f/${id}/encrypted`, headers: { range: 'bytes=1-' } }), 404, 'NOT_FOUND');
+      });
+
+      test('the resumes of one counted download serve at most the file\'s size between them', async () => {
+        const data = randomBytes(1000);
+        const { id } = await uploadOk(t, data, [{ name: 'max_downloads', value: '1' }]);
+        const counted = await t.app.inject({ method: 'GET', url: `/f/${id}/encrypted`, headers: { range: 'bytes=0-0' } });
+        const headers = { 'x-resume-token': String(counted.headers['x-resume-token']) };
+        const first = await t.app.inject({ method: 'GET', url: `/f/${id}/encrypted`, headers: { ...headers, range: 'bytes=1-600' } });
+        assert.equal(first.statusCode, 206);
+        const second = await t.app.inject({ method: 'GET', url: `/f/${id}/encrypted`, headers: { ...headers, range: 'bytes=601-999' } });
+        assert.equal(second.statusCode, 206, '600 + 399 bytes: within the budget of 1000');
+        assert.deepEqual(Buffer.concat([counted.rawPayload, first.rawPayload, second.rawPayload]), data);
+        assertError(await t.app.inject({ method: 'GET', url: `/f/${id}/encrypted`, headers: { ...headers, range: 'bytes=1-2' } }), 404, 'NOT_FOUND');
+        const tiny = await t.app.inject({ method: 'GET', url: `/f/${id}/encrypted`, headers: { ...headers, range: 'bytes=999-999' } });
+        assert.equal(tiny.statusCode, 206, 'control: the last byte of the budget');
+        assertError(await t.app.inject({ method: 'GET', url: `/f/${id}/encrypted`, headers: { ...headers, range: 'bytes=999-999' } }), 404, 'NOT_FOUND');
+      });
+
+      test('a credential resumes only the file it was given for', async () => {
+        const a = await uploadOk(t, randomBytes(100), [{ name: 'max_downloads', value: '1' }]);
+        const b = await uploadOk(t, randomBytes(100), [{ name: 'max_downloads', value: '1' }]);
+        const tokenOfA = String((await t.app.inject({ method: 'GET', url: `/f/${a.id}/encrypted` })).headers['x-resume-token']);
+        assert.equal((await t.app.inject({ method: 'GET', url: `/f/${b.id}/encrypted` })).statusCode, 200);
+        assertError(
+          await t.app.inject({ method: 'GET', url: `/f/${b.id}/encrypted`, headers: { range: 'bytes=1-', 'x-resume-token': tokenOfA } }),
+          404,
+          'NOT_FOUND',
+        );
+        assert.equal((await t.app.inject({ method: 'GET', url: `/f/${a.id}/encrypted`, headers: { range: 'bytes=1-', 'x-resume-token': tokenOfA } })).statusCode, 206);
+      });
+
+      test('HEAD on a used-up file is 404', async () => {
+        const { id } = await uploadOk(t, randomBytes(10), [{ name: 'max_downloads', value: '1' }]);
+        assert.equal((await t.app.inject({ method: 'HEAD', url: `/f/${id}/encrypted` })).statusCode, 200, 'control: before it is used up');
+        assert.equal((await t.app.inject({ method: 'GET', url: `/f/${id}/encrypted` })).statusCode, 200);
+        const head = await t.app.inject({ method: 'HEAD', url: `/f/${id}/encrypted` });
+        assert.equal(head.statusCode, 404);
+        assert.equal(head.headers['x-e2e-iv'], undefined, 'nothing of the file');
+      });
+
+      test('an owner\'s max_downloads: null is the operator\'s FILE_MAX_DOWNLOADS, not unlimited', async () => {
+        const { id, redirect } = await uploadOk(t, randomBytes(10), [{ name: 'max_downloads', value: '1' }]);
+        const res = await t.app.inject({ method: 'PATCH', url: redirect, payload: { max_downloads: null } });
+        assert.equal(res.statusCode, 200, res.body);
+        assert.equal(res.json().max_downloads, 50);
+        for (let i = 0; i < 50; i += 1) assert.equal((await t.app.inject({ method: 'GET', url: `/f/${id}/encrypted` })).statusCode, 200);
+        assertError(await t.app.inject({ method: 'GET', url: `/f/${id}/encrypted` }), 404, 'NOT_FOUND');
+      });
     });
 
     test('concurrent downloads never exceed max_downloads', async () => {
@@ -304,6 +389,9 @@ for (const backend of BACKENDS) {
           [{ max_downloads: 0 }, 400, 'VALIDATION_FAILED'],
           [{ max_downloads: 51 }, 400, 'INVALID_MAX_DOWNLOADS'],
           [{ max_downloads: 2.5 }, 400, 'VALIDATION_FAILED'],
+          [{ expires_in: 9e12 }, 400, 'VALIDATION_FAILED'], // past the schema's maximum: no time beyond what a Date holds
+          [{ expires_in: 315360000 }, 400, 'INVALID_EXPIRES_IN'], // the schema's maximum, past FILE_MAX_TTL_SECONDS
+          [{ expires_in: 1e300 }, 400, 'VALIDATION_FAILED'],
           [{}, 400, 'VALIDATION_FAILED'],
           [{ owner: 'me' }, 400, 'VALIDATION_FAILED'],
           [[1, 2], 400, 'VALIDATION_FAILED'],
@@ -316,6 +404,17 @@ for (const backend of BACKENDS) {
         const after = (await t.app.inject({ method: 'GET', url: redirect, headers: { accept: 'application/json' } })).json();
         assert.equal(after.max_downloads, 2);
       });
+    });
+
+    test('expires_in: 9e12 is refused, and the file stays reachable, changeable and deletable', async () => {
+      const { id, redirect } = await uploadOk(t, randomBytes(50));
+      assertError(await t.app.inject({ method: 'PATCH', url: redirect, payload: { expires_in: 9e12 } }), 400, 'VALIDATION_FAILED');
+      assert.equal((await t.app.inject({ method: 'GET', url: `/f/${id}/encrypted` })).statusCode, 200, 'still served');
+      const changed = await t.app.inject({ method: 'PATCH', url: redirect, payload: { expires_in: 600 } });
+      assert.equal(changed.statusCode, 200, 'control: a sane change works');
+      assert.ok(Number.isFinite(Date.parse(changed.json().expires_at)));
+      assert.equal((await t.app.inject({ method: 'DELETE', url: redirect })).statusCode, 204);
+      assert.ok(!(await allFileIds(t.stores.metadata)).includes(id));
     });
 
     describe('bad uploads are refused with a 4xx and store nothing', () => {
@@ -356,6 +455,8 @@ for (const backend of BACKENDS) {
         ['expires_in zero', [e2e, salt, iv, { name: 'expires_in', value: '0' }, file], 400, 'INVALID_EXPIRES_IN'],
         ['expires_in over the maximum', [e2e, salt, iv, { name: 'expires_in', value: '3601' }, file], 400, 'INVALID_EXPIRES_IN'],
         ['expires_in after the file', [e2e, salt, iv, file, { name: 'expires_in', value: '-5' }], 400, 'INVALID_EXPIRES_IN'],
+        ['expires_in far past any time', [e2e, salt, iv, { name: 'expires_in', value: '9000000000000' }, file], 400, 'INVALID_EXPIRES_IN'],
+        ['expires_in in exponent form', [e2e, salt, iv, { name: 'expires_in', value: '9e12' }, file], 400, 'INVALID_EXPIRES_IN'],
         ['max_downloads zero', [e2e, salt, iv, { name: 'max_downloads', value: '0' }, file], 400, 'INVALID_MAX_DOWNLOADS'],
         ['max_downloads over the maximum', [e2e, salt, iv, { name: 'max_downloads', value: '11' }, file], 400, 'INVALID_MAX_DOWNLOADS'],
         ['max_downloads with a fraction', [e2e, salt, iv, { name: 'max_downloads', value: '1.5' }, file], 400, 'INVALID_MAX_DOWNLOADS'],

@@ -20,6 +20,7 @@ for (const backend of BACKENDS) {
           get: (...args) => blobs.get(...args),
           delete: (key) => blobs.delete(key),
           sweepPartials: (age) => blobs.sweepPartials(age),
+          freeBytes: () => blobs.freeBytes(),
           ping: () => (blobsDown ? Promise.reject(new Error('down')) : blobs.ping()),
         }),
       });

@@ -42,6 +42,7 @@ describe('two instances on one PostgreSQL: each expired file is removed once', (
       put: (...args) => stores.blobs.put(...args),
       get: (...args) => stores.blobs.get(...args),
       sweepPartials: (age) => stores.blobs.sweepPartials(age),
+      freeBytes: () => stores.blobs.freeBytes(),
       ping: () => stores.blobs.ping(),
       async delete(key) {
         deletes.push(key);
@@ -62,7 +63,7 @@ describe('two instances on one PostgreSQL: each expired file is removed once', (
         yield { kind: 'field', name: 'expires_in', value: '60' };
         yield { kind: 'file', name: 'file', stream: (async function* () { yield randomBytes(100); })() };
       })();
-      ids.push((await files.upload(parts)).record.id);
+      ids.push((await files.upload(parts, '127.0.0.1')).record.id);
     }
     return ids;
   }

@@ -45,7 +45,7 @@ for (const backend of BACKENDS) {
       assert.equal(body.download_url, `http://files.example:8443/f/${body.id}/encrypted`);
       assert.equal(body.size_bytes, 1234);
       assert.equal(body.expires_in, 86400);
-      assert.equal(body.max_downloads, null);
+      assert.equal(body.max_downloads, t.config.fileMaxDownloads, 'no max_downloads: the operator\'s FILE_MAX_DOWNLOADS');
       assert.equal(body.format, 'v2');
       const head = await headUpload(t.app, body.id, body.upload_token);
       assert.equal(head.statusCode, 200);

@@ -3,8 +3,9 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import { loginWithApiKey, VaultClient, type VaultSession } from '../../src/client/vault-session.js';
-import { toHex } from '../../src/crypto/encoding.js';
+import { toBase64, toHex } from '../../src/crypto/encoding.js';
 import { signKeyPairFromSeed } from '../../src/crypto/nacl.js';
+import { SEND_KEY_BYTES } from '../../src/crypto/send-key.js';
 import { DEFAULT_HASHING_PARAMETERS, deriveAuthkey } from '../../src/crypto/psono-kdf.js';
 import { ERROR_CATALOGUE, psonoShapeOf, type ErrorCode } from '../../src/protocol/errors.js';
 import { openTestApp, type TestApp } from '../helpers/app.js';
@@ -141,6 +142,13 @@ for (const backend of BACKENDS) {
         const right = await t.stores.objects.findShareRight(fresh, holder.userId);
         return ['DELETE', '/share/right/', { user_share_right_id: right?.id }];
       },
+      'file sent to the reader / read': async () => ['GET', `/send/${await sentToReader()}/`],
+      'file sent to the reader / revoke': async () => ['DELETE', '/send/', { id: await sentToReader() }],
+      'own inbox / list': () => ['GET', '/send/inbox/'],
+      'own finished upload / send to the reader': async () => {
+        const file = await finishedUpload();
+        return ['POST', '/send/', { file_id: file.id, owner_token: file.ownerToken, recipient_id: people.reader.userId, boxed_key: toBase64(randomBytes(SEND_KEY_BYTES)) }];
+      },
       'API key / read': () => ['GET', `/api-key/${ids.readOnlyKey}/`],
       'sessions / list': () => ['GET', '/authentication/sessions/'],
       'another session of the owner / end': async () => {
@@ -151,6 +159,25 @@ for (const backend of BACKENDS) {
     };
 
     const bulkEntry = () => ({ data: ct(60), data_nonce: nonce(), link_id: randomUUID() });
+    /** A finished v2 upload through /uploads (docs/uploads.md), for a send. */
+    const finishedUpload = async () => {
+      const created = await t.app.inject({ method: 'POST', url: '/uploads', headers: { 'tus-resumable': '1.0.0', 'upload-length': '100' } });
+      const { id, upload_token, owner_token } = created.json() as { id: string; upload_token: string; owner_token: string };
+      const patched = await t.app.inject({
+        method: 'PATCH',
+        url: `/uploads/${id}`,
+        headers: { 'tus-resumable': '1.0.0', 'upload-offset': '0', 'content-type': 'application/offset+octet-stream', authorization: `Bearer ${upload_token}` },
+        payload: randomBytes(100),
+      });
+      assert.equal(patched.statusCode, 204);
+      return { id, ownerToken: owner_token };
+    };
+    /** A fresh file the owner sent to the reader (docs/send.md). */
+    const sentToReader = async () => {
+      const file = await finishedUpload();
+      const body = { file_id: file.id, owner_token: file.ownerToken, recipient_id: people.reader.userId, boxed_key: toBase64(randomBytes(SEND_KEY_BYTES)) };
+      return (await ok<{ id: string }>(201, people.owner.request('POST', '/send/', body))).id;
+    };
 
     const call = async (subject: Subject, [method, path, body]: Request) => {
       const session = sessions[subject];

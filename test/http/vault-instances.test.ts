@@ -25,6 +25,7 @@ test('two instances on one PostgreSQL share the server keys and each other\'s se
     rateLimits: a.stores.rateLimits,
     uploads: a.stores.uploads,
     uploadRecords: a.stores.uploadRecords,
+    sends: a.stores.sends,
     logDestination: { write: (line: string) => void logs.push(line) },
   });
   try {

@@ -22,12 +22,16 @@ export interface SavedDownload {
   resumed: boolean;
 }
 
-/** What a broken download leaves beside its output to go on: no secret (salt and IV are public). */
+/**
+ * What a broken download leaves beside its output to go on (0600): salt and IV are public; the resume
+ * token lets only this download be finished without counting again.
+ */
 interface PartialState {
   id: string;
   format: 'v1' | 'v2';
   sizeBytes: number;
   etag: string;
+  resumeToken?: string;
   salt?: string;
   iv?: string;
 }
@@ -103,7 +107,7 @@ export async function downloadToFile(link: string, output: string, options: Down
       await removeAll();
       return { id, format: state.format, plaintextBytes: written, resumed: true };
     }
-    const fetched = await fetchCiphertext(link, { ...options, ...(state && have > 0 ? { resume: { offset: have, etag: state.etag } } : {}) });
+    const fetched = await fetchCiphertext(link, { ...options, ...(state && have > 0 ? { resume: { offset: have, etag: state.etag, ...(state.resumeToken ? { token: state.resumeToken } : {}) } } : {}) });
     const resumed = fetched.offset > 0;
     const copy = createWriteStream(files.ciphertext, { flags: resumed ? 'a' : 'w', mode: 0o600 });
     // Errors of the copy surface through its writes and end; after a failure it is destroyed, and that is no news.

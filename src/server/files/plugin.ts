@@ -7,6 +7,7 @@ import { createFailureThrottle, createRateLimiter, type Rate } from '../rate-lim
 import { multipartLimits } from './multipart.js';
 import { filesRoutes } from './routes.js';
 import type { FilesService } from './service.js';
+import type { PageLayout } from '../web/layout.js';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -30,6 +31,7 @@ export interface FilesPluginOptions {
   uploadRate: Rate;
   failedAuthRate: Rate;
   clock: () => Date;
+  layout: PageLayout;
 }
 
 /** The e2e file API of the seed: POST /upload, GET /f/{id}/encrypted, the owner's /f/{id}/manage. */
@@ -50,5 +52,5 @@ export async function filesPlugin(app: FastifyInstance, options: FilesPluginOpti
     return payload;
   });
   await app.register(multipart, { limits: multipartLimits(options.maxUploadBytes), throwFileSizeLimit: true });
-  await app.register(filesRoutes, { service: options.service, publicUrl: options.publicUrl, maxUploadBytes: options.maxUploadBytes });
+  await app.register(filesRoutes, { service: options.service, publicUrl: options.publicUrl, maxUploadBytes: options.maxUploadBytes, layout: options.layout });
 }

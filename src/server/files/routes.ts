@@ -5,6 +5,7 @@ import { TOKEN_PATTERN } from '../../crypto/token.js';
 import { BlindvaultError } from '../../protocol/errors.js';
 import {
   E2E_HEADERS,
+  RESUME_TOKEN_HEADER,
   ErrorResponseSchema,
   FileInfoResponseSchema,
   FileParamsSchema,
@@ -16,6 +17,7 @@ import {
 } from '../../protocol/files.js';
 import { FORMAT_HEADER } from '../../protocol/uploads.js';
 import type { FileRecord } from '../../store/metadata-store.js';
+import type { PageLayout } from '../web/layout.js';
 import { renderManagePage } from './manage-page.js';
 import { uploadParts } from './multipart.js';
 import type { Download, FilesService } from './service.js';
@@ -24,10 +26,17 @@ export interface FilesRoutesOptions {
   service: FilesService;
   publicUrl: string | undefined;
   maxUploadBytes: number;
+  /** The look of the server's pages (src/server/web/): the manage page's HTML uses it. */
+  layout: PageLayout;
 }
 
 const ERRORS = { '4xx': ErrorResponseSchema, '5xx': ErrorResponseSchema };
-const RangeHeadersSchema = Type.Object({ range: Type.Optional(Type.String()), 'if-range': Type.Optional(Type.String()) });
+const RangeHeadersSchema = Type.Object({
+  range: Type.Optional(Type.String()),
+  'if-range': Type.Optional(Type.String()),
+  // Malformed values are treated as absent (the request is then counted), never as a hint.
+  [RESUME_TOKEN_HEADER]: Type.Optional(Type.String({ maxLength: 256 })),
+});
 const OwnerHeadersSchema = Type.Object({ authorization: Type.Optional(Type.String()) });
 const OWNER_TOKEN = new RegExp(TOKEN_PATTERN);
 // Room for the multipart framing and the small fields around the file.
@@ -56,7 +65,9 @@ export async function filesRoutes(app: FastifyInstance, options: FilesRoutesOpti
       const declared = Number(request.headers['content-length']);
       if (declared > options.maxUploadBytes + MULTIPART_OVERHEAD_BYTES) throw new BlindvaultError('PAYLOAD_TOO_LARGE');
       if (!request.isMultipart()) throw new BlindvaultError('UNSUPPORTED_MEDIA_TYPE');
-      const { record, ownerToken } = await service.upload(uploadParts(request));
+      // A declared length says how many file bytes come at least: quotas refuse them before reading.
+      const minimumBytes = Number.isSafeInteger(declared) ? Math.max(0, declared - MULTIPART_OVERHEAD_BYTES) : undefined;
+      const { record, ownerToken } = await service.upload(uploadParts(request), request.ip, minimumBytes === undefined ? {} : { minimumBytes });
       const token = ownerToken.reveal();
       // The answer carries the owner token: no cache may keep it.
       return reply.code(200).header('cache-control', 'no-store').send({
@@ -80,7 +91,10 @@ export async function filesRoutes(app: FastifyInstance, options: FilesRoutesOpti
       .header('etag', etag)
       .header('cache-control', 'no-store')
       .header(FORMAT_HEADER, record.format)
-      .header('access-control-expose-headers', 'X-E2E-Salt, X-E2E-IV, X-Blindvault-Format, ETag, Content-Range, Content-Length');
+      // What the page shows a link's holder before the download (HEAD counts none); nothing here is secret to them.
+      .header('x-blindvault-expires-at', (record.expiresAt ?? record.createdAt).toISOString())
+      .header('access-control-expose-headers', 'X-E2E-Salt, X-E2E-IV, X-Blindvault-Format, X-Blindvault-Expires-At, X-Blindvault-Downloads-Left, ETag, Content-Range, Content-Length, X-Resume-Token');
+    if (record.maxDownloads !== null) reply.header('x-blindvault-downloads-left', Math.max(0, record.maxDownloads - record.downloads));
     // v1 carries its KDF salt and IV beside the ciphertext (the seed's headers); v2 in its own header.
     if (record.format !== 'v1') return reply;
     // A bug, logged with the request id: the file id stays out of the log (it is the download link).
@@ -94,15 +108,21 @@ export async function filesRoutes(app: FastifyInstance, options: FilesRoutesOpti
     async (request, reply) => {
       let download: Download;
       try {
-        download = await service.download(request.params.id, request.headers.range, request.headers['if-range']);
+        const presented = request.headers[RESUME_TOKEN_HEADER];
+        download = await service.download(request.params.id, {
+          range: request.headers.range,
+          ifRange: request.headers['if-range'],
+          resumeToken: presented !== undefined && OWNER_TOKEN.test(presented) ? new Secret(presented) : undefined,
+        });
       } catch (error) {
         if (error instanceof BlindvaultError && error.code === 'RANGE_NOT_SATISFIABLE') {
           reply.header('content-range', `bytes */${String(error.details?.sizeBytes ?? '*')}`);
         }
         throw error;
       }
-      const { record, etag, range, blob } = download;
+      const { record, etag, range, blob, resumeToken } = download;
       setDownloadHeaders(reply, record, etag);
+      if (resumeToken) reply.header(RESUME_TOKEN_HEADER, resumeToken.reveal());
       if (range) {
         reply.code(206).header('content-range', `bytes ${range.start}-${range.end}/${blob.sizeBytes}`);
         reply.header('content-length', range.end - range.start + 1);
@@ -141,7 +161,8 @@ export async function filesRoutes(app: FastifyInstance, options: FilesRoutesOpti
       reply.header('cache-control', 'no-store');
       const body = info(request, record);
       if (wantsHtml(request.headers.accept)) {
-        return reply.type('text/html; charset=utf-8').serializer(String).send(renderManagePage(body) as never);
+        reply.header('content-security-policy', options.layout.csp);
+        return reply.type('text/html; charset=utf-8').serializer(String).send(renderManagePage(body, options.layout) as never);
       }
       return reply.send(body);
     },

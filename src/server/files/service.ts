@@ -5,13 +5,11 @@ import { BlindvaultError } from '../../protocol/errors.js';
 import { E2E_IV_BYTES, E2E_SALT_BYTES, UPLOAD_FIELDS, parseE2eBytes, parseWholeNumber } from '../../protocol/files.js';
 import type { BlobStore, StoredBlob } from '../../store/blob-store.js';
 import type { FileRecord, MetadataStore } from '../../store/metadata-store.js';
+import { createUploadLimits, downloadLimit, expiryAfter, type UploadBudget, type UploadLimitsConfig } from './upload-limits.js';
 
-export interface FilesConfig {
-  maxUploadBytes: number;
+export interface FilesConfig extends UploadLimitsConfig {
   fileDefaultTtlSeconds: number;
-  fileMaxTtlSeconds: number;
-  fileDefaultMaxDownloads: number | null;
-  fileMaxDownloads: number;
+  fileDefaultMaxDownloads: number;
   fileResumeWindowSeconds: number;
   staleUploadSeconds: number;
 }
@@ -41,6 +39,15 @@ export interface Download {
   /** Present for a partial (206) answer. */
   range?: { start: number; end: number };
   blob: StoredBlob;
+  /** With a counted download: the credential its resumes must present (X-Resume-Token). */
+  resumeToken?: Secret<string>;
+}
+
+export interface DownloadRequest {
+  range?: string | undefined;
+  ifRange?: string | undefined;
+  /** The X-Resume-Token of the counted download this request continues. */
+  resumeToken?: Secret<string> | undefined;
 }
 
 export type FilesService = ReturnType<typeof createFilesService>;
@@ -49,6 +56,8 @@ const FORMAT_V1 = 'v1';
 const E2E_FIELDS = new Set<string>([UPLOAD_FIELDS.e2e, UPLOAD_FIELDS.salt, UPLOAD_FIELDS.iv, UPLOAD_FIELDS.expiresIn, UPLOAD_FIELDS.maxDownloads]);
 
 export function createFilesService({ metadata, blobs, config, clock = () => new Date(), onCleanupError = () => {} }: FilesServiceDeps) {
+  const limits = createUploadLimits({ metadata, blobs, config, clock });
+
   /** Checks the fields seen so far; with `complete`, also that the required ones are there. */
   function checkFields(fields: Map<string, string>, complete: boolean) {
     const e2e = fields.get(UPLOAD_FIELDS.e2e);
@@ -87,8 +96,9 @@ export function createFilesService({ metadata, blobs, config, clock = () => new 
     }
   }
 
-  async function cleanup(id: string, blobKey: string, blobWritten: boolean): Promise<void> {
+  async function cleanup(id: string, blobKey: string, blobWritten: boolean, budget: UploadBudget): Promise<void> {
     try {
+      await budget.release();
       if (blobWritten) await blobs.delete(blobKey);
       await metadata.discardPendingFile(id);
     } catch (error) {
@@ -101,7 +111,7 @@ export function createFilesService({ metadata, blobs, config, clock = () => new 
    * part; those already seen are checked before a byte is stored. On any failure the pending row and
    * the blob are removed, so nothing half-written remains or is ever served.
    */
-  async function upload(parts: AsyncIterable<UploadPart>): Promise<UploadResult> {
+  async function upload(parts: AsyncIterable<UploadPart>, clientAddress: string, options: { minimumBytes?: number } = {}): Promise<UploadResult> {
     const fields = new Map<string, string>();
     const id = createId();
     const blobKey = id;
@@ -109,6 +119,8 @@ export function createFilesService({ metadata, blobs, config, clock = () => new 
     let pending = false;
     let blobWritten = false;
     let sizeBytes: number | undefined;
+    // Before a part is read: quota, storage cap and free-space floor.
+    const budget: UploadBudget = await limits.admit(id, clientAddress, options);
     try {
       for await (const part of parts) {
         if (part.kind === 'field') {
@@ -122,7 +134,7 @@ export function createFilesService({ metadata, blobs, config, clock = () => new 
         checkFields(fields, false);
         pending = true;
         await metadata.createPendingFile({ id, blobKey, ownerTokenHash: hashToken(ownerToken), format: FORMAT_V1, createdAt: clock() });
-        ({ sizeBytes } = await blobs.put(blobKey, limited(id, part.stream)));
+        ({ sizeBytes } = await blobs.put(blobKey, budget.meter(limited(id, part.stream))));
         blobWritten = true;
       }
       if (sizeBytes === undefined) throw new BlindvaultError('MISSING_FILE');
@@ -133,15 +145,16 @@ export function createFilesService({ metadata, blobs, config, clock = () => new 
         salt,
         iv,
         sizeBytes,
-        expiresAt: new Date(now.getTime() + (ttlSeconds ?? config.fileDefaultTtlSeconds) * 1000),
-        maxDownloads: maxDownloads ?? config.fileDefaultMaxDownloads,
+        expiresAt: expiryAfter(now, ttlSeconds ?? config.fileDefaultTtlSeconds, now, config.fileMaxTtlSeconds),
+        maxDownloads: downloadLimit(maxDownloads, config.fileMaxDownloads, config.fileDefaultMaxDownloads),
       });
       // The row is gone only if the sweeper took the upload for abandoned: the client must send it again.
+      if (finalized) await budget.settle(sizeBytes);
       const record = finalized ? await metadata.getAvailableFile(id, now) : undefined;
       if (!record) throw new BlindvaultError('UPLOAD_ABORTED');
       return { record, ownerToken };
     } catch (error) {
-      if (pending) await cleanup(id, blobKey, blobWritten);
+      if (pending) await cleanup(id, blobKey, blobWritten, budget);
       throw error;
     }
   }
@@ -152,45 +165,64 @@ export function createFilesService({ metadata, blobs, config, clock = () => new 
 
   const resumeWindowMs = config.fileResumeWindowSeconds * 1000;
 
-  /** An available file, or one whose last counted download is recent enough to be resumed. */
-  async function findDownloadable(id: string, now: Date): Promise<FileRecord> {
-    const record =
-      (await metadata.getAvailableFile(id, now)) ?? (await metadata.getResumableFile(id, now, new Date(now.getTime() - resumeWindowMs)));
-    if (!record) throw new BlindvaultError('NOT_FOUND');
-    return record;
-  }
-
-  /** Metadata for HEAD: counts nothing. */
+  /** Metadata for HEAD: counts nothing, and a used-up file is gone (404) as for GET. */
   async function inspectDownload(id: string): Promise<{ record: FileRecord; etag: string }> {
-    const record = await findDownloadable(id, clock());
+    const record = await metadata.getAvailableFile(id, clock());
+    if (!record) throw new BlindvaultError('NOT_FOUND');
     return { record, etag: etagOf(record) };
   }
 
   /**
    * Opens the ciphertext for download. Every request counts as one download (atomically, against the
-   * limit), except a range that starts past byte 0 within FILE_RESUME_WINDOW_SECONDS of the last
-   * counted download: the resume of a broken transfer, as Bitwarden Send allows through its
-   * short-lived download URLs. So a limit cannot be dodged with ranges, and a recipient whose
-   * download broke can still finish it.
+   * limit) and its answer carries a resume credential, except a range that presents the credential
+   * of a counted download made within FILE_RESUME_WINDOW_SECONDS: the resume of that transfer. The
+   * resumes of one counted download serve at most the file's size in bytes between them. So a
+   * limit cannot be dodged with ranges, and a recipient whose download broke can still finish it.
    */
-  async function download(id: string, rangeHeader: string | undefined, ifRange: string | undefined): Promise<Download> {
+  async function download(id: string, request: DownloadRequest = {}): Promise<Download> {
     const now = clock();
-    let record = await findDownloadable(id, now);
-    const etag = etagOf(record);
-    const range = resolveRange(rangeHeader, record.sizeBytes ?? 0, ifRange, etag);
-    if (range.kind === 'unsatisfiable') throw new BlindvaultError('RANGE_NOT_SATISFIABLE', { sizeBytes: record.sizeBytes ?? 0 });
-    const resumes =
-      range.kind === 'partial' && range.start > 0 && record.lastDownloadAt !== null && now.getTime() - record.lastDownloadAt.getTime() < resumeWindowMs;
-    if (!resumes) {
-      const claimed = await metadata.claimDownload(id, now);
-      if (!claimed) throw new BlindvaultError('NOT_FOUND');
-      record = claimed;
+    if (request.resumeToken && request.range !== undefined) {
+      const resumed = await resume(id, request, request.resumeToken, now);
+      if (resumed) return resumed;
     }
+    return countedDownload(id, request, now);
+  }
+
+  /** A resume, or undefined when the credential does not hold (the request is then counted). */
+  async function resume(id: string, request: DownloadRequest, token: Secret<string>, now: Date): Promise<Download | undefined> {
+    const record = await metadata.getServableFile(id, now);
+    if (!record) return undefined;
+    const etag = etagOf(record);
+    const range = resolveRange(request.range, record.sizeBytes ?? 0, request.ifRange, etag);
+    if (range.kind !== 'partial') return undefined;
+    const spent = await metadata.spendResume(id, hashToken(token), range.end - range.start + 1, now);
+    // The store matched the hash; the constant-time check keeps that from being the only guard.
+    if (!spent || !tokenMatchesHash(token, spent.tokenHash)) return undefined;
+    const blobRange = { start: range.start, end: range.end };
+    const blob = await blobs.get(spent.record.blobKey, blobRange);
+    if (!blob) throw new BlindvaultError('NOT_FOUND');
+    return { record: spent.record, etag, blob, range: blobRange };
+  }
+
+  async function countedDownload(id: string, request: DownloadRequest, now: Date): Promise<Download> {
+    const available = await metadata.getAvailableFile(id, now);
+    if (!available) throw new BlindvaultError('NOT_FOUND');
+    const etag = etagOf(available);
+    const range = resolveRange(request.range, available.sizeBytes ?? 0, request.ifRange, etag);
+    if (range.kind === 'unsatisfiable') throw new BlindvaultError('RANGE_NOT_SATISFIABLE', { sizeBytes: available.sizeBytes ?? 0 });
+    const resumeToken = resumeWindowMs > 0 ? createToken() : undefined;
+    const resumeUntil = Math.min(now.getTime() + resumeWindowMs, available.expiresAt?.getTime() ?? now.getTime());
+    const record = await metadata.claimDownload(
+      id,
+      now,
+      resumeToken && { tokenHash: hashToken(resumeToken), expiresAt: new Date(resumeUntil) },
+    );
+    if (!record) throw new BlindvaultError('NOT_FOUND');
     const blobRange = range.kind === 'partial' ? { start: range.start, end: range.end } : undefined;
     const blob = await blobs.get(record.blobKey, blobRange);
     // Deleted by its owner or the sweeper an instant ago.
     if (!blob) throw new BlindvaultError('NOT_FOUND');
-    return { record, etag, blob, ...(blobRange ? { range: blobRange } : {}) };
+    return { record, etag, blob, ...(blobRange ? { range: blobRange } : {}), ...(resumeToken ? { resumeToken } : {}) };
   }
 
   /** The owner's view, also of a used-up file. A wrong token and a missing file look the same. */
@@ -201,22 +233,21 @@ export function createFilesService({ metadata, blobs, config, clock = () => new 
     return record;
   }
 
-  /** New limits; the expiry stays within FILE_MAX_TTL_SECONDS of the upload, as at upload time. */
+  /**
+   * New limits; the expiry stays within FILE_MAX_TTL_SECONDS of the upload, as at upload time, and
+   * `max_downloads: null` means the operator's FILE_MAX_DOWNLOADS, never unlimited.
+   */
   async function update(id: string, ownerToken: Secret<string>, change: { expiresInSeconds?: number; maxDownloads?: number | null }): Promise<FileRecord> {
     if (change.expiresInSeconds === undefined && change.maxDownloads === undefined) throw new BlindvaultError('VALIDATION_FAILED');
     const record = await describe(id, ownerToken);
     const now = clock();
-    const expiresAt = change.expiresInSeconds === undefined ? undefined : new Date(now.getTime() + change.expiresInSeconds * 1000);
-    if (expiresAt && expiresAt.getTime() > record.createdAt.getTime() + config.fileMaxTtlSeconds * 1000) {
-      throw new BlindvaultError('INVALID_EXPIRES_IN');
-    }
-    if (change.maxDownloads != null && change.maxDownloads > config.fileMaxDownloads) {
-      throw new BlindvaultError('INVALID_MAX_DOWNLOADS');
-    }
+    const expiresAt =
+      change.expiresInSeconds === undefined ? undefined : expiryAfter(now, change.expiresInSeconds, record.createdAt, config.fileMaxTtlSeconds);
+    const maxDownloads = change.maxDownloads === undefined ? undefined : downloadLimit(change.maxDownloads, config.fileMaxDownloads);
     const updated = await metadata.updateFileLimits(
       id,
       record.ownerTokenHash,
-      { ...(expiresAt ? { expiresAt } : {}), ...(change.maxDownloads !== undefined ? { maxDownloads: change.maxDownloads } : {}) },
+      { ...(expiresAt ? { expiresAt } : {}), ...(maxDownloads !== undefined ? { maxDownloads } : {}) },
       now,
     );
     if (!updated) throw new BlindvaultError('NOT_FOUND');
@@ -249,6 +280,8 @@ export function createFilesService({ metadata, blobs, config, clock = () => new 
       }
       if (batch.length < batchSize) break;
     }
+    await metadata.sweepResumes(clock());
+    await metadata.sweepUploadQuota(clock());
     await blobs.sweepPartials(config.staleUploadSeconds * 1000);
     return removed;
   }

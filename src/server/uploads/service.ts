@@ -7,13 +7,12 @@ import type { BlobStore } from '../../store/blob-store.js';
 import type { MetadataStore } from '../../store/metadata-store.js';
 import type { UploadRecord, UploadRecordStore } from '../../store/upload-record-store.js';
 import { UploadOffsetConflict, type UploadStore } from '../../store/upload-store.js';
+import { createUploadLimits, downloadLimit, expiryAfter, type UploadLimitsConfig } from '../files/upload-limits.js';
 
-export interface UploadsConfig {
-  maxUploadBytes: number;
+/** The file API's limits (upload-limits.ts) apply to resumable uploads alike. */
+export interface UploadsConfig extends UploadLimitsConfig {
   fileDefaultTtlSeconds: number;
-  fileMaxTtlSeconds: number;
-  fileDefaultMaxDownloads: number | null;
-  fileMaxDownloads: number;
+  fileDefaultMaxDownloads: number;
   staleUploadSeconds: number;
   uploadMaxChunkBytes: number;
   uploadMaxPartialPerAddress: number;
@@ -68,8 +67,9 @@ export function createUploadsService({ records, uploads, metadata, blobs, config
   const staleBefore = () => new Date(clock().getTime() - config.staleUploadSeconds * 1000);
   // A receiving upload says so at this pace, so the sweeper never takes a slow one for abandoned.
   const touchEveryMs = Math.min(60_000, (config.staleUploadSeconds * 1000) / 4);
+  const uploadLimits = createUploadLimits({ metadata, blobs, config, clock });
 
-  function limits(text: string | undefined): { ttlSeconds: number; maxDownloads: number | null } {
+  function limits(text: string | undefined): { ttlSeconds: number; maxDownloads: number } {
     const entries = text === undefined ? new Map<string, string | null>() : parseUploadMetadata(text);
     if (!entries) throw new BlindvaultError('VALIDATION_FAILED', { field: 'Upload-Metadata' });
     const number = (key: string, max: number, code: 'INVALID_EXPIRES_IN' | 'INVALID_MAX_DOWNLOADS'): number | undefined => {
@@ -81,7 +81,7 @@ export function createUploadsService({ records, uploads, metadata, blobs, config
     const format = entries.get(UPLOAD_METADATA_KEYS.format);
     if (entries.has(UPLOAD_METADATA_KEYS.format) && format !== FORMAT_V2) throw new BlindvaultError('VALIDATION_FAILED', { field: 'format' });
     const ttlSeconds = number(UPLOAD_METADATA_KEYS.expiresIn, config.fileMaxTtlSeconds, 'INVALID_EXPIRES_IN') ?? config.fileDefaultTtlSeconds;
-    const maxDownloads = number(UPLOAD_METADATA_KEYS.maxDownloads, config.fileMaxDownloads, 'INVALID_MAX_DOWNLOADS') ?? config.fileDefaultMaxDownloads;
+    const maxDownloads = downloadLimit(number(UPLOAD_METADATA_KEYS.maxDownloads, config.fileMaxDownloads, 'INVALID_MAX_DOWNLOADS'), config.fileMaxDownloads, config.fileDefaultMaxDownloads);
     return { ttlSeconds, maxDownloads };
   }
 
@@ -110,6 +110,11 @@ export function createUploadsService({ records, uploads, metadata, blobs, config
     );
     if (!created) throw new BlindvaultError('TOO_MANY_PARTIAL_UPLOADS');
     try {
+      // The whole declared length counts against the address's quota, the storage cap and the
+      // free-space floor from creation on, before any byte is stored; discarding the pending row
+      // (termination, abandonment, a failure here) gives it back.
+      const budget = await uploadLimits.admit(id, input.clientAddress, { minimumBytes: input.lengthBytes });
+      await budget.cover(input.lengthBytes);
       await uploads.create(id);
     } catch (error) {
       await metadata.discardPendingFile(id).catch(onCleanupError);
@@ -194,7 +199,8 @@ export function createUploadsService({ records, uploads, metadata, blobs, config
     const completed = await records.completeUpload(caller.id, caller.uploadTokenHash, {
       completedAt: now,
       sizeBytes,
-      expiresAt: new Date(now.getTime() + record.ttlSeconds * 1000),
+      // Counted from completion, within FILE_MAX_TTL_SECONDS of it.
+      expiresAt: expiryAfter(now, record.ttlSeconds, now, config.fileMaxTtlSeconds),
       maxDownloads: record.maxDownloads,
     });
     if (!completed) {

@@ -5,6 +5,8 @@ import { openJson, sealJson } from '../../protocol/vault/envelope.js';
 import type { ApiKeyStore } from '../../store/api-key-store.js';
 import type { ReplayStore } from '../../store/replay-store.js';
 import type { RateLimitStore } from '../../store/rate-limit-store.js';
+import type { BlobStore } from '../../store/blob-store.js';
+import type { SendStore } from '../../store/send-store.js';
 import type { MetadataStore } from '../../store/metadata-store.js';
 import type { VaultObjectStore } from '../../store/vault-object-store.js';
 import type { VaultStore } from '../../store/vault-store.js';
@@ -30,6 +32,8 @@ import { createSharesService } from './objects/shares/service.js';
 import { createMalformedUrlAnswer, type MalformedUrlAnswer } from './malformed-url.js';
 import { createVaultRouter, credentialsOf } from './routing.js';
 import { buildSignedInfo, type ServerKeys } from './server-keys.js';
+import { sendRoutes } from './send/routes.js';
+import { createSendService } from './send/service.js';
 import { sessionsRoutes } from './sessions/routes.js';
 import { createSessionsService } from './sessions/service.js';
 
@@ -43,6 +47,8 @@ export interface VaultPluginOptions {
     apiKeys: ApiKeyStore;
     replays: ReplayStore;
     rateLimits: RateLimitStore;
+    sends: SendStore;
+    blobs: BlobStore;
   };
   /** The server's key material, loaded by the caller (main and tests also read it). */
   serverKeys: ServerKeys;
@@ -57,7 +63,7 @@ export interface VaultPluginOptions {
 /** The Psono-compatible vault under /server (docs/vault-protocol.md). */
 export async function vaultPlugin(app: FastifyInstance, options: VaultPluginOptions): Promise<void> {
   const { clock, serverKeys: keys } = options;
-  const { vault, objects, apiKeys, replays, rateLimits, metadata } = options.stores;
+  const { vault, objects, apiKeys, replays, rateLimits, metadata, sends, blobs } = options.stores;
   const config = options.config.vault;
   const authenticator = createAuthenticator({ vault, apiKeys, replays, config, clock });
   const throttle = createThrottle(rateLimits, config.throttles, clock);
@@ -92,6 +98,7 @@ export async function vaultPlugin(app: FastifyInstance, options: VaultPluginOpti
   const datastores = createDatastoresService({ objects, accounts, clock });
   const secrets = createSecretsService({ objects, policy, clock });
   const shares = createSharesService({ objects, vault, policy, clock });
+  const send = createSendService({ sends, blobs, clock });
   const apiKeysService = createApiKeysService({ apiKeys, objects, vault, replays, policy, keys, config, clock });
 
   const origin = (url: string | undefined) => (url ? new URL(url).origin : undefined);
@@ -198,5 +205,6 @@ export async function vaultPlugin(app: FastifyInstance, options: VaultPluginOpti
   secretsRoutes(router, { secrets });
   sharesRoutes(router, { shares });
   apiKeysRoutes(router, { apiKeys: apiKeysService, throttle });
+  sendRoutes(router, { send });
   methodNotAllowedRoutes(app, router);
 }

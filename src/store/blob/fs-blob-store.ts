@@ -1,6 +1,6 @@
 import { createId } from '../../crypto/token.js';
 import { createWriteStream } from 'node:fs';
-import { mkdir, open, readdir, rename, rm, stat, unlink } from 'node:fs/promises';
+import { mkdir, open, readdir, rename, rm, stat, statfs, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -126,6 +126,12 @@ export class FsBlobStore implements BlobStore {
       }
     }
     return removed;
+  }
+
+  /** What an unprivileged writer may still use on the file system of the partial folder. */
+  async freeBytes(): Promise<number | undefined> {
+    const { bavail, bsize } = await statfs(this.#partialDir);
+    return Number(bavail) * Number(bsize);
   }
 
   async ping(): Promise<void> {

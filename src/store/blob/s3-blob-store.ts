@@ -342,6 +342,11 @@ export class S3BlobStore implements BlobStore {
     }
   }
 
+  /** A bucket has no free-space figure: the floor (FILE_MIN_FREE_BYTES) is the folder store's alone. */
+  async freeBytes(): Promise<number | undefined> {
+    return undefined;
+  }
+
   async ping(): Promise<void> {
     try {
       await this.#send('head bucket', () => this.#client.send(new HeadBucketCommand({ Bucket: this.#bucket })));

@@ -15,6 +15,26 @@ export interface FilesTable {
   max_downloads: number | null;
   last_download_at: number | string | null;
   touched_at: number | string;
+  reserved_bytes: number | string;
+}
+
+export interface StorageUsageTable {
+  name: string;
+  bytes: number | string;
+}
+
+export interface UploadQuotaTable {
+  subject: string;
+  window_start: number | string;
+  bytes: number | string;
+  expires_at: number | string;
+}
+
+export interface FileResumesTable {
+  token_hash: string;
+  file_id: string;
+  expires_at: number | string;
+  bytes_left: number | string;
 }
 
 export interface UploadsTable {
@@ -32,6 +52,14 @@ export interface UploadsTable {
 }
 
 type Millis = number | string;
+
+export interface SendsTable {
+  file_id: string;
+  sender_id: string;
+  recipient_id: string;
+  boxed_key: string;
+  created_at: Millis;
+}
 type Flag = boolean | number;
 
 export interface ServerSecretsTable {
@@ -218,7 +246,11 @@ export interface Database {
   api_keys: ApiKeysTable;
   api_key_secrets: ApiKeySecretsTable;
   files: FilesTable;
+  storage_usage: StorageUsageTable;
+  upload_quota: UploadQuotaTable;
+  file_resumes: FileResumesTable;
   uploads: UploadsTable;
+  sends: SendsTable;
   server_secrets: ServerSecretsTable;
   users: UsersTable;
   sessions: SessionsTable;

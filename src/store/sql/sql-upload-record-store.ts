@@ -40,6 +40,7 @@ export class SqlUploadRecordStore implements UploadRecordStore {
           created_at: file.createdAt.getTime(),
           touched_at: file.createdAt.getTime(),
           downloads: 0,
+          reserved_bytes: 0,
         })
         .execute();
       await trx

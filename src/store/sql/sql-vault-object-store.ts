@@ -17,6 +17,7 @@ import type {
 import type { Database, DatastoresTable, SecretHistoryTable, SecretLinksTable, SecretsTable, ShareLinksTable, SharesTable, UserShareRightsTable } from './schema.js';
 import { apiKeyAllows, batchIds, batchSecretReadable, batchSecretStart, idParam, rightsCtes, secretAllowed, secretStart } from './share-rights-sql.js';
 import { isForeignKeyViolation, isUniqueViolation, type SqlDatabase } from './sql-database.js';
+import { DEFAULT_VAULT_OBJECT_LIMITS, VaultStorageQuotaExceeded, type VaultObjectLimits } from '../vault-object-limits.js';
 
 const flag = (value: boolean) => (value ? 1 : 0);
 const date = (value: number | string) => new Date(Number(value));
@@ -37,10 +38,13 @@ export class SqlVaultObjectStore implements VaultObjectStore {
   readonly #lock: boolean;
   readonly #backend: SqlDatabase['backend'];
 
-  constructor(database: SqlDatabase) {
+  readonly #limits: VaultObjectLimits;
+
+  constructor(database: SqlDatabase, limits: VaultObjectLimits = DEFAULT_VAULT_OBJECT_LIMITS) {
     this.#db = database.db;
     this.#backend = database.backend;
     this.#lock = database.backend === 'postgres';
+    this.#limits = limits;
   }
 
   // --- Datastores -----------------------------------------------------------------------------
@@ -59,6 +63,7 @@ export class SqlVaultObjectStore implements VaultObjectStore {
     try {
       await this.#db.transaction().execute(async (tx) => {
         await this.#lockUser(tx, d.userId);
+        await this.#checkStorage(tx, d.userId, d.data.length);
         if (d.isDefault) await clearDefault(tx, d.userId, d.type, d.id);
         await tx
           .insertInto('datastores')
@@ -92,8 +97,10 @@ export class SqlVaultObjectStore implements VaultObjectStore {
   ): Promise<WriteResult> {
     try {
       return await this.#db.transaction().execute(async (tx) => {
+        if (changes.data !== undefined) await this.#lockUser(tx, userId); // before the row, as every writer of this user's objects
         const current = await tx.selectFrom('datastores').selectAll().where('id', '=', id).where('user_id', '=', userId).$if(this.#lock, (qb) => qb.forUpdate()).executeTakeFirst();
         if (!current) return fail('not_found');
+        if (changes.data !== undefined) await this.#checkStorage(tx, userId, changes.data.length - current.data.length);
         if (options.oldWriteDate && Number(current.write_date) !== options.oldWriteDate.getTime()) return fail('write_date_mismatch');
         const set: Updateable<DatastoresTable> = { write_date: options.now.getTime() };
         if (changes.data !== undefined) set.data = changes.data;
@@ -132,6 +139,10 @@ export class SqlVaultObjectStore implements VaultObjectStore {
     try {
       await this.#db.transaction().execute(async (tx) => {
         if (await tx.selectFrom('secret_links').select('link_id').where('link_id', '=', link.linkId).executeTakeFirst()) throw new DuplicateLink();
+        if (secret.userId !== null) {
+          await this.#lockUser(tx, secret.userId);
+          await this.#checkStorage(tx, secret.userId, secret.data.length);
+        }
         await tx
           .insertInto('secrets')
           .values({
@@ -231,6 +242,7 @@ export class SqlVaultObjectStore implements VaultObjectStore {
     const secretId = sql`${id}`;
     try {
       return await this.#db.transaction().execute(async (tx) => {
+        const owner = changes.data === undefined ? undefined : await this.#lockOwner(tx, 'secrets', id);
         // The rights are checked by the statement that reads (and on PostgreSQL locks) the row.
         const { rows } = await sql<Selectable<SecretsTable>>`
           with recursive ${rightsCtes(secretStart(caller.userId, secretId), now.getTime())}
@@ -239,6 +251,7 @@ export class SqlVaultObjectStore implements VaultObjectStore {
           ${this.#lock ? sql`for update of secrets` : sql``}`.execute(tx);
         const current = rows[0];
         if (!current) return fail('not_found');
+        if (owner && changes.data !== undefined) await this.#checkStorage(tx, owner, changes.data.length - current.data.length);
         await tx
           .insertInto('secret_history')
           .values({
@@ -255,6 +268,7 @@ export class SqlVaultObjectStore implements VaultObjectStore {
             write_date: Number(current.write_date),
           })
           .execute();
+        await pruneHistory(tx, id, this.#limits.maxHistoryPerSecret);
         const set: Updateable<SecretsTable> = { write_date: now.getTime() };
         if (changes.data !== undefined) set.data = changes.data;
         if (changes.dataNonce !== undefined) set.data_nonce = changes.dataNonce;
@@ -444,12 +458,39 @@ export class SqlVaultObjectStore implements VaultObjectStore {
     if (this.#lock) await tx.selectFrom('users').select('id').where('id', '=', userId).forUpdate().execute();
   }
 
+  /** Locks the owner of a secret or share (an owner never changes) before its row, and answers who it is. */
+  async #lockOwner(tx: Transaction<Database>, table: 'secrets' | 'shares', id: string): Promise<string | undefined> {
+    // One statement: finds the owner and, on PostgreSQL, locks the owner's row as #lockUser does.
+    const { rows } = await sql<{ id: string }>`
+      select id from users where id = (select user_id from ${sql.table(table)} where id = ${id})
+      ${this.#lock ? sql`for update` : sql``}`.execute(tx);
+    return rows[0]?.id;
+  }
+
+  /**
+   * Refuses a write that adds `addedBytes` of data past the owner's VAULT_MAX_STORAGE_BYTES_PER_USER,
+   * by throwing inside the write's transaction (which rolls it back). The owner is locked first
+   * (#lockUser), so two writes of one owner cannot both pass the cap.
+   */
+  async #checkStorage(tx: Transaction<Database>, userId: string, addedBytes: number): Promise<void> {
+    if (addedBytes <= 0) return;
+    const { rows } = await sql<{ used: number | string }>`
+      select (select coalesce(sum(length(data)), 0) from datastores where user_id = ${userId})
+           + (select coalesce(sum(length(data)), 0) from secrets where user_id = ${userId})
+           + (select coalesce(sum(length(data)), 0) from shares where user_id = ${userId}) as used`.execute(tx);
+    if (Number(rows[0]?.used ?? 0) + addedBytes > this.#limits.maxStorageBytesPerUser) throw new VaultStorageQuotaExceeded();
+  }
+
   // --- Shares and rights ----------------------------------------------------------------------
 
   async createShare(share: ShareRecord, ownRight: ShareRightRecord, link: { linkId: string; parent: LinkParent }): Promise<WriteResult<string>> {
     try {
       await this.#db.transaction().execute(async (tx) => {
         if (await tx.selectFrom('share_links').select('link_id').where('link_id', '=', link.linkId).executeTakeFirst()) throw new DuplicateLink();
+        if (share.userId !== null) {
+          await this.#lockUser(tx, share.userId);
+          await this.#checkStorage(tx, share.userId, share.data.length);
+        }
         await tx
           .insertInto('shares')
           .values({ id: share.id, user_id: share.userId, data: share.data, data_nonce: share.dataNonce, created_at: share.createdAt.getTime(), write_date: share.writeDate.getTime() })
@@ -472,12 +513,14 @@ export class SqlVaultObjectStore implements VaultObjectStore {
 
   async updateShareFor(userId: string, id: string, changes: { data?: string; dataNonce?: string }, options: { oldWriteDate?: Date; now: Date }): Promise<WriteResult> {
     return this.#db.transaction().execute(async (tx) => {
+      const owner = changes.data === undefined ? undefined : await this.#lockOwner(tx, 'shares', id);
       const { rows } = await sql<Selectable<SharesTable>>`
         with recursive ${rightsCtes(sql`select ${idParam(userId)} as user_id, ${idParam(id)} as share_id`, options.now.getTime())}
         select * from shares where id = ${id} and exists (select 1 from reach where w = 1)
         ${this.#lock ? sql`for update of shares` : sql``}`.execute(tx);
       const current = rows[0];
       if (!current) return fail('not_found');
+      if (owner && changes.data !== undefined) await this.#checkStorage(tx, owner, changes.data.length - current.data.length);
       if (options.oldWriteDate && Number(current.write_date) !== options.oldWriteDate.getTime()) return fail('write_date_mismatch');
       const set: Updateable<SharesTable> = { write_date: options.now.getTime() };
       if (changes.data !== undefined) set.data = changes.data;
@@ -609,6 +652,12 @@ async function wouldCycle(tx: Transaction<Database>, shareId: string, parent: Li
 
 function flagsOf(row: { r: number | string | null; w: number | string | null; g: number | string | null } | undefined): Flags {
   return { read: Number(row?.r ?? 0) === 1, write: Number(row?.w ?? 0) === 1, grant: Number(row?.g ?? 0) === 1 };
+}
+
+/** Keeps the newest `keep` history entries of a secret (the one just written among them). */
+async function pruneHistory(tx: Transaction<Database>, secretId: string, keep: number): Promise<void> {
+  const newest = tx.selectFrom('secret_history').select('id').where('secret_id', '=', secretId).orderBy('created_at', 'desc').orderBy('id', 'desc').limit(keep);
+  await tx.deleteFrom('secret_history').where('secret_id', '=', secretId).where('id', 'not in', newest).execute();
 }
 
 async function clearDefault(tx: Transaction<Database>, userId: string, type: string, exceptId: string): Promise<void> {

@@ -14,7 +14,22 @@ describe('configuration', () => {
     assert.equal(config.blobStoreUrl, undefined);
     assert.equal(config.maxUploadBytes, 5 * 1024 ** 3);
     assert.equal(config.fileDefaultTtlSeconds, 86400);
-    assert.equal(config.fileDefaultMaxDownloads, null);
+    assert.equal(config.fileDefaultMaxDownloads, 1000, 'every file has a limit: FILE_MAX_DOWNLOADS');
+  });
+
+  test('storage bounds: defaults, and values with units', () => {
+    const defaults = parseConfig({});
+    assert.deepEqual(defaults.fileUploadQuota, { limitBytes: 10 * 1024 ** 3, windowSeconds: 86400 });
+    assert.equal(defaults.fileStorageCapBytes, 100 * 1024 ** 3);
+    assert.equal(defaults.fileMinFreeBytes, 1024 ** 3);
+    assert.equal(parseConfig({ FILE_MAX_DOWNLOADS: '7' }).fileDefaultMaxDownloads, 7);
+    const set = parseConfig({ FILE_UPLOAD_QUOTA: '500MiB/hour', FILE_STORAGE_CAP_BYTES: '2TiB', FILE_MIN_FREE_BYTES: '4096' });
+    assert.deepEqual(set.fileUploadQuota, { limitBytes: 500 * 1024 ** 2, windowSeconds: 3600 });
+    assert.equal(set.fileStorageCapBytes, 2 * 1024 ** 4);
+    assert.equal(set.fileMinFreeBytes, 4096);
+    assert.equal(defaults.vault.maxStorageBytesPerUser, 256 * 1024 ** 2);
+    assert.equal(defaults.vault.maxHistoryPerSecret, 100);
+    assert.equal(parseConfig({ VAULT_MAX_HISTORY_PER_SECRET: '0' }).vault.maxHistoryPerSecret, 0);
   });
 
   test('resumable uploads: 64 MiB chunks and 4 unfinished uploads per address unless set', () => {
@@ -108,6 +123,13 @@ describe('configuration', () => {
     [{ VAULT_WEB_CLIENT_DIR: '/srv/psono' }, 'VAULT_WEB_CLIENT_DIR'],
     [{ FILE_MAX_TTL_SECONDS: '3600', FILE_DEFAULT_TTL_SECONDS: '7200' }, 'FILE_DEFAULT_TTL_SECONDS'],
     [{ FILE_MAX_DOWNLOADS: '5', FILE_DEFAULT_MAX_DOWNLOADS: '6' }, 'FILE_DEFAULT_MAX_DOWNLOADS'],
+    [{ FILE_UPLOAD_QUOTA: '10GiB' }, 'FILE_UPLOAD_QUOTA'],
+    [{ FILE_UPLOAD_QUOTA: '10GB/day' }, 'FILE_UPLOAD_QUOTA'],
+    [{ FILE_UPLOAD_QUOTA: '0/day' }, 'FILE_UPLOAD_QUOTA'],
+    [{ FILE_STORAGE_CAP_BYTES: 'lots' }, 'FILE_STORAGE_CAP_BYTES'],
+    [{ FILE_MIN_FREE_BYTES: '-1' }, 'FILE_MIN_FREE_BYTES'],
+    [{ VAULT_MAX_STORAGE_BYTES_PER_USER: '1GB' }, 'VAULT_MAX_STORAGE_BYTES_PER_USER'],
+    [{ VAULT_MAX_HISTORY_PER_SECRET: '-1' }, 'VAULT_MAX_HISTORY_PER_SECRET'],
     [{ LOG_LEVEL: 'loud' }, 'LOG_LEVEL'],
     [{ UPLOAD_MAX_CHUNK_BYTES: '8MB' }, 'UPLOAD_MAX_CHUNK_BYTES'],
     [{ UPLOAD_MAX_CHUNK_BYTES: '1000' }, 'UPLOAD_MAX_CHUNK_BYTES'],

@@ -64,7 +64,7 @@ describe('files service: uploads and the sweeper', () => {
   test('an upload that keeps receiving bytes is never swept as abandoned, however long it takes', async () => {
     const files = service();
     const upload = slowUpload(4);
-    const result = files.upload(upload.parts);
+    const result = files.upload(upload.parts, '203.0.113.7');
     for (let i = 0; i < 3; i += 1) {
       await upload.next();
       nowMs += (STALE_SECONDS / 2) * 1000; // half the stale time between chunks: 1.5× in all
@@ -84,13 +84,16 @@ describe('files service: uploads and the sweeper', () => {
     const files = service();
     const rowsBefore = await allFileIds(stores.metadata);
     const blobsBefore = await blobFiles(stores.dataDir);
+    const storedBefore = (await stores.metadata.uploadUsage()).storedBytes;
     const upload = slowUpload(2);
-    const outcome = files.upload(upload.parts).then(() => undefined, (error: unknown) => error);
+    const outcome = files.upload(upload.parts, '203.0.113.7').then(() => undefined, (error: unknown) => error);
     await upload.next();
     assert.equal((await allFileIds(stores.metadata)).length, rowsBefore.length + 1, 'pending');
+    assert.ok((await stores.metadata.uploadUsage()).storedBytes > storedBefore, 'the pending upload holds reserved bytes');
     nowMs += (STALE_SECONDS + 1) * 1000;
     await files.sweep();
     assert.deepEqual(await allFileIds(stores.metadata), rowsBefore, 'swept as abandoned');
+    assert.equal((await stores.metadata.uploadUsage()).storedBytes, storedBefore, 'sweeping it gave its reserved bytes back');
     await upload.next();
     const error = await outcome;
     assert.ok(error instanceof BlindvaultError, String(error));

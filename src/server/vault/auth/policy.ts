@@ -1,6 +1,7 @@
 import { BlindvaultError } from '../../../protocol/errors.js';
 import type { ApiKeyRecord, ApiKeyStore } from '../../../store/api-key-store.js';
 import type { Flags, LinkParent, SecretCaller, ShareLinkRecord, ShareRightRecord, VaultObjectStore } from '../../../store/vault-object-store.js';
+import type { SendParty } from '../../../store/send-store.js';
 import type { UserRecord } from '../../../store/vault-store.js';
 import type { VaultRouteConfig } from '../routing.js';
 import type { AuthContext } from './authenticator.js';
@@ -208,3 +209,16 @@ export function sessionMayUse(auth: AuthContext, route: VaultRouteConfig): boole
   if (auth.apiKey && (route.apiKey === 'deny' || (auth.apiKey.restrictToSecrets && route.apiKey !== 'restricted'))) return false;
   return true;
 }
+
+/**
+ * Files sent between vault users (docs/send.md): which party of a send may do what. The send store puts the party
+ * in the statement that reads or writes (`sends.recipient_id = caller` or `sends.sender_id = caller`), so a third
+ * user's request finds nothing. API-key sessions never reach these routes (their config is apiKey: 'deny').
+ */
+export const SEND_RULES = {
+  inbox: 'recipient',
+  sent: 'sender',
+  read: 'recipient',
+  content: 'recipient',
+  revoke: 'sender',
+} as const satisfies Record<string, SendParty>;

@@ -5,8 +5,10 @@ import * as vaultObjects from './0003-vault-objects.js';
 import * as sessionLifetime from './0004-session-lifetime.js';
 import * as oneDefaultDatastore from './0005-one-default-datastore.js';
 import * as separateLinkKinds from './0006-separate-link-kinds.js';
+import * as storageBounds from './0007-storage-bounds.js';
 import * as uploads from './0008-uploads.js';
 import * as sweepLeases from './0009-sweep-leases.js';
+import * as sends from './0010-sends.js';
 
 // Listed here rather than read from the folder, so the compiled server and the tests run the same set.
 const MIGRATIONS: Record<string, Migration> = {
@@ -16,8 +18,10 @@ const MIGRATIONS: Record<string, Migration> = {
   '0004-session-lifetime': sessionLifetime,
   '0005-one-default-datastore': oneDefaultDatastore,
   '0006-separate-link-kinds': separateLinkKinds,
+  '0007-storage-bounds': storageBounds,
   '0008-uploads': uploads,
   '0009-sweep-leases': sweepLeases,
+  '0010-sends': sends,
 };
 
 export const migrationProvider: MigrationProvider = {

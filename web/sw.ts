@@ -1,0 +1,50 @@
+// The download service worker: the page hands it a stream of verified plaintext and opens
+// /_download/{random id} in a hidden frame; this worker answers that request with the stream as an
+// attachment, so the browser saves it to disk as it arrives. A stream that errors fails the download.
+// Nothing here reaches the server: /_download/ is answered only by this worker.
+
+interface PendingDownload {
+  stream: ReadableStream<Uint8Array>;
+  name: string;
+}
+
+interface SwScope {
+  location: Location;
+  skipWaiting(): Promise<void>;
+  clients: { claim(): Promise<void> };
+  addEventListener(type: 'install' | 'activate', listener: (event: { waitUntil(p: Promise<unknown>): void }) => void): void;
+  addEventListener(type: 'message', listener: (event: MessageEvent & { ports: readonly MessagePort[] }) => void): void;
+  addEventListener(type: 'fetch', listener: (event: { request: Request; respondWith(r: Response | Promise<Response>): void }) => void): void;
+}
+const sw = self as unknown as SwScope;
+const pending = new Map<string, PendingDownload>();
+const DOWNLOAD_PATH = /^\/_download\/([0-9a-f-]{36})$/;
+
+sw.addEventListener('install', (event) => event.waitUntil(sw.skipWaiting()));
+sw.addEventListener('activate', (event) => event.waitUntil(sw.clients.claim()));
+
+sw.addEventListener('message', (event) => {
+  const data = event.data as { type?: unknown; id?: unknown; name?: unknown; stream?: unknown };
+  if (data?.type !== 'download' || typeof data.id !== 'string' || typeof data.name !== 'string' || !(data.stream instanceof ReadableStream)) return;
+  pending.set(data.id, { stream: data.stream as ReadableStream<Uint8Array>, name: data.name });
+  event.ports[0]?.postMessage('ready');
+});
+
+sw.addEventListener('fetch', (event) => {
+  const url = new URL(event.request.url);
+  if (url.origin !== sw.location.origin) return;
+  const match = DOWNLOAD_PATH.exec(url.pathname);
+  if (!match) return;
+  const download = pending.get(match[1] ?? '');
+  pending.delete(match[1] ?? '');
+  if (!download) return event.respondWith(new Response('This download is no longer available.', { status: 404 }));
+  event.respondWith(
+    new Response(download.stream, {
+      headers: {
+        'content-type': 'application/octet-stream',
+        'content-disposition': `attachment; filename*=UTF-8''${encodeURIComponent(download.name)}`,
+        'x-content-type-options': 'nosniff',
+      },
+    }),
+  );
+});
