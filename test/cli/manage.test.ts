@@ -81,10 +81,10 @@ describe('blindvault info, delete, help and usage errors', () => {
   const rows: { name: string; args: (ctx: { url: string; garbageUrl: string; closedUrl: string }) => string[]; code: number; stdout?: RegExp; stderr: RegExp }[] = [
     { name: 'no arguments: help on stderr', args: () => [], code: 2, stderr: /^Usage: blindvault \[options\] \[command\]/ },
     { name: '--help', args: () => ['--help'], code: 0, stdout: /Usage: blindvault[\s\S]*upload[\s\S]*Exit codes:[\s\S]*BLINDVAULT_SERVER/, stderr: /^$/ },
-    { name: 'info --help', args: () => ['info', '--help'], code: 0, stdout: /Usage: blindvault info \[options\] <manage-link>/, stderr: /^$/ },
+    { name: 'info --help', args: () => ['info', '--help'], code: 0, stdout: /Usage: blindvault info \[options\] \[manage-link\]/, stderr: /^$/ },
     { name: '--version', args: () => ['--version'], code: 0, stdout: /^\d+\.\d+\.\d+\n$/, stderr: /^$/ },
     { name: 'unknown command', args: () => ['uplaod'], code: 2, stderr: /^blindvault: error: unknown command 'uplaod' \(Did you mean upload\?\) \(see --help\)\n$|^blindvault: error: unknown command 'uplaod'.*\n$/ },
-    { name: 'missing argument', args: () => ['info'], code: 2, stderr: /^blindvault: error: missing required argument 'manage-link' \(see --help\)\n$/ },
+    { name: 'missing argument', args: () => ['info'], code: 2, stderr: /^blindvault: error: no link: give it as an argument, "-" to read it from stdin, or set BLINDVAULT_LINK\n$/ },
     { name: 'too many arguments', args: (c) => ['info', `${c.url}/f/x/manage?token=y`, 'extra'], code: 2, stderr: /^blindvault: error: too many arguments for 'info'.*\n$/ },
     { name: 'unknown option', args: () => ['info', '--frobnicate'], code: 2, stderr: /^blindvault: error: unknown option '--frobnicate' \(see --help\)\n$/ },
     { name: 'not a link', args: () => ['info', 'hello'], code: 2, stderr: /^blindvault: error: The link is not a Blindvault download or manage link\. \(INVALID_LINK\)\n$/ },
