@@ -20,7 +20,8 @@ test('GET /limits answers the configured defaults and maxima', async () => {
     max_upload_bytes: 5 * 1024 ** 3,
     default_expires_in: 86400,
     max_expires_in: 604800,
-    default_max_downloads: null,
+    // Every file has a limit now: without FILE_DEFAULT_MAX_DOWNLOADS it is FILE_MAX_DOWNLOADS.
+    default_max_downloads: 1000,
     max_max_downloads: 1000,
   });
 });
