@@ -99,6 +99,13 @@ export const ERROR_CATALOGUE = {
   NO_PERMISSION_OR_NOT_EXIST: { status: 400, message: 'No such object, or not yours.', psono: 'non_field' },
   OLD_PASSWORD_INCORRECT: { status: 400, message: 'The current authkey is wrong.', psono: 'non_field' },
   PASSWORD_INCORRECT: { status: 400, message: 'The authkey is wrong.', psono: 'non_field' },
+  // Recovery and emergency codes (vault-protocol.md §3.13–3.14).
+  USERNAME_OR_RECOVERY_CODE_INCORRECT: { status: 400, message: 'Unknown user, no recovery code, or a wrong one.', psono: 'non_field' },
+  USERNAME_OR_EMERGENCY_CODE_INCORRECT: { status: 400, message: 'Unknown user, or no such emergency code.', psono: 'non_field' },
+  VALIDATOR_EXPIRED: { status: 400, message: 'No verifier was issued, it is older than its time, or it was used.', psono: 'non_field' },
+  VALIDATOR_FAILED: { status: 400, message: 'The update does not open with the verifier and the user key.', psono: 'non_field' },
+  RESET_VALIDATION_FAILED: { status: 403, message: 'Validation failed', psono: 'message' },
+  TOO_MANY_EMERGENCY_CODES: { status: 400, message: 'The account holds as many emergency codes as it may: delete one first.', psono: 'non_field' },
 
   // Vault objects (spec §3.5–3.9).
   VAULT_REFUSED: { status: 400, message: 'Refused (Psono wording in the body).', psono: 'non_field_text' },

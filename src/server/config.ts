@@ -72,6 +72,8 @@ export interface UploadPaceConfig {
 export const THROTTLE_SCOPES = [
   'anon', 'user', 'info', 'health_check', 'registration', 'prelogin', 'login', 'api_key_login',
   'user_update', 'user_delete', 'status_check', 'verify_email', 'user_search', 'api_key_access', 'datastore_delete',
+  // Lost-password reset and emergency login (vault-protocol.md §3.13–3.14), per address.
+  'password',
 ] as const;
 export type ThrottleScope = (typeof THROTTLE_SCOPES)[number];
 
@@ -271,6 +273,7 @@ const DEFAULT_THROTTLES: Record<ThrottleScope, string> = {
   api_key_access: '600/hour',
   // BV: deleting a datastore checks the authkey, so it is throttled as strictly as deleting the account.
   datastore_delete: '20/day',
+  password: '24/day',
 };
 const PERIODS: Record<string, number> = { second: 1, minute: 60, hour: 3600, day: 86400 };
 

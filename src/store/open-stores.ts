@@ -13,6 +13,7 @@ import type { RateLimitStore } from './rate-limit-store.js';
 import type { SchemaStatus } from './schema-status.js';
 import type { ReplayStore } from './replay-store.js';
 import type { SendStore } from './send-store.js';
+import type { AccountRecoveryStore } from './account-recovery-store.js';
 import { openPostgresDatabase } from './sql/postgres-database.js';
 import { pendingMigrations, type SqlDatabase } from './sql/sql-database.js';
 import { SqlAdminStore } from './sql/sql-admin-store.js';
@@ -22,6 +23,7 @@ import { SqlMetadataStore } from './sql/sql-metadata-store.js';
 import { SqlRateLimitStore } from './sql/sql-rate-limit-store.js';
 import { SqlReplayStore } from './sql/sql-replay-store.js';
 import { SqlSendStore } from './sql/sql-send-store.js';
+import { SqlAccountRecoveryStore } from './sql/sql-account-recovery-store.js';
 import { SqlUploadRecordStore } from './sql/sql-upload-record-store.js';
 import { SqlVaultObjectStore } from './sql/sql-vault-object-store.js';
 import { SqlVaultStore } from './sql/sql-vault-store.js';
@@ -54,6 +56,7 @@ export interface Stores {
   replays: ReplayStore;
   uploadRecords: UploadRecordStore;
   sends: SendStore;
+  recovery: AccountRecoveryStore;
   blobs: BlobStore;
   schema: SchemaStatus;
   leases: LeaseStore;
@@ -81,6 +84,7 @@ export function sqlStores(database: SqlDatabase, vaultLimits: VaultObjectLimits 
     replays: new SqlReplayStore(database),
     uploadRecords: new SqlUploadRecordStore(database),
     sends: new SqlSendStore(database),
+    recovery: new SqlAccountRecoveryStore(database),
   };
 }
 

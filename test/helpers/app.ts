@@ -73,6 +73,7 @@ export async function openTestApp(
     uploads: stores.uploads,
     uploadRecords: stores.uploadRecords,
     sends: stores.sends,
+    recovery: stores.recovery,
     clock: () => new Date(Date.now() + offsetMs),
     logDestination: { write: (line: string) => void logs.push(line) },
     onRoute: (route) => {

@@ -26,6 +26,7 @@ test('two instances on one PostgreSQL share the server keys and each other\'s se
     uploads: a.stores.uploads,
     uploadRecords: a.stores.uploadRecords,
     sends: a.stores.sends,
+    recovery: a.stores.recovery,
     logDestination: { write: (line: string) => void logs.push(line) },
   });
   try {

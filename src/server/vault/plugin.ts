@@ -7,6 +7,7 @@ import type { ReplayStore } from '../../store/replay-store.js';
 import type { RateLimitStore } from '../../store/rate-limit-store.js';
 import type { BlobStore } from '../../store/blob-store.js';
 import type { SendStore } from '../../store/send-store.js';
+import type { AccountRecoveryStore } from '../../store/account-recovery-store.js';
 import type { MetadataStore } from '../../store/metadata-store.js';
 import type { VaultObjectStore } from '../../store/vault-object-store.js';
 import type { VaultStore } from '../../store/vault-store.js';
@@ -35,6 +36,10 @@ import { buildSignedInfo, type ServerKeys } from './server-keys.js';
 import { sendRoutes } from './send/routes.js';
 import { createSendService } from './send/service.js';
 import { sessionsRoutes } from './sessions/routes.js';
+import { recoveryRoutes } from './recovery/routes.js';
+import { createRecoveryService } from './recovery/service.js';
+import { emergencyRoutes } from './emergency/routes.js';
+import { createEmergencyService } from './emergency/service.js';
 import { createSessionsService } from './sessions/service.js';
 
 export interface VaultPluginOptions {
@@ -48,6 +53,7 @@ export interface VaultPluginOptions {
     replays: ReplayStore;
     rateLimits: RateLimitStore;
     sends: SendStore;
+    recovery: AccountRecoveryStore;
     blobs: BlobStore;
   };
   /** The server's key material, loaded by the caller (main and tests also read it). */
@@ -63,7 +69,7 @@ export interface VaultPluginOptions {
 /** The Psono-compatible vault under /server (docs/vault-protocol.md). */
 export async function vaultPlugin(app: FastifyInstance, options: VaultPluginOptions): Promise<void> {
   const { clock, serverKeys: keys } = options;
-  const { vault, objects, apiKeys, replays, rateLimits, metadata, sends, blobs } = options.stores;
+  const { vault, objects, apiKeys, replays, rateLimits, metadata, sends, blobs, recovery } = options.stores;
   const config = options.config.vault;
   const authenticator = createAuthenticator({ vault, apiKeys, replays, config, clock });
   const throttle = createThrottle(rateLimits, config.throttles, clock);
@@ -99,6 +105,8 @@ export async function vaultPlugin(app: FastifyInstance, options: VaultPluginOpti
   const secrets = createSecretsService({ objects, policy, clock });
   const shares = createSharesService({ objects, vault, policy, clock });
   const send = createSendService({ sends, blobs, clock });
+  const recoveryService = createRecoveryService({ vault, recovery, clock });
+  const emergency = createEmergencyService({ vault, recovery, accounts, keys, config, clock });
   const apiKeysService = createApiKeysService({ apiKeys, objects, vault, replays, policy, keys, config, clock });
 
   const origin = (url: string | undefined) => (url ? new URL(url).origin : undefined);
@@ -206,5 +214,7 @@ export async function vaultPlugin(app: FastifyInstance, options: VaultPluginOpti
   sharesRoutes(router, { shares });
   apiKeysRoutes(router, { apiKeys: apiKeysService, throttle });
   sendRoutes(router, { send });
+  recoveryRoutes(router, { recovery: recoveryService });
+  emergencyRoutes(router, { emergency });
   methodNotAllowedRoutes(app, router);
 }

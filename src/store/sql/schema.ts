@@ -53,6 +53,26 @@ export interface UploadsTable {
 
 type Millis = number | string;
 
+interface CodeColumns {
+  id: string;
+  user_id: string;
+  authkey_hash: string;
+  data: string;
+  data_nonce: string;
+  sauce: string;
+  verifier: string | null;
+  verifier_issued_at: Millis | null;
+  created_at: Millis;
+}
+
+export type RecoveryCodesTable = CodeColumns;
+
+export interface EmergencyCodesTable extends CodeColumns {
+  description: string;
+  activation_delay_seconds: Millis;
+  activated_at: Millis | null;
+}
+
 export interface SendsTable {
   file_id: string;
   sender_id: string;
@@ -251,6 +271,8 @@ export interface Database {
   file_resumes: FileResumesTable;
   uploads: UploadsTable;
   sends: SendsTable;
+  recovery_codes: RecoveryCodesTable;
+  emergency_codes: EmergencyCodesTable;
   server_secrets: ServerSecretsTable;
   users: UsersTable;
   sessions: SessionsTable;

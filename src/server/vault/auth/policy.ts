@@ -222,3 +222,13 @@ export const SEND_RULES = {
   content: 'recipient',
   revoke: 'sender',
 } as const satisfies Record<string, SendParty>;
+
+/**
+ * Recovery and emergency codes (vault-protocol.md §3.13–3.14) belong to their user alone: the user is part of every
+ * statement that lists, replaces, arms or deletes one (`user_id = caller`), so another user's code is "no such code".
+ * API-key sessions never reach their management routes (apiKey: 'deny'). The anonymous steps name the user and
+ * prove the code (its authkey) and then the user's private key (the box to the verifier): nothing else opens them.
+ */
+export function codeOwnerOf(auth: AuthContext): string {
+  return auth.user.id;
+}

@@ -14,9 +14,10 @@ export interface MintSessionInput {
   lifetimeSeconds: number;
   /**
    * A password login starts inactive with a user validator V, valid for the activation window only
-   * (spec §3.3); an API-key login is active at once and has no V (spec §3.9.3).
+   * (spec §3.3); an API-key login is active at once and has no V (spec §3.9.3), and so is an emergency login,
+   * whose caller proved the user's private key already (§3.14).
    */
-  kind: 'password' | 'api_key';
+  kind: 'password' | 'api_key' | 'emergency';
   read: boolean;
   write: boolean;
   apiKeyId: string | null;
