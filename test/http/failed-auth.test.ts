@@ -177,13 +177,19 @@ describe('every vault route that checks an authkey is throttled as strictly as a
       'DELETE /server/datastore/',
       'DELETE /server/user/delete/',
       'POST /server/authentication/login/',
+      'POST /server/emergency-login/',
+      'POST /server/password/',
+      'PUT /server/emergency-login/',
+      'PUT /server/password/',
       'PUT /server/user/update/',
     ]);
     for (const { name, vault } of checking) {
       assert.ok(vault?.scope, `${name} has a scope`);
-      // A login is counted per address under the spec's own scope (§4); a session's checks per user.
-      if (vault.auth === 'none') assert.equal(vault.scope, 'login', name);
-      else assert.ok(perSecond(vault.scope) <= perSecond('user_delete'), `${name}: ${vault.scope} is as strict as user_delete`);
+      // A login (or a code's step) is counted per address under the spec's own scope (§4); a session's checks per user.
+      if (vault.auth === 'none') {
+        assert.ok(['login', 'password'].includes(vault.scope), name);
+        assert.ok(perSecond(vault.scope) <= perSecond('login'), `${name}: as strict as login`);
+      } else assert.ok(perSecond(vault.scope) <= perSecond('user_delete'), `${name}: ${vault.scope} is as strict as user_delete`);
     }
   });
 });

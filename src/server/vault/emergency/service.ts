@@ -102,7 +102,7 @@ export function createEmergencyService({ vault, recovery, accounts, keys, config
       return { status: armed.started ? ('started' as const) : ('waiting' as const), remaining_wait_time: Math.ceil(remainingMs / 1000) };
     }
     const verifier = newVerifier();
-    // The store issues it only if the period is over by its own check, and only while the code exists.
+    // BV: the store issues it only if the period is over by its own check (§3.14), and only while the code exists.
     if (!(await recovery.issueEmergencyVerifier(user.id, code.id, verifier.secretKeyHex, now))) throw new BlindvaultError('USERNAME_OR_EMERGENCY_CODE_INCORRECT');
     return {
       status: 'ready' as const,
