@@ -149,6 +149,13 @@ for (const backend of BACKENDS) {
         const file = await finishedUpload();
         return ['POST', '/send/', { file_id: file.id, owner_token: file.ownerToken, recipient_id: people.reader.userId, boxed_key: toBase64(randomBytes(SEND_KEY_BYTES)) }];
       },
+      'own recovery code / set': () => ['POST', '/recoverycode/', { recovery_authkey: ct(64), recovery_data: ct(), recovery_data_nonce: nonce(), recovery_sauce: ct(32) }],
+      'own emergency codes / list': () => ['GET', '/emergencycode/'],
+      'own emergency code / add': () => ['POST', '/emergencycode/', emergencyCode()],
+      'emergency code of the owner / delete': async () => {
+        const { emergency_code_id } = await ok(201, people.owner.request('POST', '/emergencycode/', emergencyCode()));
+        return ['DELETE', '/emergencycode/', { emergency_code_id }];
+      },
       'API key / read': () => ['GET', `/api-key/${ids.readOnlyKey}/`],
       'sessions / list': () => ['GET', '/authentication/sessions/'],
       'another session of the owner / end': async () => {
@@ -159,6 +166,7 @@ for (const backend of BACKENDS) {
     };
 
     const bulkEntry = () => ({ data: ct(60), data_nonce: nonce(), link_id: randomUUID() });
+    const emergencyCode = () => ({ description: 'matrix', activation_delay: 3600, emergency_authkey: ct(64), emergency_data: ct(), emergency_data_nonce: nonce(), emergency_sauce: ct(32) });
     /** A finished v2 upload through /uploads (docs/uploads.md), for a send. */
     const finishedUpload = async () => {
       const created = await t.app.inject({ method: 'POST', url: '/uploads', headers: { 'tus-resumable': '1.0.0', 'upload-length': '100' } });
