@@ -1,12 +1,19 @@
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { encodeLinkKey } from '../../src/client/file-v2.js';
+import { openSessionState, parseSessionKey } from '../../src/client/vault/session-state.js';
+import { fromHex } from '../../src/crypto/encoding.js';
 import { openSqlDatabase } from '../../src/store/open-stores.js';
 import { startBackendServer, type BackendServer } from '../helpers/server-process.js';
 import { buildCli, cliHome, runCli, type CliHome } from './cli-process.js';
-import { flipByte, namesIn, storedBlob } from './helpers.js';
+import { flipByte, namesIn, PYTHON, storedBlob } from './helpers.js';
+
+const SEND_KEY_PY = path.resolve('test/vectors/generate_send_key_vectors.py');
+const FILE_V2_PY = path.resolve('test/interop/file_v2_decrypt.py');
 
 // blindvault send/inbox/receive/sent/revoke as subprocesses against a real server, one HOME per user, on both
 // backends: the recipient alone lists and receives; a third user and a revoked send get a refusal; a tampered
@@ -88,6 +95,43 @@ for (const backend of ['sqlite', 'postgres'] as const) {
       assert.deepEqual(await readFile(output), plaintext);
       // The file is no ordinary upload any more: its ciphertext is not served by /f/.
       assert.equal((await fetch(`${url}/f/${sent.id}/encrypted`)).status, 404);
+    });
+
+    test('PyNaCl opens the boxed key a CLI send stored and, with it alone, Python decrypts the stored body; a box PyNaCl seals is received by the CLI', async () => {
+      const plaintext = randomBytes(90_000);
+      const input = path.join(work, 'python.bin');
+      await writeFile(input, plaintext);
+      const { id } = await sendJson(alice, bob, input);
+      const stateOf = async (user: User) =>
+        openSessionState(parseSessionKey(user.env.BLINDVAULT_SESSION as string), await readFile(path.join(user.home.env.XDG_CONFIG_HOME as string, 'blindvault', 'session.json'), 'utf8'));
+      const [a, b, c] = [await stateOf(alice), await stateOf(bob), await stateOf(carol)];
+      let boxed = '';
+      await withDatabase(async ({ db }) => {
+        boxed = (await db.selectFrom('sends').select('boxed_key').where('file_id', '=', id).executeTakeFirstOrThrow()).boxed_key;
+      });
+      const pyOpen = (recipientSecret: string) =>
+        spawnSync(PYTHON, [SEND_KEY_PY, '--open', JSON.stringify({ boxed, sender_public: a.user_public_key, recipient_secret: recipientSecret })], { encoding: 'utf8' });
+      const opened = pyOpen(b.user_private_key);
+      assert.equal(opened.status, 0, opened.stderr);
+      const fields = JSON.parse(opened.stdout) as { file_id: string; sender_id: string; recipient_id: string; file_key_hex: string };
+      assert.deepEqual([fields.file_id, fields.sender_id, fields.recipient_id], [id, a.user_id, b.user_id]);
+      assert.equal(pyOpen(c.user_private_key).status, 1, "a third user's key does not open it in Python either");
+      const blob = await readFile(await storedBlob(path.join(running.work, 'data'), id));
+      const decrypted = spawnSync(PYTHON, [FILE_V2_PY, '--key-b64url', encodeLinkKey(fromHex(fields.file_key_hex) as Uint8Array)], { input: blob, maxBuffer: 1 << 24 });
+      assert.equal(decrypted.status, 0, decrypted.stderr.toString());
+      assert.ok(Buffer.compare(decrypted.stdout, plaintext) === 0, 'Python decrypts the stored body with the key from the box');
+
+      const sealed = spawnSync(PYTHON, [SEND_KEY_PY, '--seal'], {
+        input: JSON.stringify({ sender_secret: a.user_private_key, recipient_public: b.user_public_key, file_id: id, sender_id: a.user_id, recipient_id: b.user_id, file_key: fields.file_key_hex }),
+        encoding: 'utf8',
+      });
+      assert.equal(sealed.status, 0, sealed.stderr);
+      const wire = sealed.stdout.trim();
+      assert.notEqual(wire, boxed, 'a fresh nonce');
+      await withDatabase(async ({ db }) => void (await db.updateTable('sends').set({ boxed_key: wire }).where('file_id', '=', id).execute()));
+      const output = path.join(work, 'python.out');
+      await ok(bob, ['receive', id, '--output', output, '--yes']);
+      assert.deepEqual(await readFile(output), plaintext);
     });
 
     test('a third user gets nothing but a refusal, the sender cannot receive it either; the recipient can (control)', async () => {
@@ -176,6 +220,67 @@ for (const backend of ['sqlite', 'postgres'] as const) {
       const unconfirmed = await cli(carol, ['send', '--to', bob.name, input]);
       assert.equal(unconfirmed.code, 2, unconfirmed.stderr);
       assert.match(unconfirmed.stderr, /CONFIRMATION_REQUIRED/);
+    });
+
+    test('a send to an unknown user is exit 5 USER_NOT_FOUND and uploads nothing; a known user works (control)', async () => {
+      const input = path.join(work, 'nobody.txt');
+      await writeFile(input, 'for nobody');
+      const count = async () => {
+        let n = 0;
+        await withDatabase(async ({ db }) => {
+          n = Number((await db.selectFrom('files').select(db.fn.countAll().as('n')).executeTakeFirstOrThrow()).n);
+        });
+        return n;
+      };
+      const files = await count();
+      const refused = await cli(alice, ['send', '--to', `nobody-${randomBytes(3).toString('hex')}@example.com`, input, '--yes']);
+      assert.equal(refused.code, 5, refused.stderr);
+      assert.match(refused.stderr, /USER_NOT_FOUND/);
+      assert.equal(refused.stdout, '');
+      assert.equal(await count(), files, 'no file was uploaded');
+      await sendJson(alice, bob, input);
+      assert.equal(await count(), files + 1);
+    });
+
+    test('keys the server swaps are refused (RECIPIENT_KEY_CHANGED, no output, nothing sent); the true keys work again (control)', async () => {
+      const input = path.join(work, 'swap.txt');
+      await writeFile(input, 'keys are checked');
+      const first = await sendJson(alice, bob, input);
+      await ok(bob, ['receive', first.id, '--output', path.join(work, 'swap.out'), '--yes']);
+      const second = await sendJson(alice, bob, input);
+      const keyOf = async (username: string) => {
+        let key = '';
+        await withDatabase(async ({ db }) => {
+          key = (await db.selectFrom('users').select('public_key').where('username', '=', username).executeTakeFirstOrThrow()).public_key;
+        });
+        return key;
+      };
+      const setKey = (username: string, key: string) => withDatabase(async ({ db }) => void (await db.updateTable('users').set({ public_key: key }).where('username', '=', username).execute()));
+      const [aliceKey, bobKey] = [await keyOf(alice.name), await keyOf(bob.name)];
+      // The server names another key for the sender bob already trusts: bob opens nothing.
+      await setKey(alice.name, bobKey);
+      try {
+        const before = await namesIn(work);
+        const refused = await cli(bob, ['receive', second.id, '--output', path.join(work, 'swap2.out'), '--yes']);
+        assert.equal(refused.code, 8, refused.stderr);
+        assert.match(refused.stderr, /RECIPIENT_KEY_CHANGED/);
+        assert.deepEqual(await namesIn(work), before, 'no output file');
+      } finally {
+        await setKey(alice.name, aliceKey);
+      }
+      // The server hands the sender another key for the recipient alice already trusts: nothing is uploaded.
+      await setKey(bob.name, aliceKey);
+      try {
+        const sentBefore = (JSON.parse((await ok(alice, ['sent', '--json'])).stdout) as unknown[]).length;
+        const refused = await cli(alice, ['send', '--to', bob.name, input, '--yes']);
+        assert.equal(refused.code, 8, refused.stderr);
+        assert.match(refused.stderr, /RECIPIENT_KEY_CHANGED/);
+        assert.equal((JSON.parse((await ok(alice, ['sent', '--json'])).stdout) as unknown[]).length, sentBefore);
+      } finally {
+        await setKey(bob.name, bobKey);
+      }
+      await ok(bob, ['receive', second.id, '--output', path.join(work, 'swap2.out'), '--yes']);
+      assert.equal(await readFile(path.join(work, 'swap2.out'), 'utf8'), 'keys are checked');
     });
 
     test('a logged-out user is told to log in', async () => {

@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto';
 import { readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { openSqlDatabase } from '../../src/store/open-stores.js';
 import { startBackendServer, type BackendServer } from '../helpers/server-process.js';
 import { BACKENDS } from '../helpers/stores.js';
 import { buildCli, cliHome, runCli } from './cli-process.js';
@@ -204,10 +205,48 @@ for (const backend of BACKENDS) {
       await assert.rejects(stat(path.join(alice.home.dir, 'other', 'blindvault', 'session.json')));
     });
 
+    test('a session that expired on the server (aged in the store) is exit 7 SESSION_EXPIRED with nothing printed; a new login works', async () => {
+      const pw = path.join(alice.home.dir, 'expiry-password');
+      await writeFile(pw, 'expiry secret\n');
+      assert.equal((await alice.cli(['set', 'Expiry/Login', '--username', 'exp', '--password-file', pw])).code, 0);
+      const config = path.join(alice.home.dir, 'expiring');
+      const login = async () => {
+        const result = await runCli(['login', '--username', alice.username, '--password-file', alice.passwordFile, '--json'], { env: { ...alice.env, XDG_CONFIG_HOME: config } });
+        assert.equal(result.code, 0, result.stderr);
+        return { ...alice.env, XDG_CONFIG_HOME: config, BLINDVAULT_SESSION: (JSON.parse(result.stdout) as { session: string }).session };
+      };
+      const env = await login();
+      const before = await runCli(['get', 'Expiry/Login', '--field', 'password'], { env });
+      assert.deepEqual([before.code, before.stdout], [0, 'expiry secret'], before.stderr);
+      const listed = JSON.parse((await runCli(['sessions', '--json'], { env })).stdout) as Array<{ id: string; current_session: boolean }>;
+      const mine = listed.find((s) => s.current_session)?.id;
+      assert.ok(mine);
+      // The server's own clock decides: the row's valid_till is put a second in the past, as time would.
+      const { db, close } = await openSqlDatabase({ dataDir: path.join(running.work, 'data'), databaseUrl: running.databaseUrl });
+      try {
+        const aged = await db.updateTable('sessions').set({ valid_till: Date.now() - 1000 }).where('id', '=', mine).executeTakeFirst();
+        assert.equal(aged.numUpdatedRows, 1n);
+      } finally {
+        await close();
+      }
+      for (const args of [['get', 'Expiry/Login', '--field', 'password'], ['ls', '--json'], ['whoami']]) {
+        const expired = await runCli(args, { env });
+        assert.equal(expired.code, 7, `${args.join(' ')}: ${expired.stderr}`);
+        assert.match(expired.stderr, /SESSION_EXPIRED/);
+        assert.match(expired.stderr, /blindvault login/);
+        assert.equal(expired.stdout, '');
+      }
+      // Controls: alice's other session is untouched, and logging in again in the same place works.
+      assert.equal((await alice.cli(['get', 'Expiry/Login', '--field', 'password'])).stdout, 'expiry secret');
+      const again = await runCli(['get', 'Expiry/Login', '--field', 'password'], { env: await login() });
+      assert.deepEqual([again.code, again.stdout], [0, 'expiry secret'], again.stderr);
+    });
+
     test('interop: an entry the CLI wrote is read by the seed\'s Python API-key client as the web client\'s item JSON', async () => {
       const pw = path.join(alice.home.dir, 'interop-password');
       await writeFile(pw, 'interop pässword\n');
-      assert.equal((await alice.cli(['set', 'Interop/Site', '--username', 'ann', '--password-file', pw, '--url', 'https://site.example/a'])).code, 0);
+      const set = await alice.cli(['set', 'Interop/Site', '--username', 'ann', '--password-file', pw, '--url', 'https://site.example/a']);
+      assert.equal(set.code, 0, set.stderr);
       const key = JSON.parse((await alice.cli(['api-key', 'create', 'seed', '--read-only', '--json'])).stdout) as ApiKeyValues;
       const work = running.work;
       const seed = await readFile('test/interop/seed/api_key_sessions.py', 'utf8');

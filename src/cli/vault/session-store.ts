@@ -1,4 +1,6 @@
-// The session file of docs/formats/cli-session.md: $XDG_CONFIG_HOME/blindvault/session.json, mode 0600.
+// The session file of docs/formats/cli-session.md: $XDG_CONFIG_HOME/blindvault/session.json, mode 0600, sealed
+// with the key in BLINDVAULT_SESSION. Always a file, never an OS keyring: no Secret Service exists on the machines
+// this is built and tested on, and an untested native binding is not shipped (cli-session.md says more).
 import path from 'node:path';
 import { BlindvaultError } from '../../client/index.js';
 import { openSessionState, parseSessionKey, sealSessionState, type SessionState } from '../../client/vault/session-state.js';

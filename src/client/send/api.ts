@@ -109,5 +109,27 @@ export async function fetchSendContent(session: VaultSession, serverUrl: string,
   }
   const length = Number(response.headers.get('content-length'));
   if (!response.body || !Number.isSafeInteger(length) || length < 0) throw new BlindvaultError('UNEXPECTED_RESPONSE', { field: 'Content-Length' });
-  return { sizeBytes: length, body: response.body };
+  return { sizeBytes: length, body: brokenIsNetworkError(response.body, serverUrl) };
+}
+
+/** The body as it comes, except that a connection breaking mid-body is NETWORK_ERROR (fetch's is a bare TypeError). */
+function brokenIsNetworkError(body: ReadableStream<Uint8Array>, url: string): ReadableStream<Uint8Array> {
+  const reader = body.getReader();
+  return new ReadableStream<Uint8Array>(
+    {
+      async pull(controller) {
+        let step: ReadableStreamReadResult<Uint8Array>;
+        try {
+          step = await reader.read();
+        } catch (error) {
+          const cause = error instanceof Error && error.cause instanceof Error ? error.cause : error;
+          throw new BlindvaultError('NETWORK_ERROR', { url, cause: cause instanceof Error ? cause.message : String(cause) });
+        }
+        if (step.done) controller.close();
+        else controller.enqueue(step.value);
+      },
+      cancel: (reason) => reader.cancel(reason),
+    },
+    { highWaterMark: 0 },
+  );
 }

@@ -23,13 +23,13 @@ export function isHexKey(value: string): boolean {
 export function vaultTransport(baseUrl: string, fetchImpl: typeof fetch = fetch): Transport {
   const base = baseUrl.replace(/\/+$/, '');
   return async ({ method, path, headers, body }) => {
-    let response: Response;
+    // The body is read inside the try too: a connection that breaks mid-answer is a network error, not a bug.
     try {
-      response = await fetchImpl(`${base}${path}`, { method, headers, ...(body !== undefined ? { body } : {}) });
+      const response = await fetchImpl(`${base}${path}`, { method, headers, ...(body !== undefined ? { body } : {}) });
+      return { status: response.status, headers: Object.fromEntries(response.headers.entries()), body: await response.text() };
     } catch (error) {
       throw new BlindvaultError('NETWORK_ERROR', { url: base, cause: (error as Error).cause instanceof Error ? ((error as Error).cause as Error).message : (error as Error).message });
     }
-    return { status: response.status, headers: Object.fromEntries(response.headers.entries()), body: await response.text() };
   };
 }
 
