@@ -5,6 +5,7 @@ import { BlindvaultError } from '../../protocol/errors.js';
 import { E2E_IV_BYTES, E2E_SALT_BYTES, UPLOAD_FIELDS, parseE2eBytes, parseWholeNumber } from '../../protocol/files.js';
 import type { BlobStore, StoredBlob } from '../../store/blob-store.js';
 import type { FileRecord, MetadataStore } from '../../store/metadata-store.js';
+import { openBlob } from './open-blob.js';
 import { createUploadLimits, downloadLimit, expiryAfter, type UploadBudget, type UploadLimitsConfig } from './upload-limits.js';
 
 export interface FilesConfig extends UploadLimitsConfig {
@@ -178,6 +179,7 @@ export function createFilesService({ metadata, blobs, config, clock = () => new 
    * of a counted download made within FILE_RESUME_WINDOW_SECONDS: the resume of that transfer. The
    * resumes of one counted download serve at most the file's size in bytes between them. So a
    * limit cannot be dodged with ranges, and a recipient whose download broke can still finish it.
+   * A request whose blob the store fails to open (or to start reading) counts nothing.
    */
   async function download(id: string, request: DownloadRequest = {}): Promise<Download> {
     const now = clock();
@@ -195,13 +197,27 @@ export function createFilesService({ metadata, blobs, config, clock = () => new 
     const etag = etagOf(record);
     const range = resolveRange(request.range, record.sizeBytes ?? 0, request.ifRange, etag);
     if (range.kind !== 'partial') return undefined;
-    const spent = await metadata.spendResume(id, hashToken(token), range.end - range.start + 1, now);
-    // The store matched the hash; the constant-time check keeps that from being the only guard.
-    if (!spent || !tokenMatchesHash(token, spent.tokenHash)) return undefined;
     const blobRange = { start: range.start, end: range.end };
-    const blob = await blobs.get(spent.record.blobKey, blobRange);
+    // Opened before the bytes are spent: a store that fails costs the credential nothing.
+    const blob = await openBlob(blobs, record.blobKey, blobRange);
     if (!blob) throw new BlindvaultError('NOT_FOUND');
+    const spent = await whileOpen(blob, () => metadata.spendResume(id, hashToken(token), range.end - range.start + 1, now));
+    // The store matched the hash; the constant-time check keeps that from being the only guard.
+    if (!spent || !tokenMatchesHash(token, spent.tokenHash)) {
+      blob.stream.destroy();
+      return undefined;
+    }
     return { record: spent.record, etag, blob, range: blobRange };
+  }
+
+  /** Runs a metadata step while `blob` is open; on a failure the blob is released before rethrowing. */
+  async function whileOpen<T>(blob: StoredBlob, step: () => Promise<T>): Promise<T> {
+    try {
+      return await step();
+    } catch (error) {
+      blob.stream.destroy();
+      throw error;
+    }
   }
 
   async function countedDownload(id: string, request: DownloadRequest, now: Date): Promise<Download> {
@@ -210,18 +226,23 @@ export function createFilesService({ metadata, blobs, config, clock = () => new 
     const etag = etagOf(available);
     const range = resolveRange(request.range, available.sizeBytes ?? 0, request.ifRange, etag);
     if (range.kind === 'unsatisfiable') throw new BlindvaultError('RANGE_NOT_SATISFIABLE', { sizeBytes: available.sizeBytes ?? 0 });
-    const resumeToken = resumeWindowMs > 0 ? createToken() : undefined;
-    const resumeUntil = Math.min(now.getTime() + resumeWindowMs, available.expiresAt?.getTime() ?? now.getTime());
-    const record = await metadata.claimDownload(
-      id,
-      now,
-      resumeToken && { tokenHash: hashToken(resumeToken), expiresAt: new Date(resumeUntil) },
-    );
-    if (!record) throw new BlindvaultError('NOT_FOUND');
     const blobRange = range.kind === 'partial' ? { start: range.start, end: range.end } : undefined;
-    const blob = await blobs.get(record.blobKey, blobRange);
+    // The blob is opened (its first bytes read) before the download is counted, so a store that is
+    // down or fails before the first byte costs the file none of its downloads. The count itself
+    // stays one atomic statement, so concurrent requests on any instance still never pass the limit;
+    // a request refused there only releases the blob it opened.
+    const blob = await openBlob(blobs, available.blobKey, blobRange);
     // Deleted by its owner or the sweeper an instant ago.
     if (!blob) throw new BlindvaultError('NOT_FOUND');
+    const resumeToken = resumeWindowMs > 0 ? createToken() : undefined;
+    const resumeUntil = Math.min(now.getTime() + resumeWindowMs, available.expiresAt?.getTime() ?? now.getTime());
+    const record = await whileOpen(blob, () =>
+      metadata.claimDownload(id, now, resumeToken && { tokenHash: hashToken(resumeToken), expiresAt: new Date(resumeUntil) }),
+    );
+    if (!record) {
+      blob.stream.destroy();
+      throw new BlindvaultError('NOT_FOUND');
+    }
     return { record, etag, blob, ...(blobRange ? { range: blobRange } : {}), ...(resumeToken ? { resumeToken } : {}) };
   }
 

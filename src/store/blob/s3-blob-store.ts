@@ -74,6 +74,7 @@ export class S3BlobStore implements BlobStore {
     if (!Number.isSafeInteger(this.#partSizeBytes) || this.#partSizeBytes < 1) throw new TypeError('partSizeBytes must be a positive integer');
     const report = options.onStoreError ?? (() => {});
     this.#onStoreError = (operation, error) => report({ operation, errorName: nameOf(error) ?? 'Error', httpStatus: httpStatusOf(error) });
+    quietNodeVersionNotice();
     this.#client = new S3Client({
       region: location.region,
       ...(location.endpoint ? { endpoint: location.endpoint } : {}),
@@ -389,6 +390,18 @@ export class S3BlobStore implements BlobStore {
   close(): void {
     this.#client.destroy();
   }
+}
+
+/**
+ * On Node < 22 the SDK prints, once per process, that SDK versions published after the first week
+ * of January 2027 will require Node 22. It is a notice about future releases, not a fault: the
+ * installed SDK packages state Node >= 20 in their engines, as does this project. It concerns
+ * whoever upgrades the dependency (package.json's engines), not the operator, so the server turns
+ * it off with the variable AWS documents for this (aws/aws-sdk-js-v3#7983). An operator who sets
+ * the variable keeps their value. Read by the SDK when a client is constructed.
+ */
+function quietNodeVersionNotice(): void {
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 }
 
 function httpStatusOf(error: unknown): number | undefined {
