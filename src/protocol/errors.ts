@@ -168,9 +168,17 @@ export const PSONO_REFUSALS = {
   userIdOrGroupIdNotBoth: 'Either user id or group id needs to be specified, not both.',
   targetUserMissing: 'Target user does not exist.',
   rightExists: 'User Share Right already exists.',
-  groupsNotSupported: 'Target group does not exist.',
+  targetGroupMissing: 'Target group does not exist.',
   cannotAccept: "You don't have permission to access it or it does not exist or you already accepted or declined this share.",
   loginInfoNotJson: 'Login info no valid json',
+  // Groups (docs/vault-protocol.md §3.10)
+  groupNameTooShort: 'NAME_TOO_SHORT',
+  groupNameForbidden: 'NAME_CONTAINS_FORBIDDEN_CHARACTERS',
+  alreadyMember: 'USER_ALREADY_PART_OF_GROUP',
+  memberMissing: 'USER_DOES_NOT_EXIST',
+  membershipProcessed: 'NO_PERMISSION_OR_NOT_EXIST_OR_ALREADY_PROCESSED_MEMBERSHIP',
+  notShareAdmin: "You don't have the necessary rights to share with this group.",
+  groupRightExists: 'Group Share Right already exists.',
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CATALOGUE;

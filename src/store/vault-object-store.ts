@@ -1,3 +1,5 @@
+import type { VaultGroupStore } from './vault-group-store.js';
+
 // The vault's objects: datastores, secrets (with history), shares, the links that hang secrets and
 // shares under datastores and shares, and users' rights on shares (spec §3.5–3.8). Ciphertexts are
 // the wire's hex strings, stored as received. What a caller may do is decided by the server's policy
@@ -106,6 +108,9 @@ export type WriteResult<T = Date> =
   | { ok: false; reason: 'not_found' | 'write_date_mismatch' | 'duplicate' | 'duplicate_nonce' | 'duplicate_link' | 'cycle' };
 
 export interface VaultObjectStore {
+  /** The groups, whose rights on shares take part in every rights walk of this store (same connection). */
+  readonly groups: VaultGroupStore;
+
   // Datastores: the owner is part of every query.
   listDatastores(userId: string): Promise<DatastoreRecord[]>;
   getDatastore(id: string, userId: string): Promise<DatastoreRecord | undefined>;
@@ -156,6 +161,8 @@ export interface VaultObjectStore {
   // Rights, resolved by one recursive statement each (docs/authorization.md)
   /** A user's effective rights on a share: direct, or inherited along share links. */
   shareRightsFor(userId: string, shareId: string, now: Date): Promise<Flags>;
+  /** A user's direct rights on a share, OR-ed: their accepted user right and their groups' rights (no inheritance). */
+  directRightsFor(userId: string, shareId: string, now: Date): Promise<Flags>;
   /** A user's rights on a secret: through an owned datastore (read and write) or the shares it hangs in. */
   secretRightsFor(userId: string, secretId: string, now: Date): Promise<{ read: boolean; write: boolean }>;
   /** The users who reach a share through inheritance only (no accepted direct right on it), with those rights. */

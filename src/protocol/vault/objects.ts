@@ -257,11 +257,11 @@ export function parseShareRightGrant(body: unknown) {
   const expirationDate = expiration(f);
   f.done();
   if (userId && groupId) throw new BlindvaultError('VAULT_REFUSED', { text: 'Either user or group share right needs to be specified, not both.' });
-  if (groupId) throw new BlindvaultError('VAULT_REFUSED', { text: 'Target group does not exist.' }); // groups are phase 2
-  if (!userId) throw new BlindvaultError('VAULT_REFUSED', { text: 'Either user or group share right needs to be specified.' });
+  if (!userId && !groupId) throw new BlindvaultError('VAULT_REFUSED', { text: 'Either user or group share right needs to be specified.' });
   return {
     shareId: must(shareId),
-    userId,
+    /** Exactly one of the two (a user's right, or a group's: §3.10). */
+    target: userId ? ({ userId } as const) : ({ groupId: must(groupId) } as const),
     key: must(key),
     keyNonce: must(keyNonce),
     title: must(title),
@@ -287,10 +287,10 @@ export function parseShareRightUpdate(body: unknown) {
   const expirationDate = expiration(f);
   f.done();
   if (userId && groupId) throw new BlindvaultError('VAULT_REFUSED', { text: 'Either user id or group id needs to be specified, not both.' });
-  if (!userId) throw new BlindvaultError(groupId ? 'NO_PERMISSION_OR_NOT_EXIST' : 'VAULT_REFUSED', { text: 'Either user id or group id needs to be specified.' });
+  if (!userId && !groupId) throw new BlindvaultError('VAULT_REFUSED', { text: 'Either user id or group id needs to be specified.' });
   return {
     shareId: must(shareId),
-    userId,
+    target: userId ? ({ userId } as const) : ({ groupId: must(groupId) } as const),
     read: must(read),
     write: must(write),
     grant: must(grant),
@@ -304,9 +304,9 @@ export function parseShareRightDelete(body: unknown) {
   const groupRightId = f.uuid('group_share_right_id');
   f.done();
   if (userRightId && groupRightId) throw new BlindvaultError('VAULT_REFUSED', { text: 'Either user or group share right needs to be specified, not both.' });
-  if (groupRightId) throw new BlindvaultError('NO_PERMISSION_OR_NOT_EXIST');
+  if (groupRightId) return { groupRightId } as const;
   if (!userRightId) throw new BlindvaultError('VAULT_REFUSED', { text: 'Either user or group share right needs to be specified.' });
-  return { rightId: userRightId };
+  return { rightId: userRightId } as const;
 }
 
 export function parseShareRightAccept(body: unknown) {

@@ -28,6 +28,8 @@ import { datastoresRoutes } from './objects/datastores/routes.js';
 import { createDatastoresService } from './objects/datastores/service.js';
 import { secretsRoutes } from './objects/secrets/routes.js';
 import { createSecretsService } from './objects/secrets/service.js';
+import { groupsRoutes } from './groups/routes.js';
+import { createGroupsService } from './groups/service.js';
 import { sharesRoutes } from './objects/shares/routes.js';
 import { createSharesService } from './objects/shares/service.js';
 import { createMalformedUrlAnswer, type MalformedUrlAnswer } from './malformed-url.js';
@@ -99,11 +101,12 @@ export async function vaultPlugin(app: FastifyInstance, options: VaultPluginOpti
 
   // The composition root of the vault: every service is built here, from the stores.
   const policy = createPolicy({ objects, apiKeys, clock });
-  const accounts = createAccountsService({ vault, keys, signupsAllowed: options.config.signupsAllowed, clock });
+  const accounts = createAccountsService({ vault, keys, signupsAllowed: options.config.signupsAllowed, pendingGroups: (userId) => objects.groups.countPendingMemberships(userId), clock });
   const sessions = createSessionsService({ vault, replays, keys, accounts, config, clock });
   const datastores = createDatastoresService({ objects, accounts, clock });
   const secrets = createSecretsService({ objects, policy, clock });
   const shares = createSharesService({ objects, vault, policy, clock });
+  const groups = createGroupsService({ groups: objects.groups, objects, vault, policy, clock });
   const send = createSendService({ sends, blobs, clock });
   const recoveryService = createRecoveryService({ vault, recovery, clock });
   const emergency = createEmergencyService({ vault, recovery, accounts, keys, config, clock });
@@ -211,7 +214,8 @@ export async function vaultPlugin(app: FastifyInstance, options: VaultPluginOpti
   sessionsRoutes(router, { sessions });
   datastoresRoutes(router, { datastores });
   secretsRoutes(router, { secrets });
-  sharesRoutes(router, { shares });
+  sharesRoutes(router, { shares, groups });
+  groupsRoutes(router, { groups });
   apiKeysRoutes(router, { apiKeys: apiKeysService, throttle });
   sendRoutes(router, { send });
   recoveryRoutes(router, { recovery: recoveryService });

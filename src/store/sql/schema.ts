@@ -223,6 +223,51 @@ export interface UserShareRightsTable {
   write_date: Millis;
 }
 
+export interface GroupsTable {
+  id: string;
+  name: string;
+  public_key: string;
+  created_at: Millis;
+  write_date: Millis;
+}
+
+export interface GroupMembershipsTable {
+  id: string;
+  group_id: string;
+  user_id: string;
+  creator_id: string | null;
+  secret_key: string;
+  secret_key_nonce: string;
+  secret_key_type: string;
+  private_key: string;
+  private_key_nonce: string;
+  private_key_type: string;
+  group_admin: Flag;
+  share_admin: Flag;
+  accepted: Flag | null;
+  created_at: Millis;
+  write_date: Millis;
+}
+
+export interface GroupShareRightsTable {
+  id: string;
+  share_id: string;
+  group_id: string;
+  creator_id: string | null;
+  title: string;
+  title_nonce: string;
+  type: string;
+  type_nonce: string;
+  key: string;
+  key_nonce: string;
+  read: Flag;
+  write: Flag;
+  grant: Flag;
+  expiration_date: Millis | null;
+  created_at: Millis;
+  write_date: Millis;
+}
+
 export interface ApiKeysTable {
   id: string;
   user_id: string;
@@ -263,6 +308,9 @@ export interface Database {
   secret_links: SecretLinksTable;
   share_links: ShareLinksTable;
   user_share_rights: UserShareRightsTable;
+  groups: GroupsTable;
+  group_memberships: GroupMembershipsTable;
+  group_share_rights: GroupShareRightsTable;
   api_keys: ApiKeysTable;
   api_key_secrets: ApiKeySecretsTable;
   files: FilesTable;

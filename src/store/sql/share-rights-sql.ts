@@ -3,11 +3,13 @@ import { sql, type RawBuilder } from 'kysely';
 // Effective rights on shares, resolved inside the statement that needs them (docs/authorization.md,
 // "Inheritance"). One recursive walk, the same text on SQLite and PostgreSQL:
 //
-//  - a user's accepted, unexpired direct right on a share is their right on it, and ends the walk
-//    there (so an all-false direct right removes what they would inherit);
+//  - a user's direct rights on a share (their accepted, unexpired user right, and the unexpired
+//    rights of the groups they are an accepted member of, migration 0011) are their right on it,
+//    OR-ed, and end the walk there (so an all-false direct right removes what they would inherit);
 //  - otherwise the walk climbs every share link whose parent is a share; crossing a link keeps only
-//    the flags that the link's creator holds *directly* (accepted, unexpired) on the child, so a
-//    link never passes on more than its creator holds, and revoking the creator cuts it;
+//    the flags that the link's creator holds *directly* (user or group rights, as above) on the
+//    child, so a link never passes on more than its creator holds, and revoking the creator (or
+//    removing them from the group) cuts it;
 //  - the rights are those of the nearest direct right on every chain, each AND-ed with the caps of
 //    its links, OR-ed over all chains. Datastore links give no rights.
 //
@@ -15,6 +17,20 @@ import { sql, type RawBuilder } from 'kysely';
 // The booleans are compared as truth values and produced as 0/1 integers, which both dialects read.
 
 const unexpired = (alias: string, nowMs: number) => sql`(${sql.ref(`${alias}.expiration_date`)} is null or ${sql.ref(`${alias}.expiration_date`)} > ${nowMs})`;
+
+/**
+ * Every direct right as rows (user_id, share_id, "read", "write", "grant"), inlined as a derived table
+ * so that each use is planned with its join keys: accepted, unexpired user rights, and the unexpired
+ * group rights of every accepted member of the group. A pending or declined membership gives nothing;
+ * deleting a membership ends what it gave in the next statement.
+ */
+export function directRights(nowMs: number): RawBuilder<unknown> {
+  return sql`(select ur.user_id, ur.share_id, ur."read", ur."write", ur."grant" from user_share_rights ur where ur.accepted and ${unexpired('ur', nowMs)}
+    union all
+    select gm.user_id, gr.share_id, gr."read", gr."write", gr."grant" from group_share_rights gr
+    join group_memberships gm on gm.group_id = gr.group_id and gm.accepted
+    where ${unexpired('gr', nowMs)})`;
+}
 
 /** A user id or share id parameter, typed like the columns it meets in the recursive walk. */
 export const idParam = (value: string) => sql`cast(${value} as varchar(36))`;
@@ -38,9 +54,9 @@ export function rightsCtes(start: RawBuilder<unknown>, nowMs: number, options: {
         case when walk.g = 1 and c."grant" then 1 else 0 end
       from walk
       join share_links l on l.share_id = walk.share_id and l.parent_share_id is not null
-      join user_share_rights c on c.share_id = l.share_id and c.user_id = l.creator_id and c.accepted and ${unexpired('c', nowMs)}
-      left join user_share_rights d on d.share_id = walk.share_id and d.user_id = walk.user_id and d.accepted and ${unexpired('d', nowMs)}
-      where d.id is null and ((walk.r = 1 and c."read") or (walk.w = 1 and c."write") or (walk.g = 1 and c."grant"))
+      join ${directRights(nowMs)} c on c.share_id = l.share_id and c.user_id = l.creator_id
+      where not exists (select 1 from ${directRights(nowMs)} d where d.share_id = walk.share_id and d.user_id = walk.user_id)
+        and ((walk.r = 1 and c."read") or (walk.w = 1 and c."write") or (walk.g = 1 and c."grant"))
     ),
     reach(${oc}user_id, share_id, r, w, g) as (
       select ${o('walk')}walk.user_id, walk.share_id,
@@ -48,7 +64,7 @@ export function rightsCtes(start: RawBuilder<unknown>, nowMs: number, options: {
         case when walk.w = 1 and d."write" then 1 else 0 end,
         case when walk.g = 1 and d."grant" then 1 else 0 end
       from walk
-      join user_share_rights d on d.share_id = walk.share_id and d.user_id = walk.user_id and d.accepted and ${unexpired('d', nowMs)}
+      join ${directRights(nowMs)} d on d.share_id = walk.share_id and d.user_id = walk.user_id
     )`;
 }
 

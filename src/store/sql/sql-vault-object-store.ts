@@ -15,7 +15,8 @@ import type {
   WriteResult,
 } from '../vault-object-store.js';
 import type { Database, DatastoresTable, SecretHistoryTable, SecretLinksTable, SecretsTable, ShareLinksTable, SharesTable, UserShareRightsTable } from './schema.js';
-import { apiKeyAllows, batchIds, batchSecretReadable, batchSecretStart, idParam, rightsCtes, secretAllowed, secretStart } from './share-rights-sql.js';
+import { apiKeyAllows, batchIds, batchSecretReadable, batchSecretStart, directRights, idParam, rightsCtes, secretAllowed, secretStart } from './share-rights-sql.js';
+import { SqlVaultGroupStore } from './sql-vault-group-store.js';
 import { isForeignKeyViolation, isUniqueViolation, type SqlDatabase } from './sql-database.js';
 import { DEFAULT_VAULT_OBJECT_LIMITS, VaultStorageQuotaExceeded, type VaultObjectLimits } from '../vault-object-limits.js';
 
@@ -39,8 +40,10 @@ export class SqlVaultObjectStore implements VaultObjectStore {
   readonly #backend: SqlDatabase['backend'];
 
   readonly #limits: VaultObjectLimits;
+  readonly groups: SqlVaultGroupStore;
 
   constructor(database: SqlDatabase, limits: VaultObjectLimits = DEFAULT_VAULT_OBJECT_LIMITS) {
+    this.groups = new SqlVaultGroupStore(database);
     this.#db = database.db;
     this.#backend = database.backend;
     this.#lock = database.backend === 'postgres';
@@ -333,6 +336,13 @@ export class SqlVaultObjectStore implements VaultObjectStore {
     return flagsOf(rows[0]);
   }
 
+  async directRightsFor(userId: string, shareId: string, now: Date): Promise<Flags> {
+    const { rows } = await sql<{ r: number | null; w: number | null; g: number | null }>`
+      select max(case when d."read" then 1 else 0 end) as r, max(case when d."write" then 1 else 0 end) as w, max(case when d."grant" then 1 else 0 end) as g
+      from ${directRights(now.getTime())} d where d.user_id = ${userId} and d.share_id = ${shareId}`.execute(this.#db);
+    return flagsOf(rows[0]);
+  }
+
   async secretRightsFor(userId: string, secretId: string, now: Date): Promise<{ read: boolean; write: boolean }> {
     const id = sql`${secretId}`;
     const { rows } = await sql<{ owned: number | boolean; r: number | null; w: number | null }>`
@@ -355,8 +365,7 @@ export class SqlVaultObjectStore implements VaultObjectStore {
         select l.parent_share_id from share_links l join up on l.share_id = up.id where l.parent_share_id is not null
       ),
       ${rightsCtes(
-        sql`select distinct a.user_id as user_id, ${idParam(shareId)} as share_id from user_share_rights a join up on a.share_id = up.id
-          where a.accepted and (a.expiration_date is null or a.expiration_date > ${nowMs})`,
+        sql`select distinct a.user_id as user_id, ${idParam(shareId)} as share_id from ${directRights(nowMs)} a join up on a.share_id = up.id`,
         nowMs,
       )}
       select user_id, max(r) as r, max(w) as w, max(g) as g from reach

@@ -15,6 +15,8 @@ export interface AccountsServiceDeps {
   vault: VaultStore;
   keys: ServerKeys;
   signupsAllowed: boolean;
+  /** How many group invitations the user has not answered (docs/vault-protocol.md §3.10). */
+  pendingGroups: (userId: string) => Promise<number>;
   clock: () => Date;
 }
 
@@ -28,7 +30,7 @@ export interface UserSearchResult {
 }
 
 /** Accounts of the vault: registration, prelogin, the user's own record, search, deletion. */
-export function createAccountsService({ vault, keys, signupsAllowed, clock }: AccountsServiceDeps) {
+export function createAccountsService({ vault, keys, signupsAllowed, pendingGroups, clock }: AccountsServiceDeps) {
   const emailHmac = (email: string) => hmacSha256Hex(keys.emailHmacKey.reveal(), email.toLowerCase());
 
   function sealEmail(email: string): { emailCiphertext: string; emailNonce: string } {
@@ -144,10 +146,10 @@ export function createAccountsService({ vault, keys, signupsAllowed, clock }: Ac
     await vault.deleteUser(auth.user.id);
   }
 
-  function status(auth: AuthContext) {
+  async function status(auth: AuthContext) {
     return {
       unaccepted_shares_count: 0, // shares come with "Vault, part 2"
-      unaccepted_groups_count: 0,
+      unaccepted_groups_count: await pendingGroups(auth.user.id),
       unaccepted_forced_groups_count: 0,
       last_security_report_created: formatIsoTime(auth.user.registrationDate),
     };

@@ -2,6 +2,7 @@ import { BlindvaultError } from '../../../protocol/errors.js';
 import type { ApiKeyRecord, ApiKeyStore } from '../../../store/api-key-store.js';
 import type { Flags, LinkParent, SecretCaller, ShareLinkRecord, ShareRightRecord, VaultObjectStore } from '../../../store/vault-object-store.js';
 import type { SendParty } from '../../../store/send-store.js';
+import type { GroupShareRightRecord, MembershipRecord } from '../../../store/vault-group-store.js';
 import type { UserRecord } from '../../../store/vault-store.js';
 import type { VaultRouteConfig } from '../routing.js';
 import type { AuthContext } from './authenticator.js';
@@ -82,12 +83,10 @@ export function createPolicy({ objects, apiKeys, clock }: PolicyDeps) {
     return (await shareRights(userId, link.shareId)).grant && (await mayWriteParent(userId, link.parent)) && (await mayWriteParent(userId, to));
   }
 
-  /** The creator's direct (accepted, unexpired) right on the linked share: what the link can pass on. */
+  /** The creator's direct rights on the linked share (user right and group rights): what the link can pass on. */
   async function creatorRight(link: ShareLinkRecord, now: Date): Promise<Flags> {
     if (link.creatorId === null) return NONE;
-    const r = await objects.findShareRight(link.shareId, link.creatorId);
-    if (!r || r.accepted !== true || (r.expirationDate !== null && r.expirationDate <= now)) return NONE;
-    return { read: r.read, write: r.write, grant: r.grant };
+    return objects.directRightsFor(link.creatorId, link.shareId, now);
   }
 
   /**
@@ -153,7 +152,54 @@ export function createPolicy({ objects, apiKeys, clock }: PolicyDeps) {
     return (right.userId === userId || right.creatorId === userId) && (right.expirationDate === null || right.expirationDate > now);
   }
 
+  // --- Groups (docs/authorization.md, "Groups") ---------------------------------------------------
+
+  /** The user's membership of a group, only when accepted: the one state that gives anything. */
+  async function acceptedMembership(userId: string, groupId: string): Promise<MembershipRecord | undefined> {
+    const m = await objects.groups.membershipOf(groupId, userId);
+    return m?.accepted === true ? m : undefined;
+  }
+
+  /**
+   * Giving a group a right on a share: what `mayGrant` asks of a user's right (grant, and every flag
+   * given), and an accepted share-admin membership of the group (BV: Psono lets a pending one share,
+   * and a granter give more than it holds). The answer says which is missing, for Psono's two errors.
+   */
+  async function mayShareWithGroup(userId: string, shareId: string, groupId: string, wanted: Flags): Promise<'yes' | 'no_grant' | 'not_share_admin'> {
+    const mine = await shareRights(userId, shareId);
+    if (!mine.grant || !covers(mine, wanted)) return 'no_grant';
+    return (await acceptedMembership(userId, groupId))?.shareAdmin === true ? 'yes' : 'not_share_admin';
+  }
+
+  /** Changing a group's right: as a user's right, grant and every flag it gives and is given; an expired right is left to expire. */
+  async function mayManageGroupRight(userId: string, right: GroupShareRightRecord, wanted?: Flags): Promise<boolean> {
+    if (right.expirationDate !== null && right.expirationDate <= clock()) return false;
+    const mine = await shareRights(userId, right.shareId);
+    return mine.grant && covers(mine, right) && (wanted === undefined || covers(mine, wanted));
+  }
+
+  /** Removing a group's right: an accepted share admin of the group (Psono), or a manager of the right (BV: so the share's owner revokes it). */
+  async function mayDeleteGroupRight(userId: string, right: GroupShareRightRecord): Promise<boolean> {
+    if ((await acceptedMembership(userId, right.groupId))?.shareAdmin === true) return true;
+    return mayManageGroupRight(userId, right);
+  }
+
+  /**
+   * What of a group its user's membership shows: an accepted member sees its keys, members and
+   * rights; an invited one the group and who invited them; a declined one nothing.
+   */
+  function groupView(membership: MembershipRecord | undefined): 'member' | 'invited' | undefined {
+    if (membership?.accepted === true) return 'member';
+    if (membership?.accepted === null) return 'invited';
+    return undefined;
+  }
+
   return {
+    acceptedMembership,
+    mayShareWithGroup,
+    mayManageGroupRight,
+    mayDeleteGroupRight,
+    groupView,
     shareRights,
     ownsDatastore,
     mayWriteParent,
@@ -197,6 +243,22 @@ export function apiKeyMayAct(key: ApiKeyRecord, owner: UserRecord | undefined, n
 }
 
 export type Policy = ReturnType<typeof createPolicy>;
+
+/**
+ * Who may change a group and its memberships (docs/authorization.md, "Groups"). The group store puts
+ * the rule in the statement that writes (`…For(callerId, …)`: an accepted group-admin membership of the
+ * caller in the group, or the membership's own user), so a caller without it changes nothing and gets
+ * the answer of an object that does not exist. A share admin is not a group admin: it shares with the
+ * group and removes the group's rights, never changes members.
+ */
+export const GROUP_RULES = {
+  rename: 'group admin',
+  delete: 'group admin',
+  invite: 'group admin',
+  changeAdminFlags: 'group admin',
+  removeMember: 'group admin or the member',
+  answerInvitation: 'the invited user',
+} as const;
 
 /**
  * The session-level rules of a route (spec §1.5), checked once the caller is authenticated: the

@@ -9,6 +9,7 @@ import * as storageBounds from './0007-storage-bounds.js';
 import * as uploads from './0008-uploads.js';
 import * as sweepLeases from './0009-sweep-leases.js';
 import * as sends from './0010-sends.js';
+import * as groups from './0011-groups.js';
 import * as accountRecovery from './0013-account-recovery.js';
 
 // Listed here rather than read from the folder, so the compiled server and the tests run the same set.
@@ -23,6 +24,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0008-uploads': uploads,
   '0009-sweep-leases': sweepLeases,
   '0010-sends': sends,
+  '0011-groups': groups,
   '0013-account-recovery': accountRecovery,
 };
 

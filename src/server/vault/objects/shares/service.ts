@@ -174,7 +174,19 @@ export function createSharesService({ objects, vault, policy, clock }: SharesSer
         username: holders.get(r.userId)?.username ?? '',
         expiration_date: iso(r.expirationDate),
       })),
-      group_share_rights: [],
+      group_share_rights: (await objects.groups.groupRightsOfShare(shareId, now)).map((r) => ({
+        id: r.id,
+        create_date: formatIsoTime(r.createdAt),
+        write_date: formatIsoTime(r.writeDate),
+        accepted: true,
+        read: r.read,
+        write: r.write,
+        grant: r.grant,
+        group_id: r.groupId,
+        share_id: r.shareId,
+        group_name: r.groupName,
+        expiration_date: iso(r.expirationDate),
+      })),
       ...(await inheritance(auth, shareId, now)),
     };
   }
@@ -201,9 +213,17 @@ export function createSharesService({ objects, vault, policy, clock }: SharesSer
     };
   }
 
+  /** The caller's direct rights: accepted user rights and the rights of their groups, OR-ed per share (spec §3.8). */
   async function myRights(auth: AuthContext) {
-    const rights = (await objects.rightsOfUser(auth.user.id, clock())).filter((r) => r.accepted === true);
-    return { share_rights: rights.map((r) => ({ share_id: r.shareId, read: r.read, write: r.write, grant: r.grant })) };
+    const now = clock();
+    const merged = new Map<string, { share_id: string; read: boolean; write: boolean; grant: boolean }>();
+    const own = (await objects.rightsOfUser(auth.user.id, now)).filter((r) => r.accepted === true);
+    for (const r of [...own, ...(await objects.groups.groupRightsOfUser(auth.user.id, now))]) {
+      const seen = merged.get(r.shareId);
+      if (seen) Object.assign(seen, { read: seen.read || r.read, write: seen.write || r.write, grant: seen.grant || r.grant });
+      else merged.set(r.shareId, { share_id: r.shareId, read: r.read, write: r.write, grant: r.grant });
+    }
+    return { share_rights: [...merged.values()] };
   }
 
   async function readRight(auth: AuthContext, rightId: string) {
@@ -228,14 +248,14 @@ export function createSharesService({ objects, vault, policy, clock }: SharesSer
    * BV: never to oneself, and never more than the caller holds (Psono lets a granter raise its own
    * rights and lock out the creator).
    */
-  async function grant(auth: AuthContext, request: ReturnType<typeof parseShareRightGrant>) {
+  async function grant(auth: AuthContext, request: ReturnType<typeof parseShareRightGrant>, userId: string) {
     const now = clock();
     if (request.expirationDate && request.expirationDate <= now) throw new BlindvaultError('EXPIRATION_DATE_NEEDS_TO_BE_IN_THE_FUTURE');
     const mine = await policy.shareRights(auth.user.id, request.shareId);
-    if (!policy.mayGrant(auth.user.id, request.userId, mine, request) || !(await objects.getShare(request.shareId))) {
+    if (!policy.mayGrant(auth.user.id, userId, mine, request) || !(await objects.getShare(request.shareId))) {
       throw new BlindvaultError('NO_PERMISSION_OR_NOT_EXIST');
     }
-    const target = await vault.findUserById(request.userId);
+    const target = await vault.findUserById(userId);
     if (!target) throw refuse('targetUserMissing');
     const existing = await objects.findShareRight(request.shareId, target.id);
     let replaceId: string | undefined;
@@ -273,10 +293,10 @@ export function createSharesService({ objects, vault, policy, clock }: SharesSer
     return { share_right_id: right.id };
   }
 
-  async function updateRight(auth: AuthContext, request: ReturnType<typeof parseShareRightUpdate>) {
+  async function updateRight(auth: AuthContext, request: ReturnType<typeof parseShareRightUpdate>, userId: string) {
     const now = clock();
     if (request.expirationDate && request.expirationDate <= now) throw new BlindvaultError('EXPIRATION_DATE_NEEDS_TO_BE_IN_THE_FUTURE');
-    const existing = await objects.findShareRight(request.shareId, request.userId);
+    const existing = await objects.findShareRight(request.shareId, userId);
     if (!existing || !(await policy.mayManageRight(auth.user.id, existing, request))) throw new BlindvaultError('NO_PERMISSION_OR_NOT_EXIST');
     await objects.updateShareRight(
       existing.id,
