@@ -6,80 +6,20 @@
 //    of the same file to the same server (target ratio ≥ 0.9), with each command's peak RSS.
 // The size is --size-mib, else BENCH_CLI_VAULT_MIB, else the issue's 1 GiB (`BENCH_CLI_VAULT_MIB=64` for a quick
 // run: arguments after `npm run bench:cli --` reach only this script).
-import { execFile, spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { mkdtemp, open, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { execFile } from 'node:child_process';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs, promisify } from 'node:util';
-import { buildServer, freePort, HOST, ROOT, spawnServer, type ChildServer } from './support.js';
+import { makeInput, MIB, mibPerSecond, sameBytes, timed, waitHealthy } from './cli-support.js';
+import { buildServer, freePort, HOST, ROOT, spawnServer } from './support.js';
 
-const MIB = 1024 * 1024;
 const CLI = path.join(ROOT, 'bin', 'blindvault.js');
 const PYTHON = process.env.BLINDVAULT_PYTHON ?? '/usr/bin/python3';
 const exec = promisify(execFile);
 const progress = (text: string) => process.stderr.write(`bench:cli (vault): ${text}\n`);
 
-interface Timed {
-  seconds: number;
-  stdout: string;
-  /** Peak RSS of the command, from GNU time's %M (KiB). */
-  peakRssKiB: number;
-}
-
-/** Runs a command under /usr/bin/time, timing the whole process; rejects on a non-zero exit. */
-function timed(command: string, args: string[], env: NodeJS.ProcessEnv): Promise<Timed> {
-  return new Promise((resolve, reject) => {
-    const started = process.hrtime.bigint();
-    const child = spawn('/usr/bin/time', ['-f', 'peak-rss-kib=%M', command, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.once('error', reject);
-    child.once('exit', (code) => {
-      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-      if (code !== 0) return reject(new Error(`${path.basename(command)} ${args.slice(0, 3).join(' ')} exited with ${String(code)}: ${stderr.slice(-500)}`));
-      resolve({ seconds, stdout, peakRssKiB: Number(/peak-rss-kib=(\d+)/.exec(stderr)?.[1] ?? NaN) });
-    });
-  });
-}
-
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
-const mibPerSecond = (bytes: number, seconds: number) => bytes / MIB / seconds;
-
-async function makeInput(file: string, sizeBytes: number): Promise<void> {
-  const block = randomBytes(4 * MIB);
-  const handle = await open(file, 'w');
-  try {
-    for (let written = 0; written < sizeBytes; ) {
-      const n = Math.min(block.byteLength, sizeBytes - written);
-      await handle.write(block, 0, n);
-      written += n;
-    }
-  } finally {
-    await handle.close();
-  }
-}
-
-async function sameBytes(a: string, b: string): Promise<boolean> {
-  if ((await stat(a)).size !== (await stat(b)).size) return false;
-  const code = await new Promise<number | null>((resolve) => spawn('cmp', ['-s', a, b]).once('exit', resolve));
-  return code === 0;
-}
-
-async function waitHealthy(url: string, server: ChildServer): Promise<void> {
-  for (let i = 0; i < 300; i++) {
-    if (server.exitReason()) throw new Error(`the server ${String(server.exitReason())}`);
-    try {
-      if ((await fetch(`${url}/healthz`)).ok) return;
-    } catch {
-      // not yet
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`${url} did not come up`);
-}
 
 function options(): { runs: number; sizeMiB: number } {
   const { values } = parseArgs({ options: { runs: { type: 'string', default: '9' }, 'size-mib': { type: 'string', default: process.env.BENCH_CLI_VAULT_MIB ?? '1024' } } });

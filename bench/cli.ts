@@ -3,77 +3,15 @@
 // Prints MiB/s, the ratios (targets ≥ 0.8) and the CLI's peak RSS (target < 150 MiB). Then `blindvault send` and
 // `receive` of the same file between two vault users beside the CLI's own upload and download (target ≥ 0.9).
 // Quick run: npm run bench:cli -- --size-mib 64
-import { spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { mkdir, mkdtemp, open, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { buildServer, freePort, HOST, ROOT, spawnServer, type ChildServer } from './support.js';
+import { makeInput, MIB, mibPerSecond, sameBytes, timed, waitHealthy } from './cli-support.js';
+import { buildServer, freePort, HOST, ROOT, spawnServer } from './support.js';
 
-const MIB = 1024 * 1024;
 const CLI = path.join(ROOT, 'bin', 'blindvault.js');
 const progress = (text: string) => process.stderr.write(`bench:cli: ${text}\n`);
-
-interface Timed {
-  seconds: number;
-  stdout: string;
-  stderr: string;
-  /** Peak RSS of the command, from GNU time's %M (KiB). */
-  peakRssKiB: number;
-}
-
-/** Runs a command under /usr/bin/time; rejects on a non-zero exit. */
-function timed(command: string, args: string[], env: NodeJS.ProcessEnv = process.env): Promise<Timed> {
-  return new Promise((resolve, reject) => {
-    const started = process.hrtime.bigint();
-    const child = spawn('/usr/bin/time', ['-f', 'peak-rss-kib=%M', command, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.once('error', reject);
-    child.once('exit', (code) => {
-      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-      const peak = Number(/peak-rss-kib=(\d+)/.exec(stderr)?.[1] ?? NaN);
-      if (code !== 0) return reject(new Error(`${command} ${args.join(' ')} exited with ${String(code)}: ${stderr}`));
-      resolve({ seconds, stdout, stderr, peakRssKiB: peak });
-    });
-  });
-}
-
-async function makeInput(file: string, sizeBytes: number): Promise<void> {
-  const block = randomBytes(4 * MIB);
-  const handle = await open(file, 'w');
-  try {
-    for (let written = 0; written < sizeBytes; ) {
-      const n = Math.min(block.byteLength, sizeBytes - written);
-      await handle.write(block, 0, n);
-      written += n;
-    }
-  } finally {
-    await handle.close();
-  }
-}
-
-async function sameBytes(a: string, b: string): Promise<boolean> {
-  if ((await stat(a)).size !== (await stat(b)).size) return false;
-  const code = await new Promise<number | null>((resolve) => spawn('cmp', ['-s', a, b]).once('exit', resolve));
-  return code === 0;
-}
-
-async function waitHealthy(url: string, server: ChildServer): Promise<void> {
-  for (let i = 0; i < 300; i++) {
-    if (server.exitReason()) throw new Error(`server ${server.exitReason()}`);
-    try {
-      if ((await fetch(`${url}/healthz`)).ok) return;
-    } catch {
-      // not yet
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`${url} did not come up`);
-}
 
 async function startServers(work: string): Promise<{ baseline: string; ours: string; stop: () => Promise<void> }> {
   const [basePort, ourPort] = [await freePort(), await freePort()];
@@ -98,8 +36,6 @@ async function startServers(work: string): Promise<{ baseline: string; ours: str
     },
   };
 }
-
-const mibPerSecond = (bytes: number, seconds: number) => bytes / MIB / seconds;
 
 async function main(): Promise<void> {
   const { values } = parseArgs({ options: { 'size-mib': { type: 'string', default: '1024' } } });
