@@ -37,17 +37,18 @@ export function decodeLinkKey(fragment: string): Uint8Array {
 
 /** A stream made on first pull: the encryptor behind it is asynchronous to make. */
 function lazyStream(make: () => Promise<ReadableStream<Uint8Array>>): ReadableStream<Uint8Array> {
-  let reader: ReadableStreamDefaultReader<Uint8Array> | undefined;
+  let reader: Promise<ReadableStreamDefaultReader<Uint8Array>> | undefined;
   return new ReadableStream<Uint8Array>(
     {
       async pull(controller) {
-        reader ??= (await make()).getReader();
-        const next = await reader.read();
+        reader ??= make().then((stream) => stream.getReader());
+        const next = await (await reader).read();
         if (next.done) controller.close();
         else controller.enqueue(next.value);
       },
       async cancel(reason) {
-        await reader?.cancel(reason);
+        // A cancel may come while the stream is still being made: it reaches that stream too (its file closes).
+        await (await reader?.catch(() => undefined))?.cancel(reason);
       },
     },
     { highWaterMark: 0 },

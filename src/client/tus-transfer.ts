@@ -75,9 +75,11 @@ function chunkReader(source: UploadSource, chunkSizeBytes: number, chunkBody: Ch
       // tus-js-client reads a body's length from `.size` (as on a Blob).
       return { value: Object.assign(chunk, { size: wanted }), done };
     },
-    close() {
-      void reader?.cancel().catch(() => {});
+    /** Also ours to call on abort and error, which tus-js-client leaves open: the source's file closes now, not at GC. */
+    async close() {
+      const open = reader;
       reader = undefined;
+      await open?.cancel().catch(() => {});
     },
   };
 }
@@ -140,6 +142,11 @@ export function tusTransfer(input: TusTransferInput): Promise<void> {
         input.onConfirmed?.(offset);
       },
     };
+    let opened: ReturnType<typeof chunkReader> | undefined;
+    const closeSource = async () => {
+      await opened?.close();
+      opened = undefined;
+    };
     const upload = new Upload(placeholder, {
       uploadUrl: input.uploadUrl,
       uploadSize: input.source.sizeBytes,
@@ -151,7 +158,7 @@ export function tusTransfer(input: TusTransferInput): Promise<void> {
         !(error.causingError instanceof BlindvaultError) && attempt < (options.retryDelays?.length ?? 0) && isRetryableStatus(error.originalResponse?.getStatus()),
       storeFingerprintForResuming: false,
       removeFingerprintOnSuccess: false,
-      fileReader: { openFile: async () => chunkReader(input.source, input.chunkSizeBytes ?? TUS_CHUNK_BYTES, input.chunkBody, confirmed) },
+      fileReader: { openFile: async () => (opened = chunkReader(input.source, input.chunkSizeBytes ?? TUS_CHUNK_BYTES, input.chunkBody, confirmed)) },
       onProgress: (sent, total) => input.onProgress?.(sent, total),
       onChunkComplete: (_chunk, accepted) => confirmed.raise(accepted),
       onSuccess: () => {
@@ -160,11 +167,14 @@ export function tusTransfer(input: TusTransferInput): Promise<void> {
       },
       onError: (error) => {
         input.signal?.removeEventListener('abort', onAbort);
-        reject(errorOf(error));
+        void closeSource().finally(() => reject(errorOf(error)));
       },
     });
     const onAbort = () => {
-      void upload.abort(false).finally(() => reject(input.signal?.reason));
+      void upload
+        .abort(false)
+        .then(closeSource)
+        .finally(() => reject(input.signal?.reason));
     };
     input.signal?.addEventListener('abort', onAbort, { once: true });
     upload.start();
