@@ -27,7 +27,9 @@ import { request, type IncomingMessage } from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
+import pg from 'pg';
 import { buildServer, forwardOutput, freePort, HOST, ROOT, spawnServer, type ChildServer } from './support.js';
 import type { Transport } from '../src/client/transport.js';
 import { apiKeyLogin, fetchServerPin, passwordLogin, register, vaultTransport, type ServerPin } from '../src/client/vault/connection.js';
@@ -178,7 +180,14 @@ async function startInstance(label: string, env: Record<string, string>): Promis
 }
 
 /** bench/scale-service.ts in a child process; resolves with the JSON line it prints once it listens. */
-async function startService(label: string, args: string[]): Promise<{ info: Record<string, string>; stop: () => Promise<void> }> {
+interface Service {
+  label: string;
+  pid: number;
+  info: Record<string, string>;
+  stop: () => Promise<void>;
+}
+
+async function startService(label: string, args: string[]): Promise<Service> {
   const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'bench', 'scale-service.ts'), ...args], {
     cwd: ROOT,
     env: process.env,
@@ -200,6 +209,8 @@ async function startService(label: string, args: string[]): Promise<{ info: Reco
     void exited.then(() => reject(new BenchFailure(`${label} exited before it listened`)));
   });
   return {
+    label,
+    pid: child.pid ?? 0,
     info: JSON.parse(line) as Record<string, string>,
     stop: async () => {
       children.delete(entry);
@@ -230,6 +241,30 @@ function cpuSeconds(pid: number): number | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** CPU seconds so far of each PostgreSQL backend serving the bench's database. */
+async function postgresCpu(databaseUrl: string): Promise<Map<number, number>> {
+  const client = new pg.Client({ connectionString: databaseUrl });
+  await client.connect();
+  try {
+    const { rows } = await client.query<{ pid: number }>('SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()');
+    const cpu = new Map<number, number>();
+    for (const { pid } of rows) {
+      const seconds = cpuSeconds(pid);
+      if (seconds !== undefined) cpu.set(pid, seconds);
+    }
+    return cpu;
+  } finally {
+    await client.end();
+  }
+}
+
+/** Backends present at both ends count their difference; those that appeared in between, all they used. */
+function postgresCpuBetween(start: Map<number, number>, end: Map<number, number>): number {
+  let total = 0;
+  for (const [pid, seconds] of end) total += seconds - (start.get(pid) ?? 0);
+  return total;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -384,6 +419,13 @@ function vaultKind(what: string, error: unknown): OpError {
   return new OpError(`${what}: ${error instanceof Error ? error.message : String(error)}`);
 }
 
+/** An error and its cause (fetch's "fetch failed" says nothing without it). */
+function describeError(error: unknown): string {
+  if (!(error instanceof Error)) return String(error);
+  const cause = error.cause instanceof Error ? ` (${(error.cause as NodeJS.ErrnoException).code ?? error.cause.name}: ${error.cause.message})` : '';
+  return `${error.name}: ${error.message}${cause}`;
+}
+
 interface Op {
   name: string;
   weight: number;
@@ -485,9 +527,13 @@ interface PhaseResult {
   errors: Map<string, number>;
   rss: Map<string, RssSample[]>;
   cpuPercent: Map<string, number | undefined>;
+  helpers: string[];
+  /** The bench's event-loop delay during the window. */
+  loopDelayMs: { p99: number; max: number };
 }
 
-async function runPhase(label: string, base: string, instances: Instance[], world: World, options: BenchOptions): Promise<PhaseResult> {
+/** One phase; `helpers` (balancer, s3rver) get a CPU figure, the instances RSS and CPU. */
+async function runPhase(label: string, base: string, instances: Instance[], helpers: Service[], databaseUrl: string, world: World, options: BenchOptions): Promise<PhaseResult> {
   route.base = base;
   const ops = mixOps(world);
   const totalWeight = ops.reduce((sum, op) => sum + op.weight, 0);
@@ -516,7 +562,7 @@ async function runPhase(label: string, base: string, instances: Instance[], worl
         if (phase === 'window') latenciesMs.get(op.name)?.push(performance.now() - started);
       } catch (error) {
         // Every failure counts, in the warm-up and the drain too.
-        const kind = error instanceof OpError ? error.kind : `${op.name}: ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}`;
+        const kind = error instanceof OpError ? error.kind : `${op.name}: ${describeError(error)}`;
         errors.set(kind, (errors.get(kind) ?? 0) + 1);
       } finally {
         clearTimeout(timer);
@@ -528,8 +574,13 @@ async function runPhase(label: string, base: string, instances: Instance[], worl
   phase = 'window';
   const windowStart = performance.now();
   const requestsStart = route.requests;
-  const cpuStart = new Map(instances.map((i) => [i.label, cpuSeconds(i.pid)]));
+  const measured = [...instances, ...helpers];
+  const cpuStart = new Map(measured.map((i) => [i.label, cpuSeconds(i.pid)]));
   const benchCpuStart = process.cpuUsage();
+  const postgresStart = await postgresCpu(databaseUrl);
+  // The load generator's own lag: a blocked event loop would show up as server latency.
+  const loopDelay = monitorEventLoopDelay({ resolution: 10 });
+  loopDelay.enable();
   const rss = new Map<string, RssSample[]>(instances.map((i) => [i.label, []]));
   const sample = () => {
     const at = (performance.now() - windowStart) / 1000;
@@ -546,18 +597,20 @@ async function runPhase(label: string, base: string, instances: Instance[], worl
   const requests = route.requests - requestsStart;
   clearInterval(sampler);
   sample();
+  loopDelay.disable();
   const cpuPercent = new Map(
-    instances.map((i) => {
+    measured.map((i) => {
       const start = cpuStart.get(i.label);
       const end = cpuSeconds(i.pid);
       return [i.label, start !== undefined && end !== undefined ? ((end - start) / windowSeconds) * 100 : undefined];
     }),
   );
   const benchCpu = process.cpuUsage(benchCpuStart);
+  cpuPercent.set('PostgreSQL (its backends)', (postgresCpuBetween(postgresStart, await postgresCpu(databaseUrl)) / windowSeconds) * 100);
   cpuPercent.set('bench (load generator)', ((benchCpu.user + benchCpu.system) / 1e6 / windowSeconds) * 100);
   await Promise.all(loops);
   if (interrupted) throw new BenchFailure('interrupted');
-  return { label, windowSeconds, requests, latenciesMs, errors, rss, cpuPercent };
+  return { label, windowSeconds, requests, latenciesMs, errors, rss, cpuPercent, helpers: helpers.map((h) => h.label), loopDelayMs: { p99: loopDelay.percentile(99) / 1e6, max: loopDelay.max / 1e6 } };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -754,14 +807,19 @@ function printReport(options: BenchOptions, phases: PhaseResult[], stores: Recor
         end ? mib(end.kib) : '-',
         mib(peak),
         `${growth >= 0 ? '+' : ''}${mib(growth)}`,
+        middle && end ? `${end.kib >= middle.kib ? '+' : ''}${mib(end.kib - middle.kib)}` : '-',
         ok ? 'PASS' : 'MISS',
         p.cpuPercent.get(label) === undefined ? '-' : `${(p.cpuPercent.get(label) as number).toFixed(0)}%`,
       ]);
     }
-    const bench = p.cpuPercent.get('bench (load generator)');
-    rssRows.push([`${p.label}: bench (load generator)`, '', '', '', '', '', '', bench === undefined ? '-' : `${bench.toFixed(0)}%`]);
+    for (const other of [...p.helpers, 'PostgreSQL (its backends)', 'bench (load generator)']) {
+      const cpu = p.cpuPercent.get(other);
+      rssRows.push([`${p.label}: ${other}`, '', '', '', '', '', '', '', cpu === undefined ? '-' : `${cpu.toFixed(0)}%`]);
+    }
   }
-  printTable(['RSS (MiB) per instance', 'start', 'middle', 'end', 'peak', 'growth', `< ${RSS_FLAT_MIB} MiB`, 'CPU'], rssRows);
+  printTable(['RSS (MiB) per instance', 'start', 'middle', 'end', 'peak', 'growth', '2nd half', `growth < ${RSS_FLAT_MIB} MiB`, 'CPU'], rssRows);
+  out('CPU: % of one core during the window.');
+  for (const p of phases) out(`bench event-loop delay, ${p.label}: p99 ${ms(p.loopDelayMs.p99)}, max ${ms(p.loopDelayMs.max)} (a client's latency includes it)`);
   for (const p of phases) {
     for (const [label, samples] of p.rss) {
       const tenths = Array.from({ length: 11 }, (_, i) => rssAt(samples, i / 10)).filter((s): s is RssSample => s !== undefined);
@@ -794,14 +852,14 @@ async function run(options: BenchOptions, tempDir: string, database: TestDatabas
   let balancer = await startService('balancer', ['balancer', a.url]);
   route.base = balancer.info.url as string;
   const world = await makeWorld(options);
-  const one = await runPhase('1 instance', balancer.info.url as string, [a], world, options);
+  const one = await runPhase('1 instance', balancer.info.url as string, [a], [balancer, s3], database.url, world, options);
   await balancer.stop();
   await a.stop();
 
   progress('phase 2: two fresh instances on the same database and bucket');
   const instances = [await startInstance('instance-2a', shared('instance-2a')), await startInstance('instance-2b', shared('instance-2b'))];
   balancer = await startService('balancer', ['balancer', ...instances.map((i) => i.url)]);
-  const two = await runPhase('2 instances', balancer.info.url as string, instances, world, options);
+  const two = await runPhase('2 instances', balancer.info.url as string, instances, [balancer, s3], database.url, world, options);
   await balancer.stop();
   await Promise.all(instances.map((i) => i.stop()));
 
