@@ -1,9 +1,9 @@
 // npm run bench:cli: `blindvault upload` (v2, random key) and `blindvault download` of one file beside
 // curl uploading and downloading the same number of raw bytes to a bare node:http server, in one run.
-// Prints MiB/s, the ratios (targets ≥ 0.8) and the CLI's peak RSS (target < 150 MiB). Then `blindvault send` and
-// `receive` of the same file between two vault users beside the CLI's own upload and download (target ≥ 0.9).
+// Prints MiB/s, the ratios (targets ≥ 0.8) and the CLI's peak RSS (target < 150 MiB). `send`/`receive` beside
+// `upload`/`download` is measured once, by bench/cli-vault.ts (the second half of `npm run bench:cli`).
 // Quick run: npm run bench:cli -- --size-mib 64
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -63,28 +63,6 @@ async function main(): Promise<void> {
     const down = await timed(process.execPath, [CLI, 'download', link, '--output', output], cliEnv);
     if (!(await sameBytes(input, output))) throw new Error('the CLI download differs from the input');
 
-    progress('blindvault send / receive between two vault users (same file)');
-    const passwordFile = path.join(work, 'password.txt');
-    await writeFile(passwordFile, 'a bench password that is long enough\n');
-    const userEnv = async (name: string) => {
-      const env = { ...process.env, XDG_STATE_HOME: path.join(work, `${name}-state`), XDG_CONFIG_HOME: path.join(work, `${name}-config`) };
-      const username = `${name}@example.com`;
-      await timed(process.execPath, [CLI, 'register', '--username', username, '--email', `${name}@mail.example.com`, '--password-file', passwordFile, '--server', servers.ours], env);
-      const login = await timed(process.execPath, [CLI, 'login', '--username', username, '--password-file', passwordFile, '--server', servers.ours, '--json'], env);
-      return { username, env: { ...env, BLINDVAULT_SESSION: (JSON.parse(login.stdout) as { session: string }).session } };
-    };
-    const [alice, bob] = [await userEnv('alice'), await userEnv('bob')];
-    const sent = await timed(process.execPath, [CLI, 'send', '--to', bob.username, input, '--yes', '--json'], alice.env);
-    const sendId = (JSON.parse(sent.stdout) as { id: string }).id;
-    const receivedFile = path.join(work, 'received.bin');
-    const received = await timed(process.execPath, [CLI, 'receive', sendId, '--output', receivedFile, '--yes'], bob.env);
-    if (!(await sameBytes(input, receivedFile))) throw new Error('the received file differs from the input');
-
-    const sendRows = [
-      ['send', mibPerSecond(sizeBytes, up.seconds), mibPerSecond(sizeBytes, sent.seconds), sent.peakRssKiB],
-      ['receive', mibPerSecond(sizeBytes, down.seconds), mibPerSecond(sizeBytes, received.seconds), received.peakRssKiB],
-    ] as const;
-
     const rows = [
       ['upload', mibPerSecond(sizeBytes, curlUp.seconds), mibPerSecond(sizeBytes, up.seconds), up.peakRssKiB],
       ['download', mibPerSecond(sizeBytes, curlDown.seconds), mibPerSecond(sizeBytes, down.seconds), down.peakRssKiB],
@@ -98,15 +76,6 @@ async function main(): Promise<void> {
       const pass = ratio >= 0.8 && rssMiB < 150;
       ok &&= pass;
       lines.push([metric, base.toFixed(1), ours.toFixed(1), ratio.toFixed(2), '≥ 0.80', `${rssMiB.toFixed(1)} MiB`, '< 150 MiB', pass ? 'PASS' : 'FAIL'].join('\t'));
-    }
-    lines.push('', 'send/receive beside the CLI\'s own upload/download of the same file (send also looks the user up and boxes the key)');
-    lines.push(['metric', 'upload|download MiB/s', 'send|receive MiB/s', 'ratio', 'target', 'CLI peak RSS', 'target', 'result'].join('\t'));
-    for (const [metric, base, ours, rssKiB] of sendRows) {
-      const ratio = ours / base;
-      const rssMiB = rssKiB / 1024;
-      const pass = ratio >= 0.9 && rssMiB < 150;
-      ok &&= pass;
-      lines.push([metric, base.toFixed(1), ours.toFixed(1), ratio.toFixed(2), '≥ 0.90', `${rssMiB.toFixed(1)} MiB`, '< 150 MiB', pass ? 'PASS' : 'FAIL'].join('\t'));
     }
     process.stdout.write(`${lines.join('\n')}\n`);
     if (!ok) process.exitCode = 1;

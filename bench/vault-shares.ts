@@ -47,6 +47,33 @@ export async function buildShareTree(owner: VaultSession, datastoreId: string, r
   return { secrets };
 }
 
+/**
+ * A second tree for the group bench: a top share with a child share holding one secret; the owner
+ * makes a group, invites every reader (each accepts) and gives the group read on the top share. A
+ * reader then reaches the secret only through the group, one link below the group's right.
+ */
+export async function buildGroupShareTree(owner: VaultSession, datastoreId: string, readers: VaultSession[]): Promise<{ secretId: string; data: string }> {
+  const newShare = async (parent: Record<string, string>) =>
+    (await ok('POST /server/share/', 201, owner.request('POST', '/share/', { data: hex(40), data_nonce: hex(24), key: hex(80), key_nonce: hex(24), key_type: 'symmetric', link_id: randomUUID(), ...parent }))).share_id as string;
+  const top = await newShare({ parent_datastore_id: datastoreId });
+  const child = await newShare({ parent_share_id: top });
+  const data = hex(60);
+  const { secret_id } = await ok('PUT /server/secret/', 201, owner.request('PUT', '/secret/', { data, data_nonce: hex(24), link_id: randomUUID(), parent_share_id: child }));
+  const { group_id } = await ok('PUT /server/group/', 201, owner.request('PUT', '/group/', {
+    name: `bench-${hex(4)}`, public_key: hex(32), secret_key: hex(72), secret_key_nonce: hex(24), private_key: hex(72), private_key_nonce: hex(24),
+  }));
+  for (const reader of readers) {
+    const { membership_id } = await ok('PUT /server/membership/', 201, owner.request('PUT', '/membership/', {
+      user_id: reader.userId, group_id, secret_key: hex(72), secret_key_nonce: hex(24), secret_key_type: 'asymmetric', private_key: hex(72), private_key_nonce: hex(24), private_key_type: 'asymmetric',
+    }));
+    await ok('POST /server/membership/accept/', 200, reader.request('POST', '/membership/accept/', { membership_id }));
+  }
+  await ok('PUT /server/share/right/', 201, owner.request('PUT', '/share/right/', {
+    share_id: top, group_id, key: hex(80), key_nonce: hex(24), title: hex(40), title_nonce: hex(24), type: hex(40), type_nonce: hex(24), read: true, write: false, grant: false,
+  }));
+  return { secretId: secret_id as string, data };
+}
+
 function injectTransport(app: FastifyInstance): Transport {
   return async ({ method, path: url, headers, body }) => {
     const res = await app.inject({ method, url, headers, ...(body !== undefined ? { payload: body } : {}) });

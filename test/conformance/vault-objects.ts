@@ -3,6 +3,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import type { ApiKeyRecord, ApiKeyStore } from '../../src/store/api-key-store.js';
 import type { DatastoreRecord, SecretRecord, ShareRightRecord, VaultObjectStore } from '../../src/store/vault-object-store.js';
+import type { GroupShareRightRecord, MembershipRecord } from '../../src/store/vault-group-store.js';
 import type { VaultStore } from '../../src/store/vault-store.js';
 import { newSession, newUser } from './vault-stores.js';
 
@@ -63,6 +64,45 @@ const right = (shareId: string, userId: string, overrides: Partial<ShareRightRec
   write: true,
   grant: true,
   accepted: true,
+  expirationDate: null,
+  createdAt: T0,
+  writeDate: T0,
+  ...overrides,
+});
+
+const membership = (groupId: string, userId: string, overrides: Partial<MembershipRecord> = {}): MembershipRecord => ({
+  id: randomUUID(),
+  groupId,
+  userId,
+  creatorId: userId,
+  secretKey: hex(80),
+  secretKeyNonce: hex(24),
+  secretKeyType: 'asymmetric',
+  privateKey: hex(80),
+  privateKeyNonce: hex(24),
+  privateKeyType: 'asymmetric',
+  groupAdmin: false,
+  shareAdmin: false,
+  accepted: null,
+  createdAt: T0,
+  writeDate: T0,
+  ...overrides,
+});
+
+const groupRight = (shareId: string, groupId: string, overrides: Partial<GroupShareRightRecord> = {}): GroupShareRightRecord => ({
+  id: randomUUID(),
+  shareId,
+  groupId,
+  creatorId: null,
+  title: hex(20),
+  titleNonce: hex(24),
+  type: hex(20),
+  typeNonce: hex(24),
+  key: hex(80),
+  keyNonce: hex(24),
+  read: true,
+  write: false,
+  grant: false,
   expirationDate: null,
   createdAt: T0,
   writeDate: T0,
@@ -408,6 +448,158 @@ export function vaultObjectsSuite(name: string, open: () => Promise<VaultObjects
       // Moving a link makes it the mover's: the owner moving it passes the owner's rights.
       assert.equal((await h.objects.moveShareLink(link, { shareId: m.id }, userId)).ok, true);
       assert.deepEqual(await h.objects.shareRightsFor(friend.id, x.id, at(3)), ALL);
+    });
+
+    // --- Groups (migration 0011): memberships decided in the statement that writes, rights in the walk ---
+
+    /** A group made by `admin`, who is its accepted group and share admin. */
+    const newGroup = async (admin: string) => {
+      const id = randomUUID();
+      await h.objects.groups.createGroup({ id, name: `g ${hex(3)}`, publicKey: hex(32), createdAt: T0, writeDate: T0 }, membership(id, admin, { groupAdmin: true, shareAdmin: true, accepted: true }));
+      return id;
+    };
+    /** `user` invited by `admin` and, unless told otherwise, accepted. */
+    const enrol = async (admin: string, groupId: string, user: string, options: { accept?: boolean; flags?: Partial<MembershipRecord> } = {}) => {
+      const m = membership(groupId, user, { creatorId: admin, createdAt: at(1), writeDate: at(1), ...options.flags });
+      assert.equal(await h.objects.groups.createMembershipFor(admin, m), 'created');
+      if (options.accept !== false) assert.ok(await h.objects.groups.answerMembership(user, m.id, true, at(1)));
+      return m;
+    };
+    const groupGive = async (shareId: string, groupId: string, flags: Partial<GroupShareRightRecord>) => {
+      const r = groupRight(shareId, groupId, { creatorId: userId, ...flags });
+      assert.equal(await h.objects.groups.putGroupShareRight(r), 'created');
+      return r;
+    };
+
+    test('groups: created with the creator as accepted admin; only an accepted group admin renames, invites, promotes and deletes', async () => {
+      const admin = await person();
+      const member = await person();
+      const outsider = await person();
+      const g = await newGroup(admin.id);
+      const mine = await h.objects.groups.membershipOf(g, admin.id);
+      assert.deepEqual([mine?.accepted, mine?.groupAdmin, mine?.shareAdmin, mine?.group.id, mine?.publicKey], [true, true, true, g, (await h.vault.findUserById(admin.id))?.publicKey]);
+
+      assert.equal(await h.objects.groups.renameGroupFor(outsider.id, g, 'taken', at(1)), false, 'an outsider renames nothing');
+      assert.equal(await h.objects.groups.createMembershipFor(outsider.id, membership(g, outsider.id)), 'not_admin', 'nor invites (not even themself)');
+      const m = await enrol(admin.id, g, member.id, { accept: false, flags: { groupAdmin: true } });
+      assert.equal(await h.objects.groups.countPendingMemberships(member.id), 1);
+      assert.equal(await h.objects.groups.renameGroupFor(member.id, g, 'taken', at(1)), false, 'a pending group admin is no admin yet');
+      assert.equal(await h.objects.groups.createMembershipFor(member.id, membership(g, outsider.id)), 'not_admin');
+      assert.equal(await h.objects.groups.renameGroupFor(admin.id, g, 'Renamed', at(1)), true, 'control: the admin renames');
+      assert.equal((await h.objects.groups.membershipOf(g, admin.id))?.group.name, 'Renamed');
+
+      assert.equal(await h.objects.groups.createMembershipFor(admin.id, membership(g, member.id)), 'duplicate', 'one membership per user and group');
+      assert.equal(await h.objects.groups.createMembershipFor(admin.id, membership(g, randomUUID())), 'no_user');
+      assert.equal(await h.objects.groups.createMembershipFor(admin.id, membership(randomUUID(), outsider.id)), 'not_admin', 'a group that does not exist');
+
+      assert.equal(await h.objects.groups.updateMembershipFor(outsider.id, m.id, { groupAdmin: false, shareAdmin: true }, at(2)), false);
+      assert.equal(await h.objects.groups.updateMembershipFor(admin.id, m.id, { groupAdmin: false, shareAdmin: true }, at(2)), true);
+      assert.deepEqual(await h.objects.groups.getMembership(m.id).then((x) => [x?.groupAdmin, x?.shareAdmin, x?.accepted]), [false, true, null], 'flags change, the answer stays the user\'s');
+      assert.deepEqual((await h.objects.groups.membersOf(g)).map((x) => x.userId), [admin.id, member.id]);
+      assert.deepEqual((await h.objects.groups.membershipsOfUser(member.id)).map((x) => x.id), [m.id], 'the invitation is listed');
+
+      assert.equal(await h.objects.groups.deleteGroupFor(member.id, g), false, 'a member deletes nothing');
+      assert.equal(await h.objects.groups.deleteGroupFor(admin.id, g), true);
+      assert.equal(await h.objects.groups.getMembership(m.id), undefined, 'its memberships go with it');
+      assert.equal(await h.objects.groups.countPendingMemberships(member.id), 0);
+    });
+
+    test('memberships: answered once, by their user only; accept and decline racing, one wins; left by the member or removed by an admin', async () => {
+      const admin = await person();
+      const a = await person();
+      const b = await person();
+      const g = await newGroup(admin.id);
+      const ma = await enrol(admin.id, g, a.id, { accept: false });
+      assert.equal(await h.objects.groups.answerMembership(b.id, ma.id, true, at(1)), undefined, 'no one answers for another');
+      const [accepted, declined] = await Promise.all([h.objects.groups.answerMembership(a.id, ma.id, true, at(1)), h.objects.groups.answerMembership(a.id, ma.id, false, at(1))]);
+      assert.equal(Number(accepted !== undefined) + Number(declined !== undefined), 1);
+      assert.equal(await h.objects.groups.answerMembership(a.id, ma.id, true, at(2)), undefined, 'answered already');
+
+      const mb = await enrol(admin.id, g, b.id, { accept: false });
+      assert.equal((await h.objects.groups.answerMembership(b.id, mb.id, false, at(2)))?.accepted, false);
+      assert.deepEqual((await h.objects.groups.membershipsOfUser(b.id)).map((x) => x.id), [], 'a declined membership is not listed');
+      assert.equal((await h.objects.groups.membershipOf(g, b.id))?.accepted, false, 'but it is kept (no second invitation)');
+
+      assert.equal(await h.objects.groups.deleteMembershipFor(b.id, ma.id), false, 'a member removes no one else');
+      assert.equal(await h.objects.groups.deleteMembershipFor(b.id, mb.id), true, 'control: one\'s own membership is left');
+      const again = await enrol(admin.id, g, b.id);
+      assert.equal(await h.objects.groups.deleteMembershipFor(admin.id, again.id), true, 'an admin removes a member');
+      assert.equal(await h.objects.groups.getMembership(again.id), undefined);
+    });
+
+    test('group rights: an accepted member holds them directly, OR-ed with their own; pending, expired and removed give nothing', async () => {
+      const admin = await person();
+      const member = await person();
+      const g = await newGroup(admin.id);
+      const top = await newShare(userId, { datastoreId: (await person()).datastoreId });
+      const inner = await newShare(userId, { shareId: top.id });
+      const s = secret(userId);
+      assert.equal((await h.objects.createSecret(s, { linkId: randomUUID(), parent: { shareId: inner.id } })).ok, true);
+      const r = await groupGive(top.id, g, { read: true, write: false, grant: false });
+      assert.deepEqual(await h.objects.groups.groupRightsOfShare(top.id, at(1)).then((x) => x.map((y) => [y.id, y.groupId])), [[r.id, g]]);
+      assert.equal(await h.objects.groups.putGroupShareRight(groupRight(top.id, g)), 'duplicate', 'one right per group and share');
+      assert.equal(await h.objects.groups.putGroupShareRight(groupRight(randomUUID(), g)), 'not_found', 'a share that does not exist');
+
+      const m = await enrol(admin.id, g, member.id, { accept: false });
+      assert.deepEqual(await h.objects.shareRightsFor(member.id, top.id, at(1)), NONE, 'a pending membership gives nothing');
+      assert.equal(await h.objects.readSecretFor({ userId: member.id }, s.id, at(1)), undefined);
+      assert.deepEqual(await h.objects.groups.groupRightsOfUser(member.id, at(1)), []);
+      await h.objects.groups.answerMembership(member.id, m.id, true, at(1));
+      assert.deepEqual(await h.objects.shareRightsFor(member.id, top.id, at(2)), { read: true, write: false, grant: false }, 'accepted: the group\'s right');
+      assert.deepEqual(await h.objects.shareRightsFor(member.id, inner.id, at(2)), { read: true, write: false, grant: false }, 'and inherited below it');
+      assert.deepEqual(await h.objects.secretRightsFor(member.id, s.id, at(2)), { read: true, write: false });
+      assert.equal((await h.objects.readSecretFor({ userId: member.id }, s.id, at(2)))?.id, s.id);
+      assert.deepEqual((await h.objects.readShareFor(member.id, inner.id, at(2)))?.rights, { read: true, write: false, grant: false });
+      assert.deepEqual(await h.objects.groups.groupRightsOfUser(member.id, at(2)).then((x) => x.map((y) => y.id)), [r.id]);
+      assert.deepEqual(await h.objects.shareRightsFor(otherId, top.id, at(2)), NONE, 'control: a non-member');
+
+      // A user right on the same share is OR-ed with the group's.
+      await give(top.id, member.id, { read: false, write: true, grant: false });
+      assert.deepEqual(await h.objects.shareRightsFor(member.id, inner.id, at(3)), { read: true, write: true, grant: false });
+
+      assert.equal(await h.objects.groups.updateGroupShareRight(r.id, { expirationDate: at(5) }, at(3)), true);
+      assert.deepEqual(await h.objects.shareRightsFor(member.id, top.id, at(6)), { read: false, write: true, grant: false }, 'an expired group right gives nothing');
+      assert.deepEqual(await h.objects.groups.groupRightsOfGroup(g, at(6)), [], 'and is hidden');
+      const renewed = groupRight(top.id, g, { read: true, grant: true });
+      assert.equal(await h.objects.groups.putGroupShareRight(renewed, { replaceId: r.id }), 'created', 'an expired right is replaced in one transaction');
+      assert.deepEqual(await h.objects.shareRightsFor(member.id, top.id, at(6)), { read: true, write: true, grant: true });
+
+      assert.equal(await h.objects.groups.deleteMembershipFor(member.id, m.id), true);
+      assert.deepEqual(await h.objects.shareRightsFor(member.id, inner.id, at(7)), { read: false, write: true, grant: false }, 'leaving ends what the group gave, at once');
+      assert.equal(await h.objects.groups.deleteGroupShareRight(renewed.id), true);
+      assert.equal(await h.objects.groups.getGroupShareRight(renewed.id), undefined);
+    });
+
+    test('group rights in the walk: the nearest share with any direct right decides; an all-false group right overrides; links cap at their creator\'s group right', async () => {
+      const admin = await person();
+      const member = await person();
+      const g = await newGroup(admin.id);
+      await enrol(admin.id, g, member.id);
+      const top = await newShare(userId, { datastoreId: (await person()).datastoreId });
+      const middle = await newShare(userId, { shareId: top.id });
+      const bottom = await newShare(userId, { shareId: middle.id });
+      // A user right on top, a group right nearer: the group's is the right below it (BV: one nearest right, user or group).
+      await give(top.id, member.id, { read: true, write: true, grant: false });
+      const r = await groupGive(middle.id, g, { read: true, write: false, grant: false });
+      assert.deepEqual(await h.objects.shareRightsFor(member.id, bottom.id, at(1)), { read: true, write: false, grant: false }, 'the nearer group right decides');
+      assert.deepEqual(await h.objects.shareRightsFor(member.id, top.id, at(1)), { read: true, write: true, grant: false }, 'control: the user right above it');
+      assert.equal(await h.objects.groups.updateGroupShareRight(r.id, { read: false }, at(1)), true);
+      assert.deepEqual(await h.objects.shareRightsFor(member.id, bottom.id, at(2)), NONE, 'an all-false group right takes away what the member inherits');
+      assert.equal(await h.objects.groups.deleteGroupShareRight(r.id), true);
+      assert.deepEqual(await h.objects.shareRightsFor(member.id, bottom.id, at(3)), { read: true, write: true, grant: false }, 'removed: inherited from the top again');
+      assert.deepEqual(await h.objects.inheritedRightsOf(bottom.id, at(3)).then((x) => x.filter((y) => y.userId === member.id)), [{ userId: member.id, read: true, write: true, grant: false }]);
+
+      // A link made by a member who holds the share only through the group passes on no more than the group's right.
+      const x = await newShare(userId, { datastoreId: (await person()).datastoreId });
+      await groupGive(x.id, g, { read: true, write: false, grant: true });
+      const friend = await person();
+      const mine = await newShare(member.id, { datastoreId: member.datastoreId });
+      assert.equal((await h.objects.createShareLink({ linkId: randomUUID(), shareId: x.id, parent: { shareId: mine.id }, creatorId: member.id })).ok, true);
+      await give(mine.id, friend.id, ALL);
+      assert.deepEqual(await h.objects.shareRightsFor(friend.id, x.id, at(4)), { read: true, write: false, grant: true }, 'capped by the group\'s right');
+      const left = await h.objects.groups.membershipOf(g, member.id);
+      assert.equal(await h.objects.groups.deleteMembershipFor(admin.id, left?.id ?? ''), true);
+      assert.deepEqual(await h.objects.shareRightsFor(friend.id, x.id, at(5)), NONE, 'the link passes nothing once its creator is out of the group');
     });
 
     test('authorized reads: the secret and the share only for who may see them, counted only then', async () => {
