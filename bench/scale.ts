@@ -66,6 +66,8 @@ const RAISED: Record<string, string> = {
   FILE_UPLOAD_QUOTA: '1024TiB/second',
   UPLOAD_MAX_PARTIAL_PER_ADDRESS: '1000',
   MAX_CONNECTIONS_PER_ADDRESS: '0',
+  // Refusals of the bench's own requests (a 404 of a tus PATCH) would otherwise lock every client out.
+  FAILED_AUTH_RATE: '999999999/hour',
   ...Object.fromEntries(THROTTLE_SCOPES.map((scope) => [`VAULT_THROTTLE_${scope.toUpperCase()}`, '999999999/second'])),
 };
 
@@ -413,8 +415,8 @@ function vaultKind(what: string, error: unknown): OpError {
   if (error instanceof OpError) return error;
   if (error instanceof BlindvaultError) {
     const status = error.details?.status;
-    const cause = error.details?.cause;
-    return new OpError(`${what}: ${error.code}${typeof status === 'number' ? ` (HTTP ${status})` : ''}${typeof cause === 'string' ? ` ${cause}` : ''}`);
+    const cause = error.details?.cause ?? error.details?.field;
+    return new OpError(`${what}: ${error.code}${typeof status === 'number' ? ` (HTTP ${status})` : ''}${typeof cause === 'string' ? ` ${cause.slice(0, 120)}` : ''}`);
   }
   return new OpError(`${what}: ${error instanceof Error ? error.message : String(error)}`);
 }
