@@ -66,6 +66,8 @@ const RAISED: Record<string, string> = {
   FILE_UPLOAD_QUOTA: '1024TiB/second',
   UPLOAD_MAX_PARTIAL_PER_ADDRESS: '1000',
   MAX_CONNECTIONS_PER_ADDRESS: '0',
+  // Refusals of the bench's own requests (a 404 of a tus PATCH) would otherwise lock every client out.
+  FAILED_AUTH_RATE: '999999999/hour',
   ...Object.fromEntries(THROTTLE_SCOPES.map((scope) => [`VAULT_THROTTLE_${scope.toUpperCase()}`, '999999999/second'])),
 };
 
@@ -124,6 +126,8 @@ let interrupted = false;
 interface Instance {
   label: string;
   url: string;
+  /** Its /metrics (METRICS_PORT), for the JS heap beside the RSS. */
+  metricsUrl: string;
   pid: number;
   stop: () => Promise<void>;
 }
@@ -139,6 +143,7 @@ async function stopChild(child: ChildProcess, exited: Promise<void>, running: ()
 async function startInstance(label: string, env: Record<string, string>): Promise<Instance> {
   if (interrupted) throw new BenchFailure('interrupted');
   const port = await freePort();
+  const metricsPort = await freePort();
   const server: ChildServer = spawnServer(label, [path.join(ROOT, 'dist', 'server', 'main.js')], {
     ...process.env,
     ...S3_TEST_CREDENTIALS,
@@ -146,12 +151,14 @@ async function startInstance(label: string, env: Record<string, string>): Promis
     ...env,
     HOST,
     PORT: String(port),
+    METRICS_PORT: String(metricsPort),
     LOG_LEVEL: 'warn',
   });
   let stopping = false;
   const instance: Instance = {
     label,
     url: `http://${HOST}:${port}`,
+    metricsUrl: `http://${HOST}:${metricsPort}/metrics`,
     pid: server.pid,
     stop: async () => {
       children.delete(instance);
@@ -221,6 +228,17 @@ async function startService(label: string, args: string[]): Promise<Service> {
 
 async function stopAll(): Promise<void> {
   await Promise.all([...children].map((child) => child.stop()));
+}
+
+/** The JS heap in use (prom-client's default metric), KiB; undefined when /metrics does not answer. */
+async function heapUsedKiB(metricsUrl: string): Promise<number | undefined> {
+  try {
+    const text = await (await fetch(metricsUrl, { signal: AbortSignal.timeout(5000) })).text();
+    const match = /^blindvault_nodejs_heap_size_used_bytes\s+([0-9.e+]+)$/m.exec(text);
+    return match?.[1] ? Number(match[1]) / 1024 : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 function rssKiB(pid: number): number | undefined {
@@ -413,8 +431,8 @@ function vaultKind(what: string, error: unknown): OpError {
   if (error instanceof OpError) return error;
   if (error instanceof BlindvaultError) {
     const status = error.details?.status;
-    const cause = error.details?.cause;
-    return new OpError(`${what}: ${error.code}${typeof status === 'number' ? ` (HTTP ${status})` : ''}${typeof cause === 'string' ? ` ${cause}` : ''}`);
+    const cause = error.details?.cause ?? error.details?.field;
+    return new OpError(`${what}: ${error.code}${typeof status === 'number' ? ` (HTTP ${status})` : ''}${typeof cause === 'string' ? ` ${cause.slice(0, 120)}` : ''}`);
   }
   return new OpError(`${what}: ${error instanceof Error ? error.message : String(error)}`);
 }
@@ -526,6 +544,8 @@ interface PhaseResult {
   latenciesMs: Map<string, number[]>;
   errors: Map<string, number>;
   rss: Map<string, RssSample[]>;
+  /** JS heap in use per instance, same times (its samples may be fewer). */
+  heap: Map<string, RssSample[]>;
   cpuPercent: Map<string, number | undefined>;
   helpers: string[];
   /** The bench's event-loop delay during the window. */
@@ -582,21 +602,26 @@ async function runPhase(label: string, base: string, instances: Instance[], help
   const loopDelay = monitorEventLoopDelay({ resolution: 10 });
   loopDelay.enable();
   const rss = new Map<string, RssSample[]>(instances.map((i) => [i.label, []]));
-  const sample = () => {
+  const heap = new Map<string, RssSample[]>(instances.map((i) => [i.label, []]));
+  const sample = async () => {
     const at = (performance.now() - windowStart) / 1000;
-    for (const instance of instances) {
-      const kib = rssKiB(instance.pid);
-      if (kib !== undefined) rss.get(instance.label)?.push({ atSeconds: at, kib });
-    }
+    await Promise.all(
+      instances.map(async (instance) => {
+        const kib = rssKiB(instance.pid);
+        if (kib !== undefined) rss.get(instance.label)?.push({ atSeconds: at, kib });
+        const heapKib = await heapUsedKiB(instance.metricsUrl);
+        if (heapKib !== undefined) heap.get(instance.label)?.push({ atSeconds: at, kib: heapKib });
+      }),
+    );
   };
-  sample();
-  const sampler = setInterval(sample, RSS_SAMPLE_MS);
+  await sample();
+  const sampler = setInterval(() => void sample(), RSS_SAMPLE_MS);
   while (!interrupted && performance.now() - windowStart < options.seconds * 1000) await sleep(50);
   phase = 'done';
   const windowSeconds = (performance.now() - windowStart) / 1000;
   const requests = route.requests - requestsStart;
   clearInterval(sampler);
-  sample();
+  await sample();
   loopDelay.disable();
   const cpuPercent = new Map(
     measured.map((i) => {
@@ -610,7 +635,7 @@ async function runPhase(label: string, base: string, instances: Instance[], help
   cpuPercent.set('bench (load generator)', ((benchCpu.user + benchCpu.system) / 1e6 / windowSeconds) * 100);
   await Promise.all(loops);
   if (interrupted) throw new BenchFailure('interrupted');
-  return { label, windowSeconds, requests, latenciesMs, errors, rss, cpuPercent, helpers: helpers.map((h) => h.label), loopDelayMs: { p99: loopDelay.percentile(99) / 1e6, max: loopDelay.max / 1e6 } };
+  return { label, windowSeconds, requests, latenciesMs, errors, rss, heap, cpuPercent, helpers: helpers.map((h) => h.label), loopDelayMs: { p99: loopDelay.percentile(99) / 1e6, max: loopDelay.max / 1e6 } };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -799,6 +824,9 @@ function printReport(options: BenchOptions, phases: PhaseResult[], stores: Recor
       const peak = Math.max(...samples.map((s) => s.kib));
       const growth = start && end ? end.kib - start.kib : Number.NaN;
       const ok = growth / 1024 < RSS_FLAT_MIB;
+      const heapSamples = [...(p.heap.get(label) ?? [])].sort((x, y) => x.atSeconds - y.atSeconds);
+      const heapStart = rssAt(heapSamples, 0);
+      const heapEnd = rssAt(heapSamples, 1);
       flat &&= ok;
       rssRows.push([
         `${p.label}: ${label}`,
@@ -809,15 +837,16 @@ function printReport(options: BenchOptions, phases: PhaseResult[], stores: Recor
         `${growth >= 0 ? '+' : ''}${mib(growth)}`,
         middle && end ? `${end.kib >= middle.kib ? '+' : ''}${mib(end.kib - middle.kib)}` : '-',
         ok ? 'PASS' : 'MISS',
+        heapStart && heapEnd ? `${mib(heapStart.kib)} -> ${mib(heapEnd.kib)}` : '-',
         p.cpuPercent.get(label) === undefined ? '-' : `${(p.cpuPercent.get(label) as number).toFixed(0)}%`,
       ]);
     }
     for (const other of [...p.helpers, 'PostgreSQL (its backends)', 'bench (load generator)']) {
       const cpu = p.cpuPercent.get(other);
-      rssRows.push([`${p.label}: ${other}`, '', '', '', '', '', '', '', cpu === undefined ? '-' : `${cpu.toFixed(0)}%`]);
+      rssRows.push([`${p.label}: ${other}`, '', '', '', '', '', '', '', '', cpu === undefined ? '-' : `${cpu.toFixed(0)}%`]);
     }
   }
-  printTable(['RSS (MiB) per instance', 'start', 'middle', 'end', 'peak', 'growth', '2nd half', `growth < ${RSS_FLAT_MIB} MiB`, 'CPU'], rssRows);
+  printTable(['RSS (MiB) per instance', 'start', 'middle', 'end', 'peak', 'growth', '2nd half', `growth < ${RSS_FLAT_MIB} MiB`, 'JS heap used', 'CPU'], rssRows);
   out('CPU: % of one core during the window.');
   for (const p of phases) out(`bench event-loop delay, ${p.label}: p99 ${ms(p.loopDelayMs.p99)}, max ${ms(p.loopDelayMs.max)} (a client's latency includes it)`);
   for (const p of phases) {

@@ -301,7 +301,7 @@ export class VaultSession {
     );
   }
 
-  /** Sends an encrypted request; answers the status and the decrypted body (a 401 is plain). */
+  /** Sends an encrypted request; answers the status and the decrypted body (a 401 or 429 is plain). */
   async request(method: 'GET' | 'POST' | 'PUT' | 'DELETE', path: string, body?: unknown, extraHeaders: Record<string, string> = {}) {
     const headers: Record<string, string> = {
       'content-type': 'application/json',
@@ -319,7 +319,8 @@ export class VaultSession {
       this.hashingParameters = (body as { hashing_parameters: HashingParameters }).hashing_parameters;
     }
     const raw = parse(response.body);
-    if (raw === undefined || response.status === 401) return { status: response.status, body: raw, encrypted: false };
+    // A 401 and a throttle's 429 come before the session is opened, so they are plain JSON (as in Psono).
+    if (raw === undefined || response.status === 401 || response.status === 429) return { status: response.status, body: raw, encrypted: false };
     const opened = openJson(this.sessionSecret.reveal(), raw);
     if (!opened) throw new Error(`an answer to an authenticated request was not encrypted: ${response.status} ${response.body.slice(0, 200)}`);
     return { status: response.status, body: opened.value, encrypted: true };

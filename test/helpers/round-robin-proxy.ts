@@ -36,6 +36,9 @@ export async function startRoundRobinProxy(upstreams: string[]): Promise<RoundRo
     });
     incoming.pipe(forward);
   });
+  // Longer than any client keeps an idle socket (undici: the server's hint less 1 s), so a client
+  // whose event loop lags never reuses a socket the balancer is closing ("other side closed").
+  server.keepAliveTimeout = 65_000;
   server.on('connection', (socket) => {
     sockets.add(socket);
     socket.once('close', () => sockets.delete(socket));

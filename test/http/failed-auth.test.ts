@@ -2,9 +2,11 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import type { FastifyInstance, RouteOptions } from 'fastify';
+import { vaultCall } from '../../src/client/vault/connection.js';
 import { VaultClient, type VaultSession } from '../../src/client/vault-session.js';
 import type { Transport } from '../../src/client/transport.js';
 import { DEFAULT_HASHING_PARAMETERS, deriveAuthkey } from '../../src/crypto/psono-kdf.js';
+import { BlindvaultError } from '../../src/protocol/errors.js';
 import { parseConfig } from '../../src/server/config.js';
 import type { VaultRouteConfig } from '../../src/server/vault/routing.js';
 import { openTestApp, type TestApp } from '../helpers/app.js';
@@ -110,6 +112,22 @@ for (const backend of BACKENDS) {
       const alice = people.alice as { session: VaultSession };
       assert.equal((await withToken(alice.session.token.reveal(), '10.1.0.1')).statusCode, 429, 'a lucky guess would be refused too');
       assert.equal((await withToken(ct(32), '10.1.0.1', 'PATCH')).statusCode, 429, 'on the 405 answers as well');
+    });
+
+    test("the SDK reads a throttled session's plain 429 as RATE_LIMITED, not as a broken answer (control: another address)", async () => {
+      const client = new VaultClient(transportFrom(t.app, '10.1.0.9'));
+      const username = `carol-${randomBytes(4).toString('hex')}@example.com`;
+      assert.equal((await client.register(username, `${username.split('@')[0]}@mail.example.com`, PASSWORD)).status, 201);
+      const carol = await client.login({ username, password: PASSWORD, sendDeviceTime: false });
+      assert.equal((await carol.request('GET', '/datastore/')).status, 200, 'control: the session works before');
+      for (let i = 0; i < 3; i += 1) assert.equal((await withToken(ct(32), '10.1.0.9')).statusCode, 401);
+      // Psono's throttle answer is plain JSON, like a 401: the SDK must not try to decrypt it.
+      const answer = await carol.request('GET', '/datastore/');
+      assert.deepEqual({ status: answer.status, encrypted: answer.encrypted }, { status: 429, encrypted: false });
+      assert.match(String((answer.body as { detail?: unknown }).detail), /^Request was throttled/);
+      await assert.rejects(vaultCall(carol, 'GET', '/datastore/'), (error: unknown) => error instanceof BlindvaultError && error.code === 'RATE_LIMITED');
+      const bob = people.bob as { session: VaultSession };
+      assert.ok(await vaultCall(bob.session, 'GET', '/datastore/'), 'control: another address is not throttled');
     });
 
     test('control: the rightful caller is never counted, however often they call', async () => {
