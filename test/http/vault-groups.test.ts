@@ -283,6 +283,37 @@ for (const backend of BACKENDS) {
       await ok(alice, 'GET', `/secret/${secret_id}/`, 200); // control: the owner still reads the moved entry
     });
 
+    // Recorded likewise: the Member, Share Admin and Group Admin boxes of the edit dialog, ticked before the
+    // invited user has answered; Decline on one invitation, Accept then Leave on the other.
+    test('the web client\'s recorded sequence: admin flags on a pending invitation, a decline, a member leaving', async () => {
+      const alice = await person('alice');
+      const bob = await person('bob');
+      const carol = await person('carol');
+      const group = await createGroup(alice, 'Support');
+      const invite = async (user: Person) => {
+        const { group_admin: _g, share_admin: _s, ...invitation } = inviteBody(group, user);
+        return body<{ membership_id: string }>(await alice.request('PUT', '/membership/', invitation), 201).membership_id;
+      };
+      const bobs = await invite(bob);
+      const carols = await invite(carol);
+      body(await alice.request('POST', '/membership/', { membership_id: bobs, group_admin: false, share_admin: true }), 200);
+      body(await alice.request('POST', '/membership/', { membership_id: bobs, group_admin: true, share_admin: true }), 200);
+      const pending = body<{ groups: Array<Record<string, unknown>> }>(await bob.request('GET', '/group/'), 200).groups;
+      assert.deepEqual(pending.map((g) => [g.accepted, g.group_admin, g.share_admin]), [[null, true, true]]);
+      assert.deepEqual((await bob.request('POST', '/group/', { group_id: group.id, name: 'Taken over' })).body, REFUSED, 'a pending group admin is no admin yet');
+
+      body(await carol.request('POST', '/membership/decline/', { membership_id: carols }), 200);
+      assert.deepEqual(body<{ groups: unknown[] }>(await carol.request('GET', '/group/'), 200).groups, [], 'a declined group is no longer listed');
+
+      body(await bob.request('POST', '/membership/accept/', { membership_id: bobs }), 200);
+      body(await bob.request('POST', '/group/', { group_id: group.id, name: 'Support desk' }), 200);
+      body(await bob.request('DELETE', '/membership/', { membership_id: bobs }), 200);
+      assert.deepEqual(body<{ groups: unknown[] }>(await bob.request('GET', '/group/'), 200).groups, [], 'left');
+      assert.deepEqual((await bob.request('POST', '/group/', { group_id: group.id, name: 'Again' })).body, REFUSED, 'a member who left is no admin');
+      const members = body<{ members: Array<{ id: string; accepted: boolean | null }> }>(await alice.request('GET', `/group/${group.id}/`), 200).members;
+      assert.deepEqual(members.map((m) => [m.id, m.accepted]), [[alice.userId, true], [carol.userId, false]]);
+    });
+
     test('an invitation is declined once; a pending or declined membership gives nothing; no one answers for another', async () => {
       const alice = await person('alice');
       const bob = await person('bob');
