@@ -211,6 +211,109 @@ for (const backend of BACKENDS) {
       assert.equal(await reads(alice, folder), 200, 'control: the owner reads');
     });
 
+    test('/info/ shows the web client its group screens (compliance_disable_unmanaged_groups is false)', async () => {
+      const { info } = await client.info();
+      assert.equal(info.compliance_disable_unmanaged_groups, false);
+    });
+
+    // Recorded from the official web client (psono-client 252e7dd1) in Chromium against this server:
+    // the requests of its group screens, in order, with the fields it sends (reads of the caller's
+    // own datastores between them left out). Turning a folder with an entry into a share moves the
+    // entry's existing link into the new share after the group's right is given.
+    test('the web client\'s recorded sequence: a folder with an entry becomes a group share; the member links and reads it; removal ends it', async () => {
+      const alice = await person('alice');
+      const bob = await person('bob');
+      const ok = async (who: VaultSession, method: 'GET' | 'PUT' | 'POST' | 'DELETE', path: string, status: number, payload?: unknown) =>
+        body(await who.request(method, path, payload), status);
+      // Groups screen, "Create": PUT /group/ (name and the four key fields and the public key), the list again.
+      await ok(alice, 'GET', '/group/', 200);
+      await ok(alice, 'GET', '/group/rights/', 200);
+      const group = await createGroup(alice, 'Operations');
+      await ok(alice, 'GET', '/group/', 200);
+      // Edit group: the group, the user search (with an empty e-mail), the group again, then the Member box: PUT /membership/ without admin flags.
+      await ok(alice, 'GET', `/group/${group.id}/`, 200);
+      assert.equal(body<{ id: string }>(await alice.request('POST', '/user/search/', { user_username: bob.username, user_email: '' }), 200).id, bob.userId);
+      await ok(alice, 'GET', `/group/${group.id}/`, 200);
+      const { group_admin: _g, share_admin: _s, ...invitation } = inviteBody(group, bob);
+      const { membership_id } = body<{ membership_id: string }>(await alice.request('PUT', '/membership/', invitation), 201);
+      // Bob's Groups screen: the list, the rights, a search for the inviter, "Accept".
+      const listed = body<{ groups: Array<Record<string, unknown>> }>(await bob.request('GET', '/group/'), 200).groups;
+      assert.deepEqual(listed.map((g) => [g.membership_id, g.accepted, g.group_admin, g.share_admin]), [[membership_id, null, false, false]]);
+      assert.deepEqual(body<{ group_rights: unknown[] }>(await bob.request('GET', '/group/rights/'), 200).group_rights, []);
+      assert.equal(body<{ id: string }>(await bob.request('POST', '/user/search/', { user_username: alice.username }), 200).id, alice.userId);
+      assert.deepEqual(body<{ shares: unknown[] }>(await bob.request('POST', '/membership/accept/', { membership_id }), 200).shares, []);
+      await ok(bob, 'GET', '/group/', 200);
+
+      // Alice's folder "Team" with the entry "Router" lives in her datastore's data; the entry is a secret linked into the datastore.
+      const entryLink = randomUUID();
+      const { secret_id } = body<{ secret_id: string }>(
+        await alice.request('PUT', '/secret/', { data: ct(60), data_nonce: nonce(), link_id: entryLink, parent_datastore_id: alice.datastoreId, callback_url: '', callback_user: '', callback_pass: '' }),
+        201,
+      );
+      // Share → Groups → the group, Read: POST /share/, PUT /share/right/ with group_id, the datastore saved, then the entry's link moved into the share.
+      await ok(alice, 'GET', '/group/', 200);
+      await ok(alice, 'GET', '/share/right/', 200);
+      const { share_id } = body<{ share_id: string }>(
+        await alice.request('POST', '/share/', { data: ct(60), data_nonce: nonce(), key: ct(), key_nonce: nonce(), key_type: 'symmetric', parent_datastore_id: alice.datastoreId, link_id: randomUUID() }),
+        201,
+      );
+      const { share_right_id } = body<{ share_right_id: string }>(await alice.request('PUT', '/share/right/', groupRightBody(group, share_id, { read: true, write: false, grant: false })), 201);
+      await ok(alice, 'POST', '/secret/link/', 200, { link_id: entryLink, new_parent_share_id: share_id });
+
+      // Bob's Groups screen, "Accept new shares": list, rights, status, the group (the share key), PUT /share/link/ into his datastore.
+      await ok(bob, 'GET', '/group/', 200);
+      const rights = body<{ group_rights: Array<{ id: string; share_id: string }> }>(await bob.request('GET', '/group/rights/'), 200).group_rights;
+      assert.deepEqual(rights.map((r) => [r.id, r.share_id]), [[share_right_id, share_id]]);
+      await ok(bob, 'GET', '/user/status/', 200);
+      const details = body<{ group_share_rights: Array<{ share_id: string; key: string; key_nonce: string }> }>(await bob.request('GET', `/group/${group.id}/`), 200);
+      const given = details.group_share_rights.find((r) => r.share_id === share_id);
+      assert.ok(given && secretboxOpen(group.secretKey, hex(given.key), hex(given.key_nonce)), 'the share key opens with the group secret key');
+      await ok(bob, 'PUT', '/share/link/', 201, { link_id: randomUUID(), share_id, parent_datastore_id: bob.datastoreId });
+      // Home: his rights, the share, the entry.
+      assert.deepEqual(body<{ share_rights: unknown[] }>(await bob.request('GET', '/share/right/'), 200).share_rights, [{ share_id, read: true, write: false, grant: false }]);
+      await ok(bob, 'GET', `/share/${share_id}/`, 200);
+      await ok(bob, 'GET', `/secret/${secret_id}/`, 200);
+
+      // Alice unticks Bob's Member box: the group, DELETE /membership/. Bob's next load finds no right and reads nothing.
+      await ok(alice, 'GET', `/group/${group.id}/`, 200);
+      await ok(alice, 'DELETE', '/membership/', 200, { membership_id });
+      assert.deepEqual(body<{ share_rights: unknown[] }>(await bob.request('GET', '/share/right/'), 200).share_rights, []);
+      assert.equal(await reads(bob, share_id), 400);
+      assert.deepEqual((await bob.request('GET', `/secret/${secret_id}/`)).body, REFUSED);
+      await ok(alice, 'GET', `/secret/${secret_id}/`, 200); // control: the owner still reads the moved entry
+    });
+
+    // Recorded likewise: the Member, Share Admin and Group Admin boxes of the edit dialog, ticked before the
+    // invited user has answered; Decline on one invitation, Accept then Leave on the other.
+    test('the web client\'s recorded sequence: admin flags on a pending invitation, a decline, a member leaving', async () => {
+      const alice = await person('alice');
+      const bob = await person('bob');
+      const carol = await person('carol');
+      const group = await createGroup(alice, 'Support');
+      const invite = async (user: Person) => {
+        const { group_admin: _g, share_admin: _s, ...invitation } = inviteBody(group, user);
+        return body<{ membership_id: string }>(await alice.request('PUT', '/membership/', invitation), 201).membership_id;
+      };
+      const bobs = await invite(bob);
+      const carols = await invite(carol);
+      body(await alice.request('POST', '/membership/', { membership_id: bobs, group_admin: false, share_admin: true }), 200);
+      body(await alice.request('POST', '/membership/', { membership_id: bobs, group_admin: true, share_admin: true }), 200);
+      const pending = body<{ groups: Array<Record<string, unknown>> }>(await bob.request('GET', '/group/'), 200).groups;
+      assert.deepEqual(pending.map((g) => [g.accepted, g.group_admin, g.share_admin]), [[null, true, true]]);
+      assert.deepEqual((await bob.request('POST', '/group/', { group_id: group.id, name: 'Taken over' })).body, REFUSED, 'a pending group admin is no admin yet');
+
+      body(await carol.request('POST', '/membership/decline/', { membership_id: carols }), 200);
+      assert.deepEqual(body<{ groups: unknown[] }>(await carol.request('GET', '/group/'), 200).groups, [], 'a declined group is no longer listed');
+
+      body(await bob.request('POST', '/membership/accept/', { membership_id: bobs }), 200);
+      body(await bob.request('POST', '/group/', { group_id: group.id, name: 'Support desk' }), 200);
+      body(await bob.request('DELETE', '/membership/', { membership_id: bobs }), 200);
+      assert.deepEqual(body<{ groups: unknown[] }>(await bob.request('GET', '/group/'), 200).groups, [], 'left');
+      assert.deepEqual((await bob.request('POST', '/group/', { group_id: group.id, name: 'Again' })).body, REFUSED, 'a member who left is no admin');
+      const members = body<{ members: Array<{ id: string; accepted: boolean | null }> }>(await alice.request('GET', `/group/${group.id}/`), 200).members;
+      assert.deepEqual(members.map((m) => [m.id, m.accepted]), [[alice.userId, true], [carol.userId, false]]);
+    });
+
     test('an invitation is declined once; a pending or declined membership gives nothing; no one answers for another', async () => {
       const alice = await person('alice');
       const bob = await person('bob');

@@ -106,7 +106,7 @@ export function buildSignedInfo(keys: ServerKeys, options: { webClientUrl: strin
     compliance_disable_file_repositories: true,
     compliance_disable_offline_mode: true,
     compliance_disable_export: false,
-    compliance_disable_unmanaged_groups: true,
+    compliance_disable_unmanaged_groups: false,
   });
   const signature = signDetached(keys.signSecretKey.reveal(), new TextEncoder().encode(info));
   return { info, signature: toHex(signature), verify_key: toHex(keys.verifyKey) };
