@@ -68,6 +68,26 @@ for (const backend of BACKENDS) {
       assert.equal(typeof JSON.parse(answer.body).detail, 'string');
     });
 
+    test('a body refused unread (415) and never finished leaves the process serving once its deadline passes', async () => {
+      // The route answers before reading the body; the client then goes quiet. When the deadline passed, the
+      // unread guard stream failed with no one listening, and the unhandled error ended the whole process.
+      const socket: Socket = connect(port, '127.0.0.1');
+      socket.on('error', () => {});
+      let text = '';
+      let closed = false;
+      socket.on('data', (d: Buffer) => (text += d.toString('latin1')));
+      socket.on('close', () => (closed = true));
+      socket.write(request('POST', '/server/password/', { 'content-type': 'text/plain', 'content-length': 5000 }));
+      socket.write('{"username": "');
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      assert.match(text, /^HTTP\/1\.1 415/, text);
+      await new Promise((resolve) => setTimeout(resolve, 1500)); // past BODY_TIMEOUT_SECONDS
+      assert.ok(closed, 'the connection is closed at the deadline (the rest of the body is never read)');
+      socket.destroy();
+      const res = await fetch(`${base}/livez`);
+      assert.equal(res.status, 200, 'the process still serves');
+    });
+
     test('control: a whole JSON body is answered on its merits', async () => {
       const res = await fetch(`${base}/f/00000000-0000-4000-8000-000000000000/manage?token=${'a'.repeat(43)}`, {
         method: 'PATCH',

@@ -6,11 +6,16 @@ import { BlindvaultError } from '../../protocol/errors.js';
  * fails with BODY_TIMEOUT when the deadline passes first. The body parser then fails, the route's
  * error handler answers 408, and the connection is closed (its body was not read to the end).
  */
-export function withBodyDeadline(body: Readable, ms: number): Readable {
+export function withBodyDeadline(body: Readable, ms: number, answered: () => boolean = () => false): Readable {
   const guarded = new PassThrough();
+  // A route may answer without reading the body (415, 413): then no one listens on the guard, and its
+  // error must not become an unhandled 'error' event, which would end the process.
+  guarded.on('error', () => {});
   const timer = setTimeout(() => {
     body.unpipe(guarded);
     guarded.destroy(new BlindvaultError('BODY_TIMEOUT'));
+    // Already answered: no 408 will follow, so close the connection here (the rest of the body is never read).
+    if (answered()) body.destroy();
   }, ms);
   timer.unref();
   const done = () => clearTimeout(timer);

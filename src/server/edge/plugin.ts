@@ -58,9 +58,9 @@ async function edge(app: FastifyInstance, options: EdgePluginOptions): Promise<v
     }
   });
 
-  app.addHook('preParsing', async (request, _reply, payload) => {
+  app.addHook('preParsing', async (request, reply, payload) => {
     if (request.routeOptions.config.streamsBody || !hasBody(request.headers)) return payload;
-    return withBodyDeadline(payload, options.bodyTimeoutSeconds * 1000);
+    return withBodyDeadline(payload, options.bodyTimeoutSeconds * 1000, () => reply.raw.headersSent);
   });
 
   // One line per request, without paths, query strings, headers or bodies: a path carries file,
