@@ -1,11 +1,14 @@
 // `npm run keys`: prints what a vault client is configured with (the seed's server_url,
 // server_public_key and server_signature; the web client's SERVER_PUBLIC_KEY and SERVER_SIGNATURE).
 // Public values only; makes the keys on first use, exactly as the server would.
+import { loadDotEnv } from '../store/dot-env.js';
 import { openSqlDatabase, sqlStores } from '../store/open-stores.js';
 import { ConfigError, loadConfig } from './config.js';
 import { clientConfiguration } from './vault/client-configuration.js';
 
 async function main(): Promise<void> {
+  // The server's settings, .env included: without it the keys of another database would be shown (or made).
+  loadDotEnv(process.env);
   const config = loadConfig(process.env, process.argv.slice(2));
   const database = await openSqlDatabase({ dataDir: config.dataDir, databaseUrl: config.databaseUrl });
   try {
