@@ -12,6 +12,13 @@ const interrupt = (signal: NodeJS.Signals) => {
   controller.abort();
 };
 process.on('SIGINT', interrupt);
+// `blindvault … | head`: once the reader is gone, end quietly as a Unix tool killed by SIGPIPE would (128 + 13),
+// instead of an unhandled EPIPE with a stack trace.
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code === 'EPIPE') process.exit(141);
+  throw error;
+});
+process.stderr.on('error', () => {});
 process.on('SIGTERM', interrupt);
 
 const code = await runCli(process.argv.slice(2), {

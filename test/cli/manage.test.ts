@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
 import { after, before, describe, test } from 'node:test';
 import { freePort, startBackendServer, type BackendServer } from '../helpers/server-process.js';
-import { buildCli, cliHome, runCli, type CliHome } from './cli-process.js';
+import { buildCli, cliHome, runCli, startCli, type CliHome } from './cli-process.js';
 
 // info, delete, help and the argument errors, against a real server process.
 
@@ -107,6 +107,17 @@ describe('blindvault info, delete, help and usage errors', () => {
       stderr: /^blindvault: error: The server answered something that is not the Blindvault protocol\. \(HTTP 500\)\n$/,
     },
   ];
+  test('output into a pipe whose reader is gone (`| head`): exit 141 as SIGPIPE would, no stack trace; a reader that stays gets it all (control)', async () => {
+    const gone = startCli(['--help'], { env: home.env });
+    gone.child.stdout?.destroy();
+    const cut = await gone.done;
+    assert.equal(cut.code, 141, cut.stderr);
+    assert.equal(cut.stderr, '');
+    const kept = await runCli(['--help'], { env: home.env });
+    assert.equal(kept.code, 0, kept.stderr);
+    assert.match(kept.stdout, /^Usage: blindvault/);
+  });
+
   for (const row of rows) {
     test(`row: ${row.name}`, async () => {
       const closedUrl = `http://127.0.0.1:${await freePort()}`;
