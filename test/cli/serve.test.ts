@@ -83,6 +83,12 @@ for (const backend of BACKENDS) {
       assert.equal((await call('GET', '/entries/Keys/Nope')).status, 404);
       assert.equal((await call('POST', '/encrypt', { nodata: 1 })).status, 400);
       assert.equal((await call('POST', '/entries/Keys/Fernet', {})).status, 404, 'entries are read-only');
+      // An entry made after the agent started is read too (the tree is not a snapshot of the start).
+      const later = path.join(alice.home.dir, 'later');
+      await writeFile(later, 'made later\n');
+      assert.equal((await alice.cli(['set', 'Keys/Later', '--password-file', later])).code, 0);
+      const fresh = await call('GET', '/entries/Keys/Later?field=password');
+      assert.deepEqual([fresh.status, await fresh.json()], [200, { value: 'made later' }]);
     });
 
     // Raw HTTP over a socket (fetch would normalize the URL and the headers): the parts of a request are written as

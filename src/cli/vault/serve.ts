@@ -11,7 +11,7 @@ import { parsePositiveInteger } from '../parse-options.js';
 import { printJson, printLine, type CliIo } from '../io.js';
 import { UsageError } from '../usage-error.js';
 import { AgentRefusal, checkHost, checkToken, decodedPathAfter, readJsonObject, sendJson } from './agent-http.js';
-import { openVault } from './context.js';
+import { openVault, type VaultAccess } from './context.js';
 import { EntryReader, fieldValue } from './entry-source.js';
 import { readSecretFile } from './secret-file.js';
 
@@ -19,7 +19,7 @@ interface Agent {
   port: number;
   token: Uint8Array;
   key: string;
-  reader: EntryReader;
+  access: VaultAccess;
 }
 
 async function answer(agent: Agent, req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -44,7 +44,8 @@ async function answer(agent: Agent, req: IncomingMessage, res: ServerResponse): 
     return sendJson(res, 200, { decrypted_data: text });
   }
   if (req.method === 'GET' && url.pathname.startsWith('/entries/')) {
-    const value = await agent.reader.read(decodedPathAfter(url.pathname, '/entries/'));
+    // A fresh reader per request: the vault's tree is read anew, so entries made or changed since start are seen.
+    const value = await new EntryReader(agent.access).read(decodedPathAfter(url.pathname, '/entries/'));
     const field = url.searchParams.get('field');
     if (field !== null) return sendJson(res, 200, { value: fieldValue(value, field) });
     return sendJson(res, 200, { path: value.path, secret_id: value.secretId, type: value.type, name: value.name, secret: value.secret });
@@ -77,14 +78,13 @@ export function serveCommand(program: Command, io: CliIo): void {
     .action(async (options: { port: number; keyEntry: string; keyField: string; tokenFile?: string }) => {
       if (options.port > 65535) throw new UsageError('--port must be at most 65535');
       const access = await openVault(io.env);
-      const reader = new EntryReader(access);
-      const key = fieldValue(await reader.read(options.keyEntry), options.keyField).trim();
+      const key = fieldValue(await new EntryReader(access).read(options.keyEntry), options.keyField).trim();
       await fernetEncrypt(key, 'check'); // FERNET_INVALID_KEY now rather than at the first call
       const tokenText = options.tokenFile !== undefined ? await readSecretFile(options.tokenFile, 'token') : toBase64Url(randomBytes(32));
       if (tokenText.length < 16) throw new UsageError('the token must have at least 16 characters');
       const token = utf8Bytes(tokenText);
 
-      const agent: Agent = { port: options.port, token, key, reader };
+      const agent: Agent = { port: options.port, token, key, access };
       // Node's own deadlines for the headers and the whole request (a trickled body is cut sooner, agent-http.ts),
       // checked every second rather than every 30 s.
       const server = createServer({ headersTimeout: 5_000, requestTimeout: 15_000, connectionsCheckingInterval: 1_000, keepAliveTimeout: 5_000 }, (req, res) => {
