@@ -185,6 +185,38 @@ for (const backend of BACKENDS) {
       assert.deepEqual(JSON.parse((await bob.cli(['shares', '--json'])).stdout), []);
     });
 
+    test("the server's keys are pinned at the first login: a changed pin or a wrong --server-signature is exit 8 SERVER_KEY_CHANGED, the true key logs in", async () => {
+      const config = path.join(alice.home.dir, 'pin-check');
+      const env = { ...alice.env, XDG_CONFIG_HOME: config };
+      const login = (extra: string[] = []) => runCli(['login', '--username', alice.username, '--password-file', alice.passwordFile, '--json', ...extra], { env });
+      const first = await login();
+      assert.equal(first.code, 0, first.stderr);
+      assert.match(first.stderr, /trusting .* on first use: server signature [0-9a-f]{64}/);
+      const pinsFile = path.join(config, 'blindvault', 'servers.json');
+      assert.equal((await stat(pinsFile)).mode & 0o777, 0o600);
+      const pins = JSON.parse(await readFile(pinsFile, 'utf8')) as Record<string, { verify_key: string; public_key: string }>;
+      const pinned = pins[url]?.verify_key as string;
+      assert.match(pinned, /^[0-9a-f]{64}$/);
+      const other = pinned.startsWith('ab') ? 'cd'.repeat(32) : 'ab'.repeat(32);
+
+      const wrongGiven = await login(['--server-signature', other]);
+      assert.deepEqual([wrongGiven.code, wrongGiven.stdout], [8, '']);
+      assert.match(wrongGiven.stderr, /SERVER_KEY_CHANGED/);
+      // As if the server's key had changed since the pin: refused loudly, and the pin stays as it was.
+      (pins[url] as { verify_key: string }).verify_key = other;
+      await writeFile(pinsFile, JSON.stringify(pins));
+      const changed = await login();
+      assert.deepEqual([changed.code, changed.stdout], [8, '']);
+      assert.match(changed.stderr, /SERVER_KEY_CHANGED/);
+      assert.equal((JSON.parse(await readFile(pinsFile, 'utf8')) as Record<string, { verify_key: string }>)[url]?.verify_key, other, 'never re-pinned silently');
+      // Controls: with the true pin restored, a plain login and one naming the true key both work.
+      (pins[url] as { verify_key: string }).verify_key = pinned;
+      await writeFile(pinsFile, JSON.stringify(pins));
+      assert.equal((await login()).code, 0);
+      const named = await login(['--server-signature', pinned.toUpperCase()]);
+      assert.equal(named.code, 0, named.stderr);
+    });
+
     test('sessions lists and ends sessions; an ended session is exit 7; logout removes the file', async () => {
       const second = await runCli(['login', '--username', alice.username, '--password-file', alice.passwordFile, '--json'], { env: { ...alice.env, XDG_CONFIG_HOME: path.join(alice.home.dir, 'other') } });
       assert.equal(second.code, 0, second.stderr);

@@ -6,36 +6,65 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { Command } from 'commander';
 import { fernetDecrypt, fernetEncrypt, isBlindvaultError } from '../../client/index.js';
 import { toBase64Url, utf8Bytes } from '../../crypto/encoding.js';
-import { bytesEqual, randomBytes } from '../../crypto/nacl.js';
+import { randomBytes } from '../../crypto/nacl.js';
 import { parsePositiveInteger } from '../parse-options.js';
 import { printJson, printLine, type CliIo } from '../io.js';
 import { UsageError } from '../usage-error.js';
-import { openVault } from './context.js';
+import { AgentRefusal, checkHost, checkToken, decodedPathAfter, readJsonObject, sendJson } from './agent-http.js';
+import { openVault, type VaultAccess } from './context.js';
 import { EntryReader, fieldValue } from './entry-source.js';
 import { readSecretFile } from './secret-file.js';
 
-const MAX_BODY_BYTES = 1024 * 1024;
-
-function send(res: ServerResponse, status: number, body: unknown): void {
-  const text = JSON.stringify(body);
-  res.writeHead(status, { 'content-type': 'application/json', 'cache-control': 'no-store', 'content-length': Buffer.byteLength(text) });
-  res.end(text);
+interface Agent {
+  port: number;
+  token: Uint8Array;
+  key: string;
+  access: VaultAccess;
 }
 
-async function readJson(req: IncomingMessage): Promise<Record<string, unknown> | undefined> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > MAX_BODY_BYTES) return undefined;
-    chunks.push(chunk);
+async function answer(agent: Agent, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  checkHost(req, agent.port);
+  checkToken(req, agent.token);
+  const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+  if (req.method === 'POST' && url.pathname === '/encrypt') {
+    const body = await readJsonObject(req);
+    if (typeof body.data !== 'string') throw new AgentRefusal(400, 'BAD_REQUEST', '"data" must be a string');
+    return sendJson(res, 200, { encrypted_data: await fernetEncrypt(agent.key, body.data) });
   }
-  try {
-    const value = JSON.parse(Buffer.concat(chunks).toString('utf8')) as unknown;
-    return value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
-  } catch {
-    return undefined;
+  if (req.method === 'POST' && url.pathname === '/decrypt') {
+    const body = await readJsonObject(req);
+    if (typeof body.encrypted_data !== 'string') throw new AgentRefusal(400, 'BAD_REQUEST', '"encrypted_data" must be a string');
+    const plain = await fernetDecrypt(agent.key, body.encrypted_data);
+    let text: string;
+    try {
+      text = new TextDecoder('utf-8', { fatal: true }).decode(plain);
+    } catch {
+      throw new AgentRefusal(400, 'NOT_UTF8', 'the plaintext is not UTF-8');
+    }
+    return sendJson(res, 200, { decrypted_data: text });
   }
+  if (req.method === 'GET' && url.pathname.startsWith('/entries/')) {
+    // A fresh reader per request: the vault's tree is read anew, so entries made or changed since start are seen.
+    const value = await new EntryReader(agent.access).read(decodedPathAfter(url.pathname, '/entries/'));
+    const field = url.searchParams.get('field');
+    if (field !== null) return sendJson(res, 200, { value: fieldValue(value, field) });
+    return sendJson(res, 200, { path: value.path, secret_id: value.secretId, type: value.type, name: value.name, secret: value.secret });
+  }
+  throw new AgentRefusal(404, 'NOT_FOUND', 'POST /encrypt, POST /decrypt and GET /entries/PATH are served', true);
+}
+
+function answerError(res: ServerResponse, error: unknown): void {
+  if (res.headersSent) {
+    res.destroy();
+    return;
+  }
+  if (error instanceof AgentRefusal) return sendJson(res, error.status, { error: error.code, message: error.message }, error.close);
+  if (isBlindvaultError(error)) {
+    const status = error.code === 'FERNET_INVALID_TOKEN' ? 400 : error.code === 'ENTRY_NOT_FOUND' ? 404 : error.status >= 500 ? 502 : error.status;
+    return sendJson(res, status, { error: error.code, message: error.message });
+  }
+  // A bug: nothing of the cause leaves the agent.
+  sendJson(res, 500, { error: 'INTERNAL', message: 'an internal error' }, true);
 }
 
 export function serveCommand(program: Command, io: CliIo): void {
@@ -49,58 +78,24 @@ export function serveCommand(program: Command, io: CliIo): void {
     .action(async (options: { port: number; keyEntry: string; keyField: string; tokenFile?: string }) => {
       if (options.port > 65535) throw new UsageError('--port must be at most 65535');
       const access = await openVault(io.env);
-      const reader = new EntryReader(access);
-      const key = fieldValue(await reader.read(options.keyEntry), options.keyField).trim();
+      const key = fieldValue(await new EntryReader(access).read(options.keyEntry), options.keyField).trim();
       await fernetEncrypt(key, 'check'); // FERNET_INVALID_KEY now rather than at the first call
       const tokenText = options.tokenFile !== undefined ? await readSecretFile(options.tokenFile, 'token') : toBase64Url(randomBytes(32));
       if (tokenText.length < 16) throw new UsageError('the token must have at least 16 characters');
       const token = utf8Bytes(tokenText);
 
-      const server = createServer((req, res) => {
-        void (async () => {
-          const auth = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1];
-          if (auth === undefined || !bytesEqual(utf8Bytes(auth), token)) return send(res, 401, { error: 'UNAUTHORIZED' });
-          const url = new URL(req.url ?? '/', 'http://127.0.0.1');
-          if (req.method === 'POST' && (url.pathname === '/encrypt' || url.pathname === '/decrypt')) {
-            const body = await readJson(req);
-            if (!body) return send(res, 400, { error: 'BAD_REQUEST', message: 'a JSON object of at most 1 MiB' });
-            if (url.pathname === '/encrypt') {
-              if (typeof body.data !== 'string') return send(res, 400, { error: 'BAD_REQUEST', message: '"data" must be a string' });
-              return send(res, 200, { encrypted_data: await fernetEncrypt(key, body.data) });
-            }
-            if (typeof body.encrypted_data !== 'string') return send(res, 400, { error: 'BAD_REQUEST', message: '"encrypted_data" must be a string' });
-            const plain = await fernetDecrypt(key, body.encrypted_data);
-            const text = new TextDecoder('utf-8', { fatal: true }).decode(plain);
-            return send(res, 200, { decrypted_data: text });
-          }
-          if (req.method === 'GET' && url.pathname.startsWith('/entries/')) {
-            const path = decodeURIComponent(url.pathname.slice('/entries/'.length));
-            const value = await reader.read(path);
-            const field = url.searchParams.get('field');
-            if (field !== null) return send(res, 200, { value: fieldValue(value, field) });
-            return send(res, 200, { path: value.path, secret_id: value.secretId, type: value.type, name: value.name, secret: value.secret });
-          }
-          req.resume();
-          return send(res, 404, { error: 'NOT_FOUND' });
-        })().catch((error: unknown) => {
-          if (res.headersSent) return res.destroy();
-          if (isBlindvaultError(error)) {
-            const status = error.code === 'FERNET_INVALID_TOKEN' ? 400 : error.code === 'ENTRY_NOT_FOUND' ? 404 : error.status >= 500 ? 502 : error.status;
-            return send(res, status, { error: error.code, message: error.message });
-          }
-          if (error instanceof TypeError) return send(res, 400, { error: 'BAD_REQUEST', message: 'the plaintext is not UTF-8' });
-          return send(res, 500, { error: 'INTERNAL' });
-        });
+      const agent: Agent = { port: options.port, token, key, access };
+      // Node's own deadlines for the headers and the whole request (a trickled body is cut sooner, agent-http.ts),
+      // checked every second rather than every 30 s.
+      const server = createServer({ headersTimeout: 5_000, requestTimeout: 15_000, connectionsCheckingInterval: 1_000, keepAliveTimeout: 5_000 }, (req, res) => {
+        answer(agent, req, res).catch((error: unknown) => answerError(res, error));
       });
-      server.headersTimeout = 10_000;
-      server.requestTimeout = 30_000;
       server.maxConnections = 64;
       await new Promise<void>((resolve, reject) => {
         server.once('error', (e: NodeJS.ErrnoException) => reject(new UsageError(`cannot listen on 127.0.0.1:${options.port}: ${e.code ?? e.message}`)));
         server.listen(options.port, '127.0.0.1', () => resolve());
       });
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : options.port;
+      const port = options.port;
       printJson(io.stdout, { url: `http://127.0.0.1:${port}`, ...(options.tokenFile === undefined ? { token: tokenText } : {}) });
       printLine(io.stderr, `serving on http://127.0.0.1:${port} (Ctrl-C stops)`);
       await new Promise<void>((resolve) => {
