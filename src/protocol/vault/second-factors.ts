@@ -120,6 +120,8 @@ export const WebauthnCreateResponse = Type.Object({
       }),
     ),
     attestation: Type.Optional(str()),
+    extensions: Type.Optional(Type.Object({ credProps: Type.Optional(Type.Boolean()) })),
+    hints: Type.Optional(Type.Array(str())),
   }),
 });
 export const WebauthnChallengeResponse = Type.Object({
@@ -129,5 +131,7 @@ export const WebauthnChallengeResponse = Type.Object({
     rpId: Type.Optional(str()),
     allowCredentials: Type.Array(Descriptor),
     userVerification: Type.Optional(str()),
+    extensions: Type.Optional(Type.Object({})),
+    hints: Type.Optional(Type.Array(str())),
   }),
 });
