@@ -85,7 +85,8 @@ export function buildSignedInfo(keys: ServerKeys, options: { webClientUrl: strin
     management: false,
     files: false,
     allowed_file_repository_types: [],
-    allowed_second_factors: [],
+    // TOTP and WebAuthn only (§3.15): YubiKey OTP, Duo and iVALT need outside services, so the client hides them.
+    allowed_second_factors: ['google_authenticator', 'webauthn'],
     multifactor_enabled: false,
     system_wide_duo_exists: false,
     domain_synonyms: [],
