@@ -307,6 +307,29 @@ for (const backend of BACKENDS) {
       assert.equal((await gil.request('POST', '/user/ga/', { ...body, google_authenticator_token: codeAt(secret) })).status, 200);
     });
 
+    test('login checks answer only the login\'s own unactivated session; enrolment checks only the owner', async () => {
+      const jo = await person('jo');
+      const kay = await person('kay');
+      const { id, secret } = await enrolTotp(jo);
+      advance(30_000);
+      const byKay = await kay.request('POST', '/user/ga/', { google_authenticator_id: id, google_authenticator_token: codeAt(secret) });
+      assert.deepEqual([byKay.status, codeOf(byKay)], [400, 'NO_PERMISSION_OR_NOT_EXIST'], 'another user cannot activate it');
+      assert.equal((await jo.request('POST', '/user/ga/', { google_authenticator_id: id, google_authenticator_token: codeAt(secret) })).status, 200, 'control: the owner');
+      advance(30_000);
+      const active = await jo.request('POST', '/authentication/ga-verify/', { ga_token: codeAt(secret) });
+      assert.deepEqual([active.status, codeOf(active)], [400, 'TOKEN_INCORRECT'], 'an activated session solves nothing');
+      const challengeActive = await jo.request('PUT', '/authentication/webauthn-verify/', { origin: ORIGIN });
+      assert.deepEqual([challengeActive.status, codeOf(challengeActive)], [400, 'TOKEN_INCORRECT']);
+      const anonymous = await t.app.inject({ method: 'POST', url: '/server/authentication/ga-verify/', headers: { 'content-type': 'application/json' }, payload: JSON.stringify({ ga_token: codeAt(secret) }) });
+      assert.equal(anonymous.statusCode, 401);
+      const noFactor = await loginWith(kay.username, async () => assert.fail('kay has no factor'));
+      assert.equal((await noFactor.session.request('GET', '/datastore/')).status, 200);
+      const { session } = await loginWith(jo.username, async (pending) => {
+        assert.equal((await pending.request('POST', '/authentication/ga-verify/', { ga_token: codeAt(secret) })).status, 200, 'control: the pending login');
+      });
+      assert.equal((await session.request('GET', '/datastore/')).status, 200);
+    });
+
     test('hostile bodies get 4xx JSON, never a 5xx', async () => {
       const ivy = await person('ivy');
       const bodies: unknown[] = [{}, { title: 'x'.repeat(300) }, { google_authenticator_id: 'nope' }, { ga_token: 1234567 }, { credential: '{' }, { credential: 'x'.repeat(20_000) }, { webauthn_id: ct(16), credential: '{"type":"public-key","response":{}}' }, { origin: 'javascript:alert(1)' }, [], 'text', null];
