@@ -11,7 +11,7 @@ export interface SecondFactorRecord {
   active: boolean;
   /** totp-secret-v1, hex (docs/formats/totp-secret-v1.md); TOTP only. */
   totpSecret: string | null;
-  /** WebAuthn only: credential id and COSE public key (hex), the signature counter, where it was enrolled. */
+  /** WebAuthn only: credential id (base64url), COSE public key (hex), the signature counter, where it was enrolled. */
   credentialId: string | null;
   publicKey: string | null;
   signCount: number | null;

@@ -12,7 +12,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('title', 'varchar(256)', (c) => c.notNull())
     .addColumn('active', 'boolean', (c) => c.notNull())
     .addColumn('totp_secret', 'varchar(160)')
-    // WebAuthn: the credential id (hex), its COSE public key (hex), the authenticator's signature counter.
+    // WebAuthn: the credential id (base64url), its COSE public key (hex), the authenticator's signature counter.
     .addColumn('credential_id', 'varchar(2048)', (c) => c.unique())
     .addColumn('public_key', 'text')
     .addColumn('sign_count', 'bigint')
