@@ -42,6 +42,11 @@ export interface LoginOptions {
   sendDeviceTime?: boolean;
   sessionDurationSeconds?: number;
   deviceDescription?: string;
+  /**
+   * Solves the login's second factors (spec §3.15) with the session before it is activated, when the server names
+   * any in `required_multifactors`; without it such a login fails at activation.
+   */
+  secondFactor?: (pending: VaultSession, requiredMultifactors: string[]) => Promise<void>;
 }
 
 const utf8 = (text: string) => new TextEncoder().encode(text);
@@ -165,6 +170,8 @@ export class VaultClient {
       userSauce: String(answer.user.user_sauce),
       hashingParameters: answer.user.hashing_parameters as HashingParameters,
     });
+    const required = Array.isArray(answer.required_multifactors) ? answer.required_multifactors.map(String) : [];
+    if (required.length > 0 && options.secondFactor) await options.secondFactor(vaultSession, required);
     const verification = secretboxSeal(vaultSession.sessionSecret.reveal(), validator);
     const activated = await vaultSession.request('POST', '/authentication/activate-token/', {
       verification: toHex(verification.ciphertext),

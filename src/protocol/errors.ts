@@ -105,6 +105,14 @@ export const ERROR_CATALOGUE = {
   VALIDATOR_EXPIRED: { status: 400, message: 'No verifier was issued, it is older than its time, or it was used.', psono: 'non_field' },
   VALIDATOR_FAILED: { status: 400, message: 'The update does not open with the verifier and the user key.', psono: 'non_field' },
   RESET_VALIDATION_FAILED: { status: 403, message: 'Validation failed', psono: 'message' },
+  GA_CHALLENGE_UNSOLVED: { status: 400, message: 'The login waits for its TOTP code.', psono: 'non_field' },
+  WEBAUTHN_CHALLENGE_UNSOLVED: { status: 400, message: 'The login waits for its security key.', psono: 'non_field' },
+  GA_TOKENS_ONLY_CONTAIN_DIGITS: { status: 400, message: 'A TOTP code is six digits.', psono: 'non_field' },
+  GA_TOKEN_INCORRECT: { status: 400, message: 'The TOTP code is wrong, expired or used.', psono: 'non_field' },
+  NO_GOOGLE_AUTHENTICATOR_FOUND: { status: 400, message: 'The account has no active TOTP factor.', psono: 'non_field' },
+  PROTOCOL_NOT_SUPPORTED: { status: 400, message: 'The origin is not one of this server\'s web clients.', psono: 'non_field' },
+  TOO_MANY_SECOND_FACTORS: { status: 400, message: 'The account holds as many second factors as it may: remove one first.', psono: 'non_field' },
+  WEBAUTHN_CREDENTIAL_INVALID: { status: 400, message: 'The credential is not a WebAuthn credential in JSON.', psono: 'non_field' },
   TOO_MANY_EMERGENCY_CODES: { status: 400, message: 'The account holds as many emergency codes as it may: delete one first.', psono: 'non_field' },
 
   // Vault objects (spec §3.5–3.9).

@@ -14,6 +14,7 @@ import type { SchemaStatus } from '../store/schema-status.js';
 import type { ReplayStore } from '../store/replay-store.js';
 import type { UploadRecordStore } from '../store/upload-record-store.js';
 import type { SendStore } from '../store/send-store.js';
+import type { SecondFactorStore } from '../store/second-factor-store.js';
 import type { AccountRecoveryStore } from '../store/account-recovery-store.js';
 import type { UploadStore } from '../store/upload-store.js';
 import type { VaultObjectStore } from '../store/vault-object-store.js';
@@ -59,6 +60,7 @@ export interface AppDeps {
   uploadRecords: UploadRecordStore;
   sends: SendStore;
   recovery: AccountRecoveryStore;
+  secondFactors: SecondFactorStore;
   clock?: () => Date;
   /** Where log lines go (tests read them); stdout otherwise. */
   logDestination?: DestinationStream;
@@ -181,7 +183,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   await app.register(vaultPlugin, {
     prefix: '/server',
     config,
-    stores: { metadata, vault: deps.vault, objects: deps.objects, apiKeys: deps.apiKeys, replays: deps.replays, rateLimits: deps.rateLimits, sends: deps.sends, recovery: deps.recovery, blobs },
+    stores: { metadata, vault: deps.vault, objects: deps.objects, apiKeys: deps.apiKeys, replays: deps.replays, rateLimits: deps.rateLimits, sends: deps.sends, recovery: deps.recovery, secondFactors: deps.secondFactors, blobs },
     serverKeys,
     malformedUrl: malformedVaultUrl,
     clock,

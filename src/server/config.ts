@@ -74,6 +74,8 @@ export const THROTTLE_SCOPES = [
   'user_update', 'user_delete', 'status_check', 'verify_email', 'user_search', 'api_key_access', 'datastore_delete',
   // Lost-password reset and emergency login (vault-protocol.md §3.13–3.14), per address.
   'password',
+  // BV: every check of a second-factor code or assertion (vault-protocol.md §3.15), per user.
+  'second_factor',
 ] as const;
 export type ThrottleScope = (typeof THROTTLE_SCOPES)[number];
 
@@ -274,6 +276,7 @@ const DEFAULT_THROTTLES: Record<ThrottleScope, string> = {
   // BV: deleting a datastore checks the authkey, so it is throttled as strictly as deleting the account.
   datastore_delete: '20/day',
   password: '24/day',
+  second_factor: '6/minute',
 };
 const PERIODS: Record<string, number> = { second: 1, minute: 60, hour: 3600, day: 86400 };
 

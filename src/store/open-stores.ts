@@ -24,6 +24,8 @@ import { SqlRateLimitStore } from './sql/sql-rate-limit-store.js';
 import { SqlReplayStore } from './sql/sql-replay-store.js';
 import { SqlSendStore } from './sql/sql-send-store.js';
 import { SqlAccountRecoveryStore } from './sql/sql-account-recovery-store.js';
+import { SqlSecondFactorStore } from './sql/sql-second-factor-store.js';
+import type { SecondFactorStore } from './second-factor-store.js';
 import { SqlUploadRecordStore } from './sql/sql-upload-record-store.js';
 import { SqlVaultObjectStore } from './sql/sql-vault-object-store.js';
 import { SqlVaultStore } from './sql/sql-vault-store.js';
@@ -57,6 +59,7 @@ export interface Stores {
   uploadRecords: UploadRecordStore;
   sends: SendStore;
   recovery: AccountRecoveryStore;
+  secondFactors: SecondFactorStore;
   blobs: BlobStore;
   schema: SchemaStatus;
   leases: LeaseStore;
@@ -85,6 +88,7 @@ export function sqlStores(database: SqlDatabase, vaultLimits: VaultObjectLimits 
     uploadRecords: new SqlUploadRecordStore(database),
     sends: new SqlSendStore(database),
     recovery: new SqlAccountRecoveryStore(database),
+    secondFactors: new SqlSecondFactorStore(database),
   };
 }
 

@@ -76,6 +76,8 @@ export interface SessionRecord {
   apiKeyId: string | null;
   /** The lifetime the login asked for; it starts at activation (until then validTill is short). */
   lifetimeSeconds: number;
+  /** A password login of a user with a second factor: no activation until it is solved (spec §3.15). */
+  secondFactorPending: boolean;
 }
 
 export type CreateUserResult = 'created' | 'username_taken' | 'email_taken';

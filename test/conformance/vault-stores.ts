@@ -60,6 +60,7 @@ export function newSession(userId: string, overrides: Partial<SessionRecord> = {
     write: true,
     apiKeyId: null,
     lifetimeSeconds: 7200,
+    secondFactorPending: false,
     ...overrides,
   };
 }

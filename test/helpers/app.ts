@@ -74,6 +74,7 @@ export async function openTestApp(
     uploadRecords: stores.uploadRecords,
     sends: stores.sends,
     recovery: stores.recovery,
+    secondFactors: stores.secondFactors,
     clock: () => new Date(Date.now() + offsetMs),
     logDestination: { write: (line: string) => void logs.push(line) },
     onRoute: (route) => {

@@ -182,6 +182,11 @@ for (const backend of BACKENDS) {
         const { share_right_id } = await ok(201, people.owner.request('PUT', '/share/right/', groupRightBody(fresh, ids.group2, { read: true, write: false, grant: false })));
         return ['DELETE', '/share/right/', { group_share_right_id: share_right_id }];
       },
+      'own TOTP factors / list': () => ['GET', '/user/ga/'],
+      'own TOTP factor / enrol': () => ['PUT', '/user/ga/', { title: 'matrix' }],
+      'TOTP factor of the owner / remove': async () => ['DELETE', '/user/ga/', { google_authenticator_id: await ownersFactor('totp') }],
+      'own WebAuthn credentials / list': () => ['GET', '/user/webauthn/'],
+      'WebAuthn credential of the owner / remove': async () => ['DELETE', '/user/webauthn/', { webauthn_id: await ownersFactor('webauthn') }],
       'API key / read': () => ['GET', `/api-key/${ids.readOnlyKey}/`],
       'sessions / list': () => ['GET', '/authentication/sessions/'],
       'another session of the owner / end': async () => {
@@ -209,6 +214,13 @@ for (const backend of BACKENDS) {
       share_id: shareId, group_id: groupId, key: ct(), key_nonce: nonce(), title: ct(40), title_nonce: nonce(), type: ct(40), type_nonce: nonce(), ...flags,
     });
 
+    /** A fresh inactive second factor of the owner, made in the store (the service bounds factors per user). */
+    const ownersFactor = async (kind: 'totp' | 'webauthn') => {
+      const id = randomUUID();
+      const made = await t.stores.secondFactors.create({ id, userId: people.owner.userId, kind, title: 'matrix', totpSecret: null, origin: null, rpId: null, challenge: null, createdAt: new Date() }, 1_000_000);
+      assert.equal(made, 'created');
+      return id;
+    };
     const bulkEntry = () => ({ data: ct(60), data_nonce: nonce(), link_id: randomUUID() });
     const emergencyCode = () => ({ description: 'matrix', activation_delay: 3600, emergency_authkey: ct(64), emergency_data: ct(), emergency_data_nonce: nonce(), emergency_sauce: ct(32) });
     /** A finished v2 upload through /uploads (docs/uploads.md), for a send. */

@@ -27,6 +27,7 @@ test('two instances on one PostgreSQL share the server keys and each other\'s se
     uploadRecords: a.stores.uploadRecords,
     sends: a.stores.sends,
     recovery: a.stores.recovery,
+    secondFactors: a.stores.secondFactors,
     logDestination: { write: (line: string) => void logs.push(line) },
   });
   try {

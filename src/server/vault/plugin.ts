@@ -8,6 +8,7 @@ import type { RateLimitStore } from '../../store/rate-limit-store.js';
 import type { BlobStore } from '../../store/blob-store.js';
 import type { SendStore } from '../../store/send-store.js';
 import type { AccountRecoveryStore } from '../../store/account-recovery-store.js';
+import type { SecondFactorStore } from '../../store/second-factor-store.js';
 import type { MetadataStore } from '../../store/metadata-store.js';
 import type { VaultObjectStore } from '../../store/vault-object-store.js';
 import type { VaultStore } from '../../store/vault-store.js';
@@ -43,6 +44,8 @@ import { createRecoveryService } from './recovery/service.js';
 import { emergencyRoutes } from './emergency/routes.js';
 import { createEmergencyService } from './emergency/service.js';
 import { createSessionsService } from './sessions/service.js';
+import { secondFactorsRoutes } from './second-factors/routes.js';
+import { createSecondFactorsService } from './second-factors/service.js';
 
 export interface VaultPluginOptions {
   config: Config;
@@ -56,6 +59,7 @@ export interface VaultPluginOptions {
     rateLimits: RateLimitStore;
     sends: SendStore;
     recovery: AccountRecoveryStore;
+    secondFactors: SecondFactorStore;
     blobs: BlobStore;
   };
   /** The server's key material, loaded by the caller (main and tests also read it). */
@@ -71,7 +75,7 @@ export interface VaultPluginOptions {
 /** The Psono-compatible vault under /server (docs/vault-protocol.md). */
 export async function vaultPlugin(app: FastifyInstance, options: VaultPluginOptions): Promise<void> {
   const { clock, serverKeys: keys } = options;
-  const { vault, objects, apiKeys, replays, rateLimits, metadata, sends, blobs, recovery } = options.stores;
+  const { vault, objects, apiKeys, replays, rateLimits, metadata, sends, blobs, recovery, secondFactors: factorStore } = options.stores;
   const config = options.config.vault;
   const authenticator = createAuthenticator({ vault, apiKeys, replays, config, clock });
   const throttle = createThrottle(rateLimits, config.throttles, clock);
@@ -102,7 +106,15 @@ export async function vaultPlugin(app: FastifyInstance, options: VaultPluginOpti
   // The composition root of the vault: every service is built here, from the stores.
   const policy = createPolicy({ objects, apiKeys, clock });
   const accounts = createAccountsService({ vault, keys, signupsAllowed: options.config.signupsAllowed, pendingGroups: (userId) => objects.groups.countPendingMemberships(userId), clock });
-  const sessions = createSessionsService({ vault, replays, keys, accounts, config, clock });
+  const origin = (url: string | undefined) => (url ? new URL(url).origin : undefined);
+  const { publicUrl, host, port } = options.config;
+  const served = config.webClientDir !== undefined && publicUrl !== undefined ? `${publicUrl}/vault` : undefined;
+  const webClient = origin(config.webClientUrl) ?? served ?? origin(publicUrl) ?? `http://${host}:${port}`;
+  // BV: only named origins may call the vault from a browser (Psono allows every origin).
+  const corsOrigins = [...new Set([origin(publicUrl), origin(config.webClientUrl), ...config.corsOrigins].filter((o): o is string => o !== undefined))];
+  // BV: WebAuthn credentials only for the origins of our own web clients (§3.15).
+  const secondFactors = createSecondFactorsService({ secondFactors: factorStore, replays, keys, webauthnOrigins: [...new Set([...corsOrigins, origin(webClient) as string])], clock });
+  const sessions = createSessionsService({ vault, replays, keys, accounts, config, secondFactors, clock });
   const datastores = createDatastoresService({ objects, accounts, clock });
   const secrets = createSecretsService({ objects, policy, clock });
   const shares = createSharesService({ objects, vault, policy, clock });
@@ -112,13 +124,7 @@ export async function vaultPlugin(app: FastifyInstance, options: VaultPluginOpti
   const emergency = createEmergencyService({ vault, recovery, accounts, keys, config, clock });
   const apiKeysService = createApiKeysService({ apiKeys, objects, vault, replays, policy, keys, config, clock });
 
-  const origin = (url: string | undefined) => (url ? new URL(url).origin : undefined);
-  const { publicUrl, host, port } = options.config;
-  const served = config.webClientDir !== undefined && publicUrl !== undefined ? `${publicUrl}/vault` : undefined;
-  const webClient = origin(config.webClientUrl) ?? served ?? origin(publicUrl) ?? `http://${host}:${port}`;
   const signedInfo = buildSignedInfo(keys, { webClientUrl: webClient, allowUserSearchByEmail: config.allowUserSearchByEmail });
-  // BV: only named origins may call the vault from a browser (Psono allows every origin).
-  const corsOrigins = [...new Set([origin(publicUrl), origin(config.webClientUrl), ...config.corsOrigins].filter((o): o is string => o !== undefined))];
   const healthy = async () => {
     try {
       await metadata.ping();
@@ -220,5 +226,6 @@ export async function vaultPlugin(app: FastifyInstance, options: VaultPluginOpti
   sendRoutes(router, { send });
   recoveryRoutes(router, { recovery: recoveryService });
   emergencyRoutes(router, { emergency });
+  secondFactorsRoutes(router, { secondFactors });
   methodNotAllowedRoutes(app, router);
 }

@@ -14,6 +14,8 @@ export interface ServerKeys {
   /** Server-side keys for the e-mail addresses: an HMAC key for lookups, a secretbox key for the copy. */
   emailHmacKey: Secret<Uint8Array>;
   emailBoxKey: Secret<Uint8Array>;
+  /** Seals the TOTP secrets at rest (docs/formats/totp-secret-v1.md). */
+  secondFactorKey: Secret<Uint8Array>;
   /** Where the login keys came from, for the operator (never the keys themselves). */
   source: 'configuration' | 'psono-migration' | 'database';
 }
@@ -57,6 +59,7 @@ export async function loadServerKeys(vault: VaultStore, config: VaultConfig): Pr
     verifyKey: signing.publicKey,
     emailHmacKey: new Secret(await stored(vault, 'vault_email_hmac_key')),
     emailBoxKey: new Secret(await stored(vault, 'vault_email_box_key')),
+    secondFactorKey: new Secret(await stored(vault, 'vault_second_factor_key')),
     source,
   };
 }
@@ -82,7 +85,8 @@ export function buildSignedInfo(keys: ServerKeys, options: { webClientUrl: strin
     management: false,
     files: false,
     allowed_file_repository_types: [],
-    allowed_second_factors: [],
+    // TOTP and WebAuthn only (§3.15): YubiKey OTP, Duo and iVALT need outside services, so the client hides them.
+    allowed_second_factors: ['google_authenticator', 'webauthn'],
     multifactor_enabled: false,
     system_wide_duo_exists: false,
     domain_synonyms: [],

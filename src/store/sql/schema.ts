@@ -128,6 +128,26 @@ export interface SessionsTable {
   write: Flag;
   api_key_id: string | null;
   lifetime_seconds: number;
+  second_factor_pending: Flag;
+  webauthn_challenge: string | null;
+  webauthn_challenge_issued_at: Millis | null;
+}
+
+export interface SecondFactorsTable {
+  id: string;
+  user_id: string;
+  kind: string;
+  title: string;
+  active: Flag;
+  totp_secret: string | null;
+  credential_id: string | null;
+  public_key: string | null;
+  sign_count: Millis | null;
+  origin: string | null;
+  rp_id: string | null;
+  challenge: string | null;
+  challenge_issued_at: Millis | null;
+  created_at: Millis;
 }
 
 export interface RateLimitCountersTable {
@@ -320,6 +340,7 @@ export interface Database {
   uploads: UploadsTable;
   sends: SendsTable;
   recovery_codes: RecoveryCodesTable;
+  second_factors: SecondFactorsTable;
   emergency_codes: EmergencyCodesTable;
   server_secrets: ServerSecretsTable;
   users: UsersTable;

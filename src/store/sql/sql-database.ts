@@ -25,14 +25,16 @@ export function queryLog(options: SqlDatabaseOptions): Pick<KyselyConfig, 'log'>
 
 /** Applies pending migrations. Safe when several instances start at once (Kysely takes a lock). */
 export async function migrate(db: Kysely<Database>): Promise<void> {
-  const migrator = new Migrator({ db, provider: migrationProvider });
+  // Unordered: a migration number reserved for a branch (0012) may land after a later one (0013) was applied.
+  const migrator = new Migrator({ db, provider: migrationProvider, allowUnorderedMigrations: true });
   const { error } = await migrator.migrateToLatest();
   if (error) throw error instanceof Error ? error : new Error(String(error));
 }
 
 /** Migrations this code knows that the database has not applied (empty once `migrate` has run). */
 export async function pendingMigrations(db: Kysely<Database>): Promise<string[]> {
-  const migrator = new Migrator({ db, provider: migrationProvider });
+  // Unordered: a migration number reserved for a branch (0012) may land after a later one (0013) was applied.
+  const migrator = new Migrator({ db, provider: migrationProvider, allowUnorderedMigrations: true });
   return (await migrator.getMigrations()).filter((m) => m.executedAt === undefined).map((m) => m.name);
 }
 

@@ -161,6 +161,7 @@ export class SqlVaultStore implements VaultStore {
           write: flag(session.write),
           api_key_id: session.apiKeyId,
           lifetime_seconds: session.lifetimeSeconds,
+          second_factor_pending: flag(session.secondFactorPending),
         })
         .execute();
       return true;
@@ -185,6 +186,8 @@ export class SqlVaultStore implements VaultStore {
       })
       .where('id', '=', id)
       .where('active', '=', flag(false))
+      // A session whose second factor is not solved is never activated, whatever raced it (spec §3.15).
+      .where('second_factor_pending', '=', flag(false))
       .executeTakeFirst();
     return result.numUpdatedRows === 1n;
   }
@@ -264,5 +267,6 @@ function toSession(row: Selectable<SessionsTable>): SessionRecord {
     write: Boolean(row.write),
     apiKeyId: row.api_key_id,
     lifetimeSeconds: Number(row.lifetime_seconds),
+    secondFactorPending: Boolean(row.second_factor_pending),
   };
 }

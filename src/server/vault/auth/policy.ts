@@ -294,3 +294,12 @@ export const SEND_RULES = {
 export function codeOwnerOf(auth: AuthContext): string {
   return auth.user.id;
 }
+
+/**
+ * Second factors (vault-protocol.md §3.15) belong to their user alone, like the codes above: the user is part of every
+ * statement on a factor (`user_id = caller`), and their routes refuse API-key sessions (config apiKey: 'deny'). A
+ * login's factor is solved only by its own session while that session is not yet activated.
+ */
+export function maySolveSecondFactor(auth: AuthContext): boolean {
+  return !auth.session.active && auth.session.apiKeyId === null;
+}

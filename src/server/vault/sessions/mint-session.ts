@@ -23,6 +23,8 @@ export interface MintSessionInput {
   apiKeyId: string | null;
   /** Ends the user's other sessions (a password login when multiple sessions are not allowed). */
   exclusive: boolean;
+  /** The user has an active second factor: the session waits for it before activation (spec §3.15). */
+  secondFactorPending?: boolean;
   now: Date;
 }
 
@@ -59,6 +61,7 @@ export async function mintSession(vault: VaultStore, input: MintSessionInput): P
     write: input.write,
     apiKeyId: input.apiKeyId,
     lifetimeSeconds,
+    secondFactorPending: pending && input.secondFactorPending === true,
   };
   if (!(await vault.createSession(session, { exclusive: input.exclusive, authkeyHash: user.authkeyHash }))) return undefined;
   return { session, token };

@@ -12,6 +12,7 @@ import type { AccountsService } from '../accounts/service.js';
 import type { AuthContext } from '../auth/authenticator.js';
 import type { ServerKeys } from '../server-keys.js';
 import { mintSession } from './mint-session.js';
+import type { SecondFactorsService } from '../second-factors/service.js';
 
 export interface SessionsServiceDeps {
   vault: VaultStore;
@@ -19,6 +20,8 @@ export interface SessionsServiceDeps {
   keys: ServerKeys;
   accounts: AccountsService;
   config: VaultConfig;
+  /** Which second factors a login must solve before activation (spec §3.15). */
+  secondFactors: Pick<SecondFactorsService, 'required'>;
   clock: () => Date;
 }
 
@@ -32,7 +35,7 @@ const utf8 = (text: string) => new TextEncoder().encode(text);
 const clamp = (value: number, [min, max]: [number, number]) => Math.min(max, Math.max(min, value));
 
 /** Password login with forward-secret session keys, token activation, logout, the session list (spec §3.3). */
-export function createSessionsService({ vault, replays, keys, accounts, config, clock }: SessionsServiceDeps) {
+export function createSessionsService({ vault, replays, keys, accounts, config, secondFactors, clock }: SessionsServiceDeps) {
   async function login(request: LoginRequest): Promise<{ login_info: string; login_info_nonce: string }> {
     const clientPublicKey = fromHexAnyCase(request.publicKey) as Uint8Array;
     const opened = boxOpen(
@@ -64,6 +67,7 @@ export function createSessionsService({ vault, replays, keys, accounts, config, 
 
     const limits = info.clientType === 'app' ? config.tokenSeconds.app : config.tokenSeconds.web;
     const durationSeconds = clamp(request.sessionDurationSeconds ?? DEFAULT_SESSION_SECONDS, limits);
+    const requiredMultifactors = await secondFactors.required(user.id);
     const minted = await mintSession(vault, {
       user,
       device: { fingerprint: info.deviceFingerprint, description: info.deviceDescription, time: info.deviceTime },
@@ -73,6 +77,7 @@ export function createSessionsService({ vault, replays, keys, accounts, config, 
       write: true,
       apiKeyId: null,
       exclusive: !config.allowMultipleSessions,
+      secondFactorPending: requiredMultifactors.length > 0,
       now,
     });
     if (!minted) throw new BlindvaultError('USERNAME_OR_PASSWORD_WRONG');
@@ -90,7 +95,7 @@ export function createSessionsService({ vault, replays, keys, accounts, config, 
       token: token.reveal(),
       session_key: session.sessionKey,
       session_valid_till: formatIsoTime(new Date(now.getTime() + durationSeconds * 1000)),
-      required_multifactors: [],
+      required_multifactors: requiredMultifactors,
       session_public_key: toHex(ephemeral.publicKey),
       session_secret_key: toHex(sealedSecret.ciphertext),
       session_secret_key_nonce: toHex(sealedSecret.nonce),
@@ -118,6 +123,11 @@ export function createSessionsService({ vault, replays, keys, accounts, config, 
   async function activate(auth: AuthContext, verification: string, verificationNonce: string) {
     const { session, user } = auth;
     if (session.active || session.userValidator === null) throw new BlindvaultError('TOKEN_INCORRECT');
+    // The factor first (spec §3.15); the store's activation also requires it, so no race slips past.
+    if (session.secondFactorPending) {
+      const pending = await secondFactors.required(user.id);
+      throw new BlindvaultError(pending[0] === 'webauthn_2fa' ? 'WEBAUTHN_CHALLENGE_UNSOLVED' : 'GA_CHALLENGE_UNSOLVED');
+    }
     const opened = secretboxOpen(auth.sessionSecret.reveal(), fromHex(verification) ?? new Uint8Array(), fromHex(verificationNonce) ?? new Uint8Array());
     const presented = opened ? new TextDecoder().decode(opened) : '';
     if (!hexEqual(presented, session.userValidator)) throw new BlindvaultError('VERIFICATION_CODE_INCORRECT');

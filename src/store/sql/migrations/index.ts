@@ -10,6 +10,7 @@ import * as uploads from './0008-uploads.js';
 import * as sweepLeases from './0009-sweep-leases.js';
 import * as sends from './0010-sends.js';
 import * as groups from './0011-groups.js';
+import * as secondFactors from './0012-second-factors.js';
 import * as accountRecovery from './0013-account-recovery.js';
 
 // Listed here rather than read from the folder, so the compiled server and the tests run the same set.
@@ -25,6 +26,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0009-sweep-leases': sweepLeases,
   '0010-sends': sends,
   '0011-groups': groups,
+  '0012-second-factors': secondFactors,
   '0013-account-recovery': accountRecovery,
 };
 
