@@ -217,7 +217,7 @@ let interrupted = false;
 
 async function startServer(spec: ServerSpec, dataDir: string): Promise<RunningServer> {
   if (interrupted) throw new BenchFailure('interrupted');
-  await mkdir(dataDir, { recursive: true });
+  await mkdir(dataDir, { recursive: true, mode: 0o700 });
   const port = await freePort();
   const { child, exited, exitReason } = spawnServer(spec.label, spec.args, { ...process.env, ...spec.env, PORT: String(port), DATA_DIR: dataDir });
   let stopping = false;

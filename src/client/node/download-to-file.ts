@@ -38,9 +38,13 @@ interface PartialState {
 
 const toNode = (stream: ReadableStream<Uint8Array>) => Readable.fromWeb(stream as NodeReadableStream<Uint8Array>);
 
+/** The copy is written in gathered writes of about this much: the body comes in 64 KiB pieces, one write each would cost more. */
+const COPY_WRITE_BYTES = 1024 * 1024;
+
 /** Passes the stream on unchanged and appends each chunk to `file` (waiting only when the disk falls behind). */
 function keepCopy(file: WriteStream): TransformStream<Uint8Array, Uint8Array> {
   let failure: Error | undefined;
+  let corked = 0;
   const check = () => {
     if (failure) throw failure;
   };
@@ -55,11 +59,20 @@ function keepCopy(file: WriteStream): TransformStream<Uint8Array, Uint8Array> {
   return new TransformStream({
     async transform(chunk, controller) {
       check();
-      if (!file.write(chunk, (error) => (failure ??= error ?? undefined))) await settled('drain');
+      // Corked, the pieces gather in the stream's buffer; uncorking writes them with one writev.
+      if (corked === 0) file.cork();
+      corked += chunk.byteLength;
+      const room = file.write(chunk, (error) => (failure ??= error ?? undefined));
+      if (corked >= COPY_WRITE_BYTES) {
+        corked = 0;
+        file.uncork();
+        if (!room) await settled('drain');
+      }
       check();
       controller.enqueue(chunk);
     },
     async flush() {
+      if (corked > 0) file.uncork();
       const finished = settled('finish');
       file.end();
       await finished;

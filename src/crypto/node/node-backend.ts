@@ -2,7 +2,6 @@
 // libuv's thread pool. Same bytes as the portable WebCrypto backend, several times faster for AES-GCM in Node; for
 // the CLI and the server. client/ and protocol/ may not import this: the CLI passes it to the SDK as `backend`.
 import { createCipheriv, createDecipheriv, createHash, createHmac, hkdf, pbkdf2, randomBytes } from 'node:crypto';
-import sodium from 'sodium-native';
 import type { Aes256GcmKey, Argon2idParams, CryptoBackend } from '../backend/crypto-backend.js';
 
 const bytes = (b: Buffer) => new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
@@ -34,7 +33,9 @@ export const nodeCryptoBackend: CryptoBackend = {
     );
   },
 
-  argon2id(password, salt, params: Argon2idParams, length) {
+  async argon2id(password, salt, params: Argon2idParams, length) {
+    // Loaded on first use: it adds some 14 MiB to a process, and a random-key upload or download never needs it.
+    const { default: sodium } = await import('sodium-native');
     const out = Buffer.alloc(length);
     return new Promise((resolve, reject) =>
       sodium.crypto_pwhash_async(out, Buffer.from(password), Buffer.from(salt), params.opsLimit, params.memLimitKiB * 1024, sodium.crypto_pwhash_ALG_ARGON2ID13, (error) =>
@@ -60,7 +61,9 @@ export const nodeCryptoBackend: CryptoBackend = {
         // update() output is kept until final() has checked the tag: nothing unverified leaves this function.
         const head = decipher.update(sealed.subarray(0, sealed.length - 16));
         try {
-          return bytes(Buffer.concat([head, decipher.final()]));
+          const tail = decipher.final();
+          // GCM's final() gives no bytes: the plaintext is `head` as it is, without another copy.
+          return bytes(tail.byteLength === 0 ? head : Buffer.concat([head, tail]));
         } catch {
           return undefined;
         }

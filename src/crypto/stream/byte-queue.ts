@@ -1,4 +1,5 @@
-// A FIFO of byte chunks: push what arrives, take exactly n bytes when they are there. Copies each byte once.
+// A FIFO of byte chunks: push what arrives, take exactly n bytes when they are there. Copies a byte at most once:
+// n bytes that lie in one pushed chunk are answered as a view of it (a reader's chunks are its own to keep).
 export class ByteQueue {
   #chunks: Uint8Array[] = [];
   #head = 0; // bytes already taken from #chunks[0]
@@ -14,9 +15,20 @@ export class ByteQueue {
     this.#length += chunk.length;
   }
 
-  /** Removes and returns the first n bytes (n ≤ length). */
+  /** Removes and returns the first n bytes (n ≤ length): a view when they lie in one chunk, else a copy. */
   take(n: number): Uint8Array {
     if (n > this.#length) throw new RangeError('not enough bytes queued');
+    const first = this.#chunks[0];
+    if (first && first.length - this.#head >= n) {
+      const view = first.subarray(this.#head, this.#head + n);
+      this.#head += n;
+      if (this.#head === first.length) {
+        this.#chunks.shift();
+        this.#head = 0;
+      }
+      this.#length -= n;
+      return view;
+    }
     const out = new Uint8Array(n);
     let filled = 0;
     while (filled < n) {

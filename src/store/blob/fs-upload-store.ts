@@ -7,6 +7,8 @@ import { UploadOffsetConflict, type UploadStore } from '../upload-store.js';
 import { FsBlobStore } from './fs-blob-store.js';
 
 const WRITE_BYTES = 1024 * 1024;
+// A sender trickling tiny pieces must not make one write of countless buffers.
+const MAX_GATHERED = 256;
 
 /**
  * Partial uploads as files in <root>/uploads/<key>, beside the folder blob store of the same root,
@@ -66,20 +68,21 @@ export class FsUploadStore implements UploadStore {
       let pending: Uint8Array[] = [];
       let pendingBytes = 0;
       const flush = async () => {
-        const bytes = pending.length === 1 ? (pending[0] as Uint8Array) : Buffer.concat(pending, pendingBytes);
+        // One writev of the gathered chunks (no copy into one buffer); a short write goes on with the rest.
+        let chunks = pending;
         pending = [];
         pendingBytes = 0;
-        for (let done = 0; done < bytes.byteLength; ) {
-          const { bytesWritten } = await handle.write(bytes, done, bytes.byteLength - done, position);
-          done += bytesWritten;
+        while (chunks.length > 0) {
+          const { bytesWritten } = await handle.writev(chunks, position);
           position += bytesWritten;
+          chunks = rest(chunks, bytesWritten);
         }
       };
       try {
         for await (const chunk of source) {
           pending.push(chunk);
           pendingBytes += chunk.byteLength;
-          if (pendingBytes >= WRITE_BYTES) await flush();
+          if (pendingBytes >= WRITE_BYTES || pending.length >= MAX_GATHERED) await flush();
         }
       } finally {
         if (pendingBytes > 0) await flush();
@@ -122,6 +125,16 @@ export class FsUploadStore implements UploadStore {
   async ping(): Promise<void> {
     await stat(this.#dir);
   }
+}
+
+/** The chunks after the first `written` bytes of them. */
+function rest(chunks: Uint8Array[], written: number): Uint8Array[] {
+  let skip = written;
+  let i = 0;
+  while (i < chunks.length && skip >= (chunks[i] as Uint8Array).byteLength) skip -= (chunks[i++] as Uint8Array).byteLength;
+  const left = chunks.slice(i);
+  if (skip > 0 && left.length > 0) left[0] = (left[0] as Uint8Array).subarray(skip);
+  return left;
 }
 
 function isNotFound(error: unknown): boolean {
