@@ -2,6 +2,7 @@
 // the SDK (src/client) and its portable crypto. Streams throughout: a file is read slice by slice from
 // its Blob and plaintext leaves record by record, each only after its tag verified.
 import { blobSource, downloadFile, isBlindvaultError, uploadFile, type ResumeStore, type UploadResumeRecord } from '../src/client/index.js';
+import { blobChunkBody, PAGE_CHUNK_BYTES } from './chunk-blob.js';
 import type { WorkerError } from './messages.js';
 import type { WorkerReply, WorkerRequest } from './worker-protocol.js';
 
@@ -50,8 +51,9 @@ async function upload(request: Extract<WorkerRequest, { type: 'upload' }>, signa
     ...(request.expiresInSeconds !== undefined ? { expiresInSeconds: request.expiresInSeconds } : {}),
     ...(request.maxDownloads !== undefined ? { maxDownloads: request.maxDownloads } : {}),
     resume: resumeStore,
-    // Smaller than the SDK's default: the browser keeps each PATCH body until its own GC runs (measured over CDP).
-    chunkSizeBytes: 2 * 1024 * 1024,
+    // Each PATCH body a Blob (web/chunk-blob.ts): fast to send, and outside this worker's heap.
+    chunkBody: blobChunkBody,
+    chunkSizeBytes: PAGE_CHUNK_BYTES,
     onProgress: progress(),
     signal,
   });

@@ -8,6 +8,7 @@ import { CONTENT_SECURITY_POLICY } from '../../src/server/edge/security-headers.
 import { startBackendServer, type BackendServer } from '../helpers/server-process.js';
 import { buildCli, cliHome, runCli, type CliHome } from '../cli/cli-process.js';
 import { flipByte, seedDownload, seedUpload, storedBlob } from '../cli/helpers.js';
+import { PAGE_CHUNK_BYTES } from '../../web/chunk-blob.js';
 import { buildPage, heapUsage, launchBrowser, screenshot, statusWhen, type BrowserRun } from './browser.js';
 
 // The page in real Chromium against a real server: upload in the page and download with the CLI and
@@ -155,7 +156,8 @@ describe('the browser page', () => {
   });
 
   test('a connection dropped mid-upload: the page says so, "Resume upload" finishes the same file', async () => {
-    const plaintext = randomBytes(12 * 1024 * 1024 + 99);
+    // Two chunks and a half of the page's: two go through, the third is cut.
+    const plaintext = randomBytes(2.5 * PAGE_CHUNK_BYTES + 99);
     const file = path.join(work, 'resume.bin');
     await writeFile(file, plaintext);
     const { context, page } = await browser.page();
