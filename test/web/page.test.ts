@@ -9,7 +9,7 @@ import { startBackendServer, type BackendServer } from '../helpers/server-proces
 import { buildCli, cliHome, runCli, type CliHome } from '../cli/cli-process.js';
 import { flipByte, seedDownload, seedUpload, storedBlob } from '../cli/helpers.js';
 import { PAGE_CHUNK_BYTES } from '../../web/chunk-blob.js';
-import { buildPage, heapUsage, launchBrowser, screenshot, statusWhen, type BrowserRun } from './browser.js';
+import { buildPage, heapUsage, launchBrowser, retainedHeap, screenshot, statusWhen, type BrowserRun } from './browser.js';
 
 // The page in real Chromium against a real server: upload in the page and download with the CLI and
 // the seed's Python, the other way round, every failure a user can meet, the manage page, and the
@@ -278,10 +278,12 @@ describe('the browser page', () => {
     await screenshot(page, 'upload-empty');
   });
 
-  // Known failure, reported in issue 11: in a CI run the worker still held the whole 64 MiB file after
-  // a collection during the download (upload phase 9.6 MB). Marked todo so it runs and reports, until fixed.
-  test('a 64 MiB file up and down through the page with the JS heaps bounded (DevTools protocol)', { todo: 'download phase heap not yet bounded (issue 11)' }, async (t) => {
-    const size = Number(process.env.BV_WEB_MIB ?? 64) * 1024 * 1024;
+  // The heaps are what a heap snapshot of each page and worker (dedicated and service) retains, sampled
+  // through upload and download; BV_WEB_MIB=1024 runs the issue's 1 GiB by hand (the CI default is 128 MiB).
+  // Still a reported todo (issue 11): run alone (--test-name-pattern) the worker retained 23.7 MB at 64 MiB and 22.0 MB
+  // at 256 MiB, the page 3 MB; in the whole file's run the upload's snapshots failed and a worker peaked at 70 MB.
+  test('a 128 MiB file up and down through the page with the JS heaps bounded (DevTools protocol)', { todo: 'bounded when run alone; not yet in the whole file (issue 11)' }, async (t) => {
+    const size = Number(process.env.BV_WEB_MIB ?? 128) * 1024 * 1024;
     const file = path.join(work, 'large.bin');
     const block = randomBytes(1024 * 1024);
     await writeFile(file, Buffer.concat(Array.from({ length: size / (1024 * 1024) }, () => block)));
@@ -291,8 +293,8 @@ describe('the browser page', () => {
     let sampling = true;
     const sampler = (async () => {
       while (sampling) {
-        // What is live (after a collection) is what the page holds; what is seen without one is printed beside it.
-        const heap = await heapUsage(browser.browser, { collectGarbage: true }).catch(() => ({ page: 0, workers: [] as number[] }));
+        // What a snapshot finds reachable is what the page holds; what is in use without a collection is printed beside it.
+        const heap = await retainedHeap(browser.browser).catch(() => ({ page: 0, workers: [] as number[] }));
         peak = { page: Math.max(peak.page, heap.page), worker: Math.max(peak.worker, ...heap.workers) };
         const raw = await heapUsage(browser.browser).catch(() => ({ page: 0, workers: [] as number[] }));
         seen = { page: Math.max(seen.page, raw.page), worker: Math.max(seen.worker, ...raw.workers) };
@@ -306,10 +308,12 @@ describe('the browser page', () => {
     await sampler;
     assert.equal(got.bytes?.length, size);
     assert.ok(got.bytes?.equals(await readFile(file)));
-    t.diagnostic(`live JS heap peaks (bytes): upload ${JSON.stringify(afterUpload)}, overall ${JSON.stringify(peak)}; without collection ${JSON.stringify(seen)}`);
+    t.diagnostic(`retained JS heap peaks (bytes, heap snapshots) for ${size} bytes: upload ${JSON.stringify(afterUpload)}, overall ${JSON.stringify(peak)}; in use without collection ${JSON.stringify(seen)}`);
     assert.ok(peak.worker > 0 && peak.page > 0, `the heaps were measured: ${JSON.stringify(peak)}`);
-    // Well under the file: the worker holds a few tus chunks (2 MiB) and records, the page only its UI.
-    const limit = 48 * 1024 * 1024;
+    // Well under the file and independent of its size: the worker holds its code, libsodium's WASM memory and a
+    // few MiB of records in flight (tus chunks are Blobs, outside the heap); the page only its UI, since the
+    // plaintext goes from the worker to the service worker without passing through it.
+    const limit = 40 * 1024 * 1024;
     assert.ok(peak.page < limit && peak.worker < limit, `peak JS heap page ${peak.page}, worker ${peak.worker} bytes, under ${limit} for a ${size}-byte file`);
   });
 
