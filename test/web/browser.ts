@@ -136,7 +136,10 @@ export async function retainedHeap(browser: Browser): Promise<{ page: number; wo
     let page = 0;
     const workers: number[] = [];
     for (const target of targetInfos.filter((t) => t.type === 'page' || t.type === 'worker' || t.type === 'service_worker')) {
-      const { sessionId } = (await session.send('Target.attachToTarget', { targetId: target.targetId, flatten: false })) as { sessionId: string };
+      // A target may go away between the listing and the attach (a frame, a stopped service worker).
+      const attached = (await session.send('Target.attachToTarget', { targetId: target.targetId, flatten: false }).catch(() => undefined)) as { sessionId: string } | undefined;
+      if (!attached) continue;
+      const { sessionId } = attached;
       const parts: string[] = [];
       const done = new Promise<void>((resolve) => {
         const listener = (event: { sessionId: string; message: string }) => {
@@ -154,7 +157,12 @@ export async function retainedHeap(browser: Browser): Promise<{ page: number; wo
       }
       const finished = await Promise.race([done.then(() => true), new Promise<boolean>((resolve) => setTimeout(() => resolve(false), 20_000))]);
       await session.send('Target.detachFromTarget', { sessionId }).catch(() => undefined);
-      const bytes = finished ? snapshotBytes(parts.join('')) : -1;
+      let bytes = -1;
+      try {
+        if (finished) bytes = snapshotBytes(parts.join(''));
+      } catch {
+        // a snapshot cut short: not counted
+      }
       if (target.type === 'page') page = Math.max(page, bytes);
       else workers.push(bytes);
     }
