@@ -84,7 +84,33 @@ async function sink(): Promise<Extract<WorkerRequest, { type: 'download' }>['sin
       return undefined; // the user closed the picker
     }
   }
-  return kind === 'stream' ? { kind: 'stream' } : { kind: 'memory', maxBytes: MEMORY_FALLBACK_MAX_BYTES };
+  if (kind === 'memory') return { kind: 'memory', maxBytes: MEMORY_FALLBACK_MAX_BYTES };
+  return serviceWorkerPort();
+}
+
+let downloadId = '';
+
+/** A channel from the crypto worker to the download service worker: the plaintext goes through it, never through this page. */
+function serviceWorkerPort(): { kind: 'stream'; port: MessagePort } | undefined {
+  const controller = navigator.serviceWorker.controller;
+  if (!controller) {
+    setStatus(describeError({ code: 'DOWNLOAD_HELPER_GONE', message: '' }), 'error');
+    return undefined;
+  }
+  downloadId = crypto.randomUUID();
+  const channel = new MessageChannel();
+  controller.postMessage({ type: 'download', id: downloadId, name: suggestedName }, [channel.port1]);
+  return { kind: 'stream', port: channel.port2 };
+}
+
+/** The service worker holds the stream: its download starts in a hidden frame. */
+function startServiceWorkerDownload(): void {
+  const frame = document.createElement('iframe');
+  frame.hidden = true;
+  frame.title = 'download';
+  frame.src = `/_download/${downloadId}`;
+  document.body.append(frame);
+  setTimeout(() => frame.remove(), 60_000);
 }
 
 form.addEventListener('submit', (event) => {
@@ -95,41 +121,25 @@ form.addEventListener('submit', (event) => {
     return;
   }
   void sink().then((target) => {
-    if (!target) return setStatus('Not saved: no file was chosen.', 'idle');
+    if (!target) {
+      if (sinkKind() === 'file') setStatus('Not saved: no file was chosen.', 'idle');
+      return;
+    }
     button.disabled = true;
     byId('save-link-row').hidden = true;
     progress.start();
     setStatus(fragment === undefined ? 'Deriving the key from the passphrase…' : 'Downloading and decrypting…', 'working');
     // The link as the SDK reads it: the key stays in its #fragment, which no request carries.
     const link = `${location.origin}/f/${id}${fragment !== undefined ? `#${fragment}` : ''}`;
-    worker.send({ type: 'download', link, ...(fragment === undefined ? { passphrase: passphrase.value } : {}), sink: target });
+    worker.send({ type: 'download', link, ...(fragment === undefined ? { passphrase: passphrase.value } : {}), sink: target }, target.kind === 'stream' ? [target.port] : []);
   });
 });
-
-function handToServiceWorker(stream: ReadableStream<Uint8Array>): void {
-  const controller = navigator.serviceWorker.controller;
-  if (!controller) {
-    void stream.cancel();
-    return setStatus('The download helper stopped; reload the page and try again.', 'error');
-  }
-  const downloadId = crypto.randomUUID();
-  const channel = new MessageChannel();
-  channel.port1.onmessage = () => {
-    const frame = document.createElement('iframe');
-    frame.hidden = true;
-    frame.title = 'download';
-    frame.src = `/_download/${downloadId}`;
-    document.body.append(frame);
-    setTimeout(() => frame.remove(), 60_000);
-  };
-  controller.postMessage({ type: 'download', id: downloadId, name: suggestedName, stream }, [channel.port2, stream as unknown as Transferable]);
-}
 
 worker.onReply((reply) => {
   if (reply.type === 'progress') return progress.update(reply.doneBytes, reply.totalBytes);
   if (reply.type === 'stream') {
     setStatus('Downloading and decrypting to your downloads folder…', 'working');
-    return handToServiceWorker(reply.stream);
+    return startServiceWorkerDownload();
   }
   if (reply.type === 'error') {
     button.disabled = false;

@@ -21,6 +21,7 @@ const MESSAGES: Record<string, string> = {
   V1_TOO_LARGE: 'This file uses the old one-shot format and is too large to open in a browser.',
   TOO_LARGE_FOR_MEMORY: 'This browser cannot save a file this large while decrypting it; use Chrome or Edge, or the blindvault CLI.',
   UPLOAD_CHANGED: 'The file changed while it was being uploaded; choose it again.',
+  DOWNLOAD_HELPER_GONE: 'The download helper stopped; reload the page and try again.',
 };
 
 export function describeError(error: WorkerError): string {

@@ -1,7 +1,8 @@
-// The download service worker: the page hands it a stream of verified plaintext and opens
-// /_download/{random id} in a hidden frame; this worker answers that request with the stream as an
-// attachment, so the browser saves it to disk as it arrives. A stream that errors fails the download.
-// Nothing here reaches the server: /_download/ is answered only by this worker.
+// The download service worker: the page hands it a port whose other end is the crypto worker's, the crypto
+// worker sends a stream of verified plaintext over it, and the page opens /_download/{random id} in a hidden
+// frame; this worker answers that request with the stream as an attachment, so the browser saves it to disk
+// as it arrives. The bytes go from the crypto worker to here without passing through the page. A stream
+// that errors fails the download. Nothing here reaches the server: /_download/ is answered only by this worker.
 
 interface PendingDownload {
   stream: ReadableStream<Uint8Array>;
@@ -13,21 +14,43 @@ interface SwScope {
   skipWaiting(): Promise<void>;
   clients: { claim(): Promise<void> };
   addEventListener(type: 'install' | 'activate', listener: (event: { waitUntil(p: Promise<unknown>): void }) => void): void;
-  addEventListener(type: 'message', listener: (event: MessageEvent & { ports: readonly MessagePort[] }) => void): void;
+  addEventListener(type: 'message', listener: (event: MessageEvent & { ports: readonly MessagePort[]; waitUntil(p: Promise<unknown>): void }) => void): void;
   addEventListener(type: 'fetch', listener: (event: { request: Request; respondWith(r: Response | Promise<Response>): void }) => void): void;
 }
 const sw = self as unknown as SwScope;
 const pending = new Map<string, PendingDownload>();
+const DOWNLOAD_ID = /^[0-9a-f-]{36}$/;
 const DOWNLOAD_PATH = /^\/_download\/([0-9a-f-]{36})$/;
 
 sw.addEventListener('install', (event) => event.waitUntil(sw.skipWaiting()));
 sw.addEventListener('activate', (event) => event.waitUntil(sw.clients.claim()));
 
+/** How long a handed port may wait for its stream (the crypto worker derives a passphrase key first). */
+const STREAM_WAIT_MS = 120_000;
+
 sw.addEventListener('message', (event) => {
-  const data = event.data as { type?: unknown; id?: unknown; name?: unknown; stream?: unknown };
-  if (data?.type !== 'download' || typeof data.id !== 'string' || typeof data.name !== 'string' || !(data.stream instanceof ReadableStream)) return;
-  pending.set(data.id, { stream: data.stream as ReadableStream<Uint8Array>, name: data.name });
-  event.ports[0]?.postMessage('ready');
+  const data = event.data as { type?: unknown; id?: unknown; name?: unknown };
+  const port = event.ports[0];
+  if (data?.type !== 'download' || typeof data.id !== 'string' || !DOWNLOAD_ID.test(data.id) || typeof data.name !== 'string' || !port) return;
+  const { id, name } = data;
+  // Kept alive until the stream came (or the wait ended): a stopped service worker would drop the port.
+  event.waitUntil(
+    new Promise<void>((resolve) => {
+      const timer = setTimeout(() => {
+        port.close();
+        resolve();
+      }, STREAM_WAIT_MS);
+      port.onmessage = (message) => {
+        const stream = (message.data as { type?: unknown; stream?: unknown })?.stream;
+        if (!(stream instanceof ReadableStream)) return;
+        clearTimeout(timer);
+        pending.set(id, { stream: stream as ReadableStream<Uint8Array>, name });
+        port.postMessage('ready');
+        port.close();
+        resolve();
+      };
+    }),
+  );
 });
 
 sw.addEventListener('fetch', (event) => {

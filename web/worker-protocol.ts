@@ -16,15 +16,18 @@ export type WorkerRequest =
       type: 'download';
       link: string;
       passphrase?: string;
-      /** Where the plaintext goes: a file picked with the File System Access API, a stream back to the page, or memory. */
-      sink: { kind: 'file'; handle: FileSystemFileHandle } | { kind: 'stream' } | { kind: 'memory'; maxBytes: number };
+      /**
+       * Where the plaintext goes: a file picked with the File System Access API; a stream to the download service
+       * worker through `port` (the page posted the other end to it: the plaintext never passes through the page); or memory.
+       */
+      sink: { kind: 'file'; handle: FileSystemFileHandle } | { kind: 'stream'; port: MessagePort } | { kind: 'memory'; maxBytes: number };
     }
   | { type: 'abort' };
 
 export type WorkerReply =
   | { type: 'progress'; doneBytes: number; totalBytes: number }
   | { type: 'uploaded'; downloadUrl: string; manageUrl: string; expiresAt: string; maxDownloads: number | null; resumed: boolean }
-  /** The first record verified; the rest follows in `stream` (to the service worker), ending in 'downloaded' or 'error'. */
-  | { type: 'stream'; stream: ReadableStream<Uint8Array> }
+  /** The first record verified and the service worker holds the stream: the page may open its download now; 'downloaded' or 'error' follows. */
+  | { type: 'stream' }
   | { type: 'downloaded'; blob?: Blob }
   | { type: 'error'; error: WorkerError };

@@ -2,6 +2,9 @@
 // the SDK (src/client) and its portable crypto. Streams throughout: a file is read slice by slice from
 // its Blob and plaintext leaves record by record, each only after its tag verified.
 import { blobSource, downloadFile, isBlindvaultError, uploadFile, type ResumeStore, type UploadResumeRecord } from '../src/client/index.js';
+import { gatherBlob, GatherLimitError } from './blob-gather.js';
+import { blobChunkBody, PAGE_CHUNK_BYTES } from './chunk-blob.js';
+import { coalesce } from './coalesce.js';
 import type { WorkerError } from './messages.js';
 import type { WorkerReply, WorkerRequest } from './worker-protocol.js';
 
@@ -22,6 +25,9 @@ const resumeStore: ResumeStore = {
 };
 
 let current: AbortController | undefined;
+
+/** The plaintext crosses to the service worker in chunks this large (web/coalesce.ts). */
+const CROSSING_CHUNK_BYTES = 2 * 1024 * 1024;
 
 function errorOf(error: unknown): WorkerError {
   if (isBlindvaultError(error)) return { code: error.code, message: error.message };
@@ -50,8 +56,9 @@ async function upload(request: Extract<WorkerRequest, { type: 'upload' }>, signa
     ...(request.expiresInSeconds !== undefined ? { expiresInSeconds: request.expiresInSeconds } : {}),
     ...(request.maxDownloads !== undefined ? { maxDownloads: request.maxDownloads } : {}),
     resume: resumeStore,
-    // Smaller than the SDK's default: the browser keeps each PATCH body until its own GC runs (measured over CDP).
-    chunkSizeBytes: 2 * 1024 * 1024,
+    // Each PATCH body a Blob (web/chunk-blob.ts): fast to send, and outside this worker's heap.
+    chunkBody: blobChunkBody,
+    chunkSizeBytes: PAGE_CHUNK_BYTES,
     onProgress: progress(),
     signal,
   });
@@ -101,27 +108,47 @@ async function download(request: Extract<WorkerRequest, { type: 'download' }>, s
     return;
   }
   if (sink.kind === 'memory') {
-    const parts: Uint8Array[] = [];
-    let total = 0;
-    for (const reader = plaintext.getReader(); ; ) {
-      const next = await reader.read();
-      if (next.done) break;
-      total += next.value.byteLength;
-      if (total > sink.maxBytes) {
-        await reader.cancel();
-        throw Object.assign(new Error('too large for memory'), { code: 'TOO_LARGE_FOR_MEMORY' });
-      }
-      parts.push(next.value);
-    }
-    post({ type: 'downloaded', blob: new Blob(parts as BlobPart[], { type: 'application/octet-stream' }) });
+    // Gathered into a Blob part by part: the browser's blob store holds the plaintext, not this heap.
+    const blob = await gatherBlob(plaintext, { maxBytes: sink.maxBytes, type: 'application/octet-stream' }).catch((error: unknown) => {
+      throw error instanceof GatherLimitError ? pageError('TOO_LARGE_FOR_MEMORY') : error;
+    });
+    post({ type: 'downloaded', blob });
     return;
   }
-  // To the service worker, through the page: the stream errors (and the browser marks the download
-  // failed) on any record that does not verify; the page hears 'downloaded' only after the last one.
+  // To the service worker, over the port whose other end the page gave it: the bytes go from this worker to
+  // the service worker without passing through the page. The stream errors (and the browser marks the
+  // download failed) on any record that does not verify; the page hears 'downloaded' only after the last one.
   const relay = new TransformStream<Uint8Array, Uint8Array>();
-  post({ type: 'stream', stream: relay.readable }, [relay.readable as unknown as Transferable]);
-  await plaintext.pipeTo(relay.writable, { signal });
+  const taken = serviceWorkerTook(sink.port);
+  sink.port.postMessage({ type: 'stream', stream: relay.readable }, [relay.readable as unknown as Transferable]);
+  try {
+    await taken;
+  } catch (error) {
+    await plaintext.cancel().catch(() => undefined);
+    throw error;
+  }
+  post({ type: 'stream' });
+  await plaintext.pipeThrough(coalesce(CROSSING_CHUNK_BYTES)).pipeTo(relay.writable, { signal });
   post({ type: 'downloaded' });
+}
+
+/** Errors the page words itself (messages.ts), not from the SDK's catalogue. */
+const PAGE_ERRORS = new Set(['TOO_LARGE_FOR_MEMORY', 'DOWNLOAD_HELPER_GONE']);
+function pageError(code: string): Error {
+  return Object.assign(new Error(code), { code });
+}
+
+/** Resolves when the service worker says it holds the stream; a service worker gone quiet is an error, not a hang. */
+function serviceWorkerTook(port: MessagePort): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(pageError('DOWNLOAD_HELPER_GONE')), 10_000);
+    port.onmessage = (event) => {
+      if (event.data !== 'ready') return;
+      clearTimeout(timer);
+      port.close();
+      resolve();
+    };
+  });
 }
 
 scope.addEventListener('message', (event) => {
@@ -135,6 +162,6 @@ scope.addEventListener('message', (event) => {
   const run = request.type === 'upload' ? upload(request, signal) : download(request, signal);
   run.catch((error: unknown) => {
     const code = (error as { code?: unknown }).code;
-    post({ type: 'error', error: code === 'TOO_LARGE_FOR_MEMORY' ? { code, message: 'too large' } : errorOf(error) });
+    post({ type: 'error', error: typeof code === 'string' && PAGE_ERRORS.has(code) ? { code, message: code } : errorOf(error) });
   });
 });

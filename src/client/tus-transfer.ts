@@ -8,8 +8,9 @@ import type { UploadSource } from './upload-source.js';
 export const TUS_CHUNK_BYTES = 8 * 1024 * 1024;
 
 /**
- * How a chunk's bytes become a request body. By default (browsers) a chunk is read into one reused buffer; the
- * Node adapter streams it instead (`nodeStreamingBody`), so that large chunks cost no memory.
+ * How a chunk's bytes become a request body. By default a chunk is read into one reused buffer; the Node adapter
+ * streams it instead (`nodeStreamingBody`), so that large chunks cost no memory, and the page gathers it into a
+ * Blob (web/chunk-blob.ts), which Chromium sends several times faster than a buffer. May answer a promise.
  */
 export type ChunkBody = (chunk: ReadableStream<Uint8Array>, sizeBytes: number) => unknown;
 
@@ -62,7 +63,11 @@ function chunkReader(source: UploadSource, chunkSizeBytes: number, chunkBody: Ch
       if (!reader || start !== position) await reopen(start);
       const wanted = Math.min(end, source.sizeBytes) - start;
       const done = start + wanted >= source.sizeBytes;
-      if (chunkBody) return { value: Object.assign(chunkBody(take(wanted), wanted) as object, { size: wanted }), done };
+      if (chunkBody) {
+        const body = (await chunkBody(take(wanted), wanted)) as object;
+        // A Blob has its own (read-only) size.
+        return { value: body instanceof Blob ? body : Object.assign(body, { size: wanted }), done };
+      }
       buffer = buffer && buffer.byteLength >= wanted ? buffer : new Uint8Array(wanted);
       const chunk = buffer.subarray(0, wanted);
       const stream = take(wanted).getReader();

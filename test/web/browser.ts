@@ -89,7 +89,7 @@ export async function statusWhen(page: Page, state: 'done' | 'error' | 'idle', t
 }
 
 /**
- * JS heap in use (bytes, ArrayBuffer backing stores included) of the pages and of each dedicated worker,
+ * JS heap in use (bytes, ArrayBuffer backing stores included) of the pages and of each worker (dedicated and service),
  * from the DevTools protocol: Runtime.getHeapUsage on every page and worker target, through a browser session.
  */
 export async function heapUsage(browser: Browser, options: { collectGarbage?: boolean } = {}): Promise<{ page: number; workers: number[] }> {
@@ -98,7 +98,7 @@ export async function heapUsage(browser: Browser, options: { collectGarbage?: bo
     const { targetInfos } = (await session.send('Target.getTargets')) as { targetInfos: Array<{ targetId: string; type: string; url: string }> };
     let page = 0;
     const workers: number[] = [];
-    for (const target of targetInfos.filter((t) => t.type === 'page' || t.type === 'worker')) {
+    for (const target of targetInfos.filter((t) => t.type === 'page' || t.type === 'worker' || t.type === 'service_worker')) {
       const { sessionId } = (await session.send('Target.attachToTarget', { targetId: target.targetId, flatten: false })) as { sessionId: string };
       const answer = new Promise<number>((resolve) => {
         const listener = (event: { sessionId: string; message: string }) => {
@@ -121,4 +121,62 @@ export async function heapUsage(browser: Browser, options: { collectGarbage?: bo
   } finally {
     await session.detach().catch(() => undefined);
   }
+}
+
+/**
+ * What the pages and workers (dedicated and service) retain, in bytes: the sum of the node sizes of a heap
+ * snapshot of each (ArrayBuffer backing stores included), from the DevTools protocol. A snapshot first
+ * collects garbage and counts only what is reachable, where Runtime.getHeapUsage after a collection may still
+ * count the backing stores of dead ArrayBuffers that V8's background sweeper has not freed yet.
+ */
+export async function retainedHeap(browser: Browser): Promise<{ page: number; workers: number[] }> {
+  const session = await browser.newBrowserCDPSession();
+  try {
+    const { targetInfos } = (await session.send('Target.getTargets')) as { targetInfos: Array<{ targetId: string; type: string }> };
+    let page = 0;
+    const workers: number[] = [];
+    for (const target of targetInfos.filter((t) => t.type === 'page' || t.type === 'worker' || t.type === 'service_worker')) {
+      // A target may go away between the listing and the attach (a frame, a stopped service worker).
+      const attached = (await session.send('Target.attachToTarget', { targetId: target.targetId, flatten: false }).catch(() => undefined)) as { sessionId: string } | undefined;
+      if (!attached) continue;
+      const { sessionId } = attached;
+      const parts: string[] = [];
+      const done = new Promise<void>((resolve) => {
+        const listener = (event: { sessionId: string; message: string }) => {
+          if (event.sessionId !== sessionId) return;
+          const message = JSON.parse(event.message) as { id?: number; method?: string; params?: { chunk?: string } };
+          if (message.method === 'HeapProfiler.addHeapSnapshotChunk') parts.push(message.params?.chunk ?? '');
+          if (message.id !== 2) return;
+          session.off('Target.receivedMessageFromTarget', listener);
+          resolve();
+        };
+        session.on('Target.receivedMessageFromTarget', listener);
+      });
+      for (const [id, method] of [[1, 'HeapProfiler.enable'], [2, 'HeapProfiler.takeHeapSnapshot']] as const) {
+        await session.send('Target.sendMessageToTarget', { sessionId, message: JSON.stringify({ id, method, params: {} }) });
+      }
+      const finished = await Promise.race([done.then(() => true), new Promise<boolean>((resolve) => setTimeout(() => resolve(false), 20_000))]);
+      await session.send('Target.detachFromTarget', { sessionId }).catch(() => undefined);
+      let bytes = -1;
+      try {
+        if (finished) bytes = snapshotBytes(parts.join(''));
+      } catch {
+        // a snapshot cut short: not counted
+      }
+      if (target.type === 'page') page = Math.max(page, bytes);
+      else workers.push(bytes);
+    }
+    return { page, workers };
+  } finally {
+    await session.detach().catch(() => undefined);
+  }
+}
+
+function snapshotBytes(json: string): number {
+  const snapshot = JSON.parse(json) as { snapshot: { meta: { node_fields: string[] } }; nodes: number[] };
+  const fields = snapshot.snapshot.meta.node_fields;
+  const selfSize = fields.indexOf('self_size');
+  let total = 0;
+  for (let i = selfSize; i < snapshot.nodes.length; i += fields.length) total += snapshot.nodes[i] ?? 0;
+  return total;
 }

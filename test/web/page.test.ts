@@ -8,7 +8,8 @@ import { CONTENT_SECURITY_POLICY } from '../../src/server/edge/security-headers.
 import { startBackendServer, type BackendServer } from '../helpers/server-process.js';
 import { buildCli, cliHome, runCli, type CliHome } from '../cli/cli-process.js';
 import { flipByte, seedDownload, seedUpload, storedBlob } from '../cli/helpers.js';
-import { buildPage, heapUsage, launchBrowser, screenshot, statusWhen, type BrowserRun } from './browser.js';
+import { PAGE_CHUNK_BYTES } from '../../web/chunk-blob.js';
+import { buildPage, heapUsage, launchBrowser, retainedHeap, screenshot, statusWhen, type BrowserRun } from './browser.js';
 
 // The page in real Chromium against a real server: upload in the page and download with the CLI and
 // the seed's Python, the other way round, every failure a user can meet, the manage page, and the
@@ -155,7 +156,8 @@ describe('the browser page', () => {
   });
 
   test('a connection dropped mid-upload: the page says so, "Resume upload" finishes the same file', async () => {
-    const plaintext = randomBytes(12 * 1024 * 1024 + 99);
+    // Two chunks and a half of the page's: two go through, the third is cut.
+    const plaintext = randomBytes(2.5 * PAGE_CHUNK_BYTES + 99);
     const file = path.join(work, 'resume.bin');
     await writeFile(file, plaintext);
     const { context, page } = await browser.page();
@@ -276,23 +278,26 @@ describe('the browser page', () => {
     await screenshot(page, 'upload-empty');
   });
 
-  // Known failure, reported in issue 11: in a CI run the worker still held the whole 64 MiB file after
-  // a collection during the download (upload phase 9.6 MB). Marked todo so it runs and reports, until fixed.
-  test('a 64 MiB file up and down through the page with the JS heaps bounded (DevTools protocol)', { todo: 'download phase heap not yet bounded (issue 11)' }, async (t) => {
-    const size = Number(process.env.BV_WEB_MIB ?? 64) * 1024 * 1024;
+  // The heaps are what a heap snapshot of each page and worker (dedicated and service) retains, sampled
+  // through upload and download; BV_WEB_MIB=1024 runs the issue's 1 GiB by hand (the CI default is 128 MiB).
+  // In a browser of its own, so that only this test's page and workers are measured.
+  test('a 128 MiB file up and down through the page with the JS heaps bounded (DevTools protocol)', async (t) => {
+    const size = Number(process.env.BV_WEB_MIB ?? 128) * 1024 * 1024;
     const file = path.join(work, 'large.bin');
     const block = randomBytes(1024 * 1024);
     await writeFile(file, Buffer.concat(Array.from({ length: size / (1024 * 1024) }, () => block)));
-    const { page } = await browser.page();
+    const own = await launchBrowser();
+    t.after(() => own.close());
+    const { page } = await own.page();
     let peak = { page: 0, worker: 0 };
     let seen = { page: 0, worker: 0 };
     let sampling = true;
     const sampler = (async () => {
       while (sampling) {
-        // What is live (after a collection) is what the page holds; what is seen without one is printed beside it.
-        const heap = await heapUsage(browser.browser, { collectGarbage: true }).catch(() => ({ page: 0, workers: [] as number[] }));
+        // What a snapshot finds reachable is what the page holds; what is in use without a collection is printed beside it.
+        const heap = await retainedHeap(own.browser).catch(() => ({ page: 0, workers: [] as number[] }));
         peak = { page: Math.max(peak.page, heap.page), worker: Math.max(peak.worker, ...heap.workers) };
-        const raw = await heapUsage(browser.browser).catch(() => ({ page: 0, workers: [] as number[] }));
+        const raw = await heapUsage(own.browser).catch(() => ({ page: 0, workers: [] as number[] }));
         seen = { page: Math.max(seen.page, raw.page), worker: Math.max(seen.worker, ...raw.workers) };
         await new Promise((resolve) => setTimeout(resolve, 250));
       }
@@ -304,10 +309,12 @@ describe('the browser page', () => {
     await sampler;
     assert.equal(got.bytes?.length, size);
     assert.ok(got.bytes?.equals(await readFile(file)));
-    t.diagnostic(`live JS heap peaks (bytes): upload ${JSON.stringify(afterUpload)}, overall ${JSON.stringify(peak)}; without collection ${JSON.stringify(seen)}`);
-    assert.ok(peak.worker > 0 && peak.page > 0, `the heaps were measured: ${JSON.stringify(peak)}`);
-    // Well under the file: the worker holds a few tus chunks (2 MiB) and records, the page only its UI.
-    const limit = 48 * 1024 * 1024;
+    t.diagnostic(`retained JS heap peaks (bytes, heap snapshots) for ${size} bytes: upload ${JSON.stringify(afterUpload)}, overall ${JSON.stringify(peak)}; in use without collection ${JSON.stringify(seen)}`);
+    assert.ok(peak.worker > 0 && peak.page > 0 && afterUpload.worker > 0, `the heaps were measured in both phases: ${JSON.stringify({ afterUpload, peak })}`);
+    // Well under the file and independent of its size: the worker holds its code, libsodium's WASM memory and a
+    // few MiB of records in flight (tus chunks are Blobs, outside the heap); the page only its UI, since the
+    // plaintext goes from the worker to the service worker without passing through it.
+    const limit = 40 * 1024 * 1024;
     assert.ok(peak.page < limit && peak.worker < limit, `peak JS heap page ${peak.page}, worker ${peak.worker} bytes, under ${limit} for a ${size}-byte file`);
   });
 
