@@ -32,6 +32,16 @@ export interface S3BlobStoreOptions {
   onStoreError?: (failure: BlobStoreFailure) => void;
 }
 
+/** What S3BlobStore.objects() shares. */
+export interface S3Objects {
+  client: S3Client;
+  bucket: string;
+  /** Empty, or ends in "/". */
+  prefix: string;
+  /** Runs one request; a failure is reported and rejects as BlobStoreUnavailable. */
+  call<T>(operation: string, run: () => Promise<T>): Promise<T>;
+}
+
 /**
  * A failure of the store as it may be logged: the error's name and HTTP status only. Messages are
  * left out: S3's quote the object key, which is a file id.
@@ -104,6 +114,25 @@ export class S3BlobStore implements BlobStore {
   #unavailable(failure: StoreFailure): BlobStoreUnavailable {
     this.#onStoreError(failure.operation, failure.cause);
     return new BlobStoreUnavailable();
+  }
+
+  /**
+   * The same client, bucket and prefix for the paired S3UploadStore (partial resumable uploads in
+   * this bucket), with the store's failures reported and answered as this store's own.
+   */
+  objects(): S3Objects {
+    return {
+      client: this.#client,
+      bucket: this.#bucket,
+      prefix: this.#prefix,
+      call: async (operation, run) => {
+        try {
+          return await run();
+        } catch (error) {
+          throw this.#unavailable(new StoreFailure(operation, error));
+        }
+      },
+    };
   }
 
   async put(key: string, source: AsyncIterable<Uint8Array> | Readable, options: { signal?: AbortSignal } = {}): Promise<{ sizeBytes: number }> {
@@ -365,6 +394,8 @@ export class S3BlobStore implements BlobStore {
       do {
         const page = await this.#send('list objects', () => this.#client.send(new ListObjectsV2Command({ Bucket: this.#bucket, Prefix: this.#prefix, ContinuationToken })));
         for (const object of page.Contents ?? []) {
+          // Pieces of resumable uploads (<prefix>partials/…) are not blobs.
+          if (!BLOB_KEY_PATTERN.test((object.Key ?? '').slice(this.#prefix.length))) continue;
           blobs += 1;
           bytes += object.Size ?? 0;
         }
