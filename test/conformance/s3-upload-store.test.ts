@@ -1,0 +1,94 @@
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { buffer } from 'node:stream/consumers';
+import { after, before, describe, test } from 'node:test';
+import { BlobStoreUnavailable } from '../../src/store/blob-store.js';
+import { S3BlobStore } from '../../src/store/blob/s3-blob-store.js';
+import { parseS3Location } from '../../src/store/blob/s3-location.js';
+import { S3UploadStore } from '../../src/store/blob/s3-upload-store.js';
+import { startFaultyProxy, type FaultyProxy } from '../helpers/faulty-proxy.js';
+import { startS3Server, type S3TestServer } from '../helpers/s3-server.js';
+
+const PIECE = 65_536;
+
+async function* chunksOf(data: Uint8Array, size: number): AsyncGenerator<Uint8Array> {
+  for (let i = 0; i < data.length; i += size) yield data.subarray(i, i + size);
+}
+
+// What the conformance suite cannot say about the S3 store: partials shared by stores on one
+// bucket (two instances), a store failing mid-append, and the bucket's usage report.
+describe('S3UploadStore on s3rver', () => {
+  let s3: S3TestServer;
+  let proxy: FaultyProxy;
+  let blobsA: S3BlobStore;
+  let blobsB: S3BlobStore;
+  let a: S3UploadStore;
+  let b: S3UploadStore;
+  let n = 0;
+  const key = () => `s${Date.now()}_${(n += 1)}`;
+  before(async () => {
+    s3 = await startS3Server();
+    proxy = await startFaultyProxy(s3.endpoint);
+    // A through the proxy that can break it, B straight to the server: two processes' clients.
+    blobsA = new S3BlobStore({ location: parseS3Location(s3.blobStoreUrl({ prefix: 'p', endpoint: proxy.url })), partSizeBytes: PIECE, maxAttempts: 1 });
+    blobsB = new S3BlobStore({ location: parseS3Location(s3.blobStoreUrl({ prefix: 'p' })), partSizeBytes: PIECE });
+    a = new S3UploadStore(blobsA, { pieceBytes: PIECE });
+    b = new S3UploadStore(blobsB, { pieceBytes: PIECE });
+  });
+  after(async () => {
+    blobsA.close();
+    blobsB.close();
+    await proxy.close();
+    await s3.close();
+  });
+
+  test('a partial made by one store is continued, completed and served by another on the same bucket', async () => {
+    const data = randomBytes(3 * PIECE + 99);
+    const k = key();
+    await a.create(k);
+    assert.equal(await b.offset(k), 0);
+    assert.equal(await b.append(k, 0, chunksOf(data.subarray(0, 100_000), 10_000)), 100_000);
+    assert.equal(await a.offset(k), 100_000);
+    assert.equal(await a.append(k, 100_000, chunksOf(data.subarray(100_000), 30_000)), data.length);
+    assert.deepEqual(await b.complete(k, k), { sizeBytes: data.length });
+    assert.equal(await a.offset(k), undefined);
+    const blob = await blobsA.get(k);
+    assert.ok(blob);
+    assert.deepEqual(await buffer(blob.stream), data);
+    await blobsA.delete(k);
+  });
+
+  test('a store that fails mid-append keeps the whole pieces before the failure; the upload goes on from there', async () => {
+    const data = randomBytes(4 * PIECE);
+    const k = key();
+    await a.create(k);
+    // Every piece but the first is refused.
+    proxy.setFault({ kind: 'status500', when: (r) => r.method === 'PUT' && r.url?.includes(`/partials/${k}/`) === true && !new URL(r.url, 'http://x').pathname.endsWith('/0000000000000000') });
+    try {
+      await assert.rejects(a.append(k, 0, chunksOf(data, 10_000)), BlobStoreUnavailable);
+    } finally {
+      proxy.setFault(undefined);
+    }
+    assert.equal(await a.offset(k), PIECE, 'the first piece, and nothing of the refused one');
+    // Control: the same append from the kept offset succeeds.
+    assert.equal(await a.append(k, PIECE, chunksOf(data.subarray(PIECE), 10_000)), data.length);
+    await a.complete(k, k);
+    const blob = await blobsB.get(k);
+    assert.ok(blob);
+    assert.deepEqual(await buffer(blob.stream), data);
+    await blobsB.delete(k);
+  });
+
+  test("the bucket's usage counts blobs, not the pieces of partials", async () => {
+    const before = await blobsB.usage();
+    const k = key();
+    await b.create(k);
+    await b.append(k, 0, chunksOf(randomBytes(2 * PIECE + 1), PIECE));
+    assert.deepEqual(await blobsB.usage(), before);
+    await b.complete(k, k);
+    const after = await blobsB.usage();
+    assert.equal(after.blobs, before.blobs + 1);
+    assert.equal(after.bytes, before.bytes + 2 * PIECE + 1);
+    await blobsB.delete(k);
+  });
+});
