@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { buffer } from 'node:stream/consumers';
 import { after, before, describe, test } from 'node:test';
+import { DeleteObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { BlobStoreUnavailable } from '../../src/store/blob-store.js';
 import { S3BlobStore } from '../../src/store/blob/s3-blob-store.js';
 import { parseS3Location } from '../../src/store/blob/s3-location.js';
@@ -30,7 +31,7 @@ describe('S3UploadStore on s3rver', () => {
     s3 = await startS3Server();
     proxy = await startFaultyProxy(s3.endpoint);
     // A through the proxy that can break it, B straight to the server: two processes' clients.
-    blobsA = new S3BlobStore({ location: parseS3Location(s3.blobStoreUrl({ prefix: 'p', endpoint: proxy.url })), partSizeBytes: PIECE, maxAttempts: 1 });
+    blobsA = new S3BlobStore({ location: parseS3Location(s3.blobStoreUrl({ prefix: 'p', endpoint: proxy.url })), partSizeBytes: PIECE });
     blobsB = new S3BlobStore({ location: parseS3Location(s3.blobStoreUrl({ prefix: 'p' })), partSizeBytes: PIECE });
     a = new S3UploadStore(blobsA, { pieceBytes: PIECE });
     b = new S3UploadStore(blobsB, { pieceBytes: PIECE });
@@ -77,6 +78,51 @@ describe('S3UploadStore on s3rver', () => {
     assert.ok(blob);
     assert.deepEqual(await buffer(blob.stream), data);
     await blobsB.delete(k);
+  });
+
+  test('a partial whose marker is gone (a crash while it was deleted) has no offset, and its pieces are swept', async () => {
+    const direct = new S3Client({ region: 'us-east-1', endpoint: s3.endpoint, forcePathStyle: true });
+    try {
+      const k = key();
+      const other = key();
+      for (const each of [k, other]) {
+        await b.create(each);
+        await b.append(each, 0, chunksOf(randomBytes(PIECE + 5), PIECE));
+      }
+      await direct.send(new DeleteObjectCommand({ Bucket: s3.bucket, Key: `p/partials/${k}/created` }));
+      assert.equal(await b.offset(k), undefined);
+      await assert.rejects(b.append(k, 0, chunksOf(randomBytes(1), 1)), /not at that offset/);
+      const pieces = async (of: string) => (await direct.send(new ListObjectsV2Command({ Bucket: s3.bucket, Prefix: `p/partials/${of}/` }))).Contents?.length ?? 0;
+      assert.equal(await pieces(k), 2);
+      // The other partial is claimed (its upload row is alive): kept whole.
+      assert.equal(await b.sweepStale(new Date(Date.now() + 60_000), async (claimed) => claimed === other), 1);
+      assert.equal(await pieces(k), 0);
+      assert.equal(await b.offset(other), PIECE + 5);
+      await b.delete(other);
+      assert.equal(await pieces(other), 0);
+    } finally {
+      direct.destroy();
+    }
+  });
+
+  test('a partial with a gap between its pieces is refused, not read as shorter (control: an intact one reads)', async () => {
+    const direct = new S3Client({ region: 'us-east-1', endpoint: s3.endpoint, forcePathStyle: true });
+    try {
+      const k = key();
+      const intact = key();
+      for (const each of [k, intact]) {
+        await b.create(each);
+        await b.append(each, 0, chunksOf(randomBytes(3 * PIECE), PIECE));
+      }
+      await direct.send(new DeleteObjectCommand({ Bucket: s3.bucket, Key: `p/partials/${k}/${String(PIECE).padStart(16, '0')}` }));
+      await assert.rejects(b.offset(k), /do not follow each other/);
+      await assert.rejects(b.complete(k, k), /do not follow each other/);
+      assert.equal(await b.offset(intact), 3 * PIECE);
+      await b.delete(k);
+      await b.delete(intact);
+    } finally {
+      direct.destroy();
+    }
   });
 
   test("the bucket's usage counts blobs, not the pieces of partials", async () => {
