@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { buffer } from 'node:stream/consumers';
 import { after, before, describe, test } from 'node:test';
-import { DeleteObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import { DeleteObjectCommand, ListMultipartUploadsCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { BlobStoreUnavailable } from '../../src/store/blob-store.js';
 import { S3BlobStore } from '../../src/store/blob/s3-blob-store.js';
 import { parseS3Location } from '../../src/store/blob/s3-location.js';
@@ -122,6 +122,72 @@ describe('S3UploadStore on s3rver', () => {
       await b.delete(intact);
     } finally {
       direct.destroy();
+    }
+  });
+
+  for (const layout of ['whole pieces', 'a short piece inside'] as const) {
+    test(`complete with ${layout}: ${layout === 'whole pieces' ? 'copied inside the store (no byte through the process)' : 'streamed through the process'}; the same blob either way`, async () => {
+      // Pieces count as S3 parts from PIECE bytes on here (5 MiB in production).
+      const copying = new S3UploadStore(blobsA, { pieceBytes: PIECE, minCopyPartBytes: PIECE });
+      const data = randomBytes(3 * PIECE + 123);
+      const k = key();
+      await copying.create(k);
+      // Whole pieces: one append. A short piece inside: an append that ends mid-piece, then the rest.
+      const cut = layout === 'whole pieces' ? data.length : PIECE + 1000;
+      await copying.append(k, 0, chunksOf(data.subarray(0, cut), 10_000));
+      if (cut < data.length) await copying.append(k, cut, chunksOf(data.subarray(cut), 10_000));
+      let copies = 0;
+      let pieceReads = 0;
+      proxy.setFault({
+        kind: 'status500',
+        when: (r) => {
+          if (typeof r.headers['x-amz-copy-source'] === 'string') copies += 1;
+          if (r.method === 'GET' && r.url?.includes('/partials/') === true && !r.url.includes('list-type')) pieceReads += 1;
+          return false;
+        },
+      });
+      try {
+        assert.deepEqual(await copying.complete(k, k), { sizeBytes: data.length });
+      } finally {
+        proxy.setFault(undefined);
+      }
+      assert.deepEqual({ copies, pieceReads }, layout === 'whole pieces' ? { copies: 4, pieceReads: 0 } : { copies: 0, pieceReads: 4 });
+      const blob = await blobsB.get(k);
+      assert.ok(blob);
+      assert.deepEqual(await buffer(blob.stream), data);
+      assert.equal(await copying.offset(k), undefined);
+      const direct = new S3Client({ region: 'us-east-1', endpoint: s3.endpoint, forcePathStyle: true });
+      try {
+        assert.equal((await direct.send(new ListMultipartUploadsCommand({ Bucket: s3.bucket, Prefix: 'p/' }))).Uploads?.length ?? 0, 0, 'no multipart upload left');
+        assert.equal((await direct.send(new ListObjectsV2Command({ Bucket: s3.bucket, Prefix: `p/partials/${k}/` }))).Contents?.length ?? 0, 0, 'no piece left');
+      } finally {
+        direct.destroy();
+      }
+      await blobsB.delete(k);
+    });
+  }
+
+  test('a store without UploadPartCopy (NotImplemented): complete streams the pieces instead, and leaves no multipart upload', async () => {
+    const plain = await startS3Server('blindvault-nocopy', { uploadPartCopy: false });
+    const blobs = new S3BlobStore({ location: parseS3Location(plain.blobStoreUrl({ prefix: 'q' })), partSizeBytes: PIECE });
+    const direct = new S3Client({ region: 'us-east-1', endpoint: plain.endpoint, forcePathStyle: true });
+    try {
+      const uploads = new S3UploadStore(blobs, { pieceBytes: PIECE, minCopyPartBytes: PIECE });
+      for (const size of [2 * PIECE + 7, PIECE]) {
+        const data = randomBytes(size);
+        const k = key();
+        await uploads.create(k);
+        await uploads.append(k, 0, chunksOf(data, 10_000));
+        assert.deepEqual(await uploads.complete(k, k), { sizeBytes: size });
+        const blob = await blobs.get(k);
+        assert.ok(blob);
+        assert.deepEqual(await buffer(blob.stream), data);
+        assert.equal((await direct.send(new ListMultipartUploadsCommand({ Bucket: plain.bucket, Prefix: 'q/' }))).Uploads?.length ?? 0, 0);
+      }
+    } finally {
+      blobs.close();
+      direct.destroy();
+      await plain.close();
     }
   });
 

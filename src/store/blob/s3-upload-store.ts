@@ -16,7 +16,12 @@ const DELETE_CONCURRENCY = 8;
 export interface S3UploadStoreOptions {
   /** The most bytes one piece holds, and so the most one append buffers. Default 8 MiB. */
   pieceBytes?: number;
+  /** The least a piece but the last may hold for `complete` to copy pieces inside the store. Default S3's part floor, 5 MiB. */
+  minCopyPartBytes?: number;
 }
+
+/** S3's floor on every part of a multipart upload but the last. */
+const S3_MIN_PART_BYTES = 5 * 1024 * 1024;
 
 interface Piece {
   objectKey: string;
@@ -37,8 +42,9 @@ interface Listing {
  * and each append writes its bytes as pieces <prefix>partials/<key>/<offset>, each put whole once
  * it holds `pieceBytes` (or the append ends, or its source breaks). A piece is an object, so it is
  * there whole or not at all: the offset (the sum of the pieces' sizes, a gap refused) is always
- * the number of bytes kept. `complete` streams the pieces in order into the blob store's atomic
- * put, then deletes the partial, marker first.
+ * the number of bytes kept. `complete` makes the blob from the pieces (copied inside the store when
+ * it can, else streamed in order into the blob store's atomic put), then deletes the partial,
+ * marker first.
  *
  * Memory per append: the piece being filled, at most `pieceBytes` (plus one copy of it while it is
  * sent). Per complete: one piece's download stream and the blob store's two part buffers.
@@ -50,11 +56,13 @@ export class S3UploadStore implements UploadStore {
   readonly #blobs: S3BlobStore;
   readonly #s3: S3Objects;
   readonly #pieceBytes: number;
+  readonly #minCopyPartBytes: number;
 
   constructor(blobs: S3BlobStore, options: S3UploadStoreOptions = {}) {
     this.#blobs = blobs;
     this.#s3 = blobs.objects();
     this.#pieceBytes = options.pieceBytes ?? S3_PART_BYTES;
+    this.#minCopyPartBytes = options.minCopyPartBytes ?? S3_MIN_PART_BYTES;
     if (!Number.isSafeInteger(this.#pieceBytes) || this.#pieceBytes < 1) throw new TypeError('pieceBytes must be a positive integer');
   }
 
@@ -176,8 +184,14 @@ export class S3UploadStore implements UploadStore {
     const listing = await this.#list(folder);
     const length = this.#length(listing);
     if (length === undefined) throw new Error('no such partial upload');
-    // The blob store's put is atomic (a multipart upload, aborted on failure, swept after a crash).
-    const stored = await this.#blobs.put(blobKey, Readable.from(this.#read(listing.pieces), { objectMode: false }));
+    // Both ways are atomic (a multipart upload, aborted on failure, swept after a crash). Copies
+    // inside the store when the pieces can be its parts (whole 8 MiB PATCHes, as the CLI's 32 MiB
+    // chunks make), else the pieces stream through this process into the blob store's put.
+    const { pieces } = listing;
+    const copyable = pieces.length > 0 && pieces.slice(0, -1).every((piece) => piece.sizeBytes >= this.#minCopyPartBytes);
+    const stored =
+      (copyable ? await this.#blobs.composeFrom(blobKey, pieces.map((piece) => piece.objectKey)) : undefined) ??
+      (await this.#blobs.put(blobKey, Readable.from(this.#read(pieces), { objectMode: false })));
     if (stored.sizeBytes !== length) throw new Error('a partial upload changed while it was completed');
     await this.#remove(folder, listing);
     return stored;
