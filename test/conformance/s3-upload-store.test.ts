@@ -167,6 +167,35 @@ describe('S3UploadStore on s3rver', () => {
     });
   }
 
+  test('a copy that fails mid-complete leaves the partial whole and no multipart upload; completing again succeeds', async () => {
+    const copying = new S3UploadStore(blobsA, { pieceBytes: PIECE, minCopyPartBytes: PIECE });
+    const data = randomBytes(3 * PIECE);
+    const k = key();
+    await copying.create(k);
+    await copying.append(k, 0, chunksOf(data, 10_000));
+    proxy.setFault({ kind: 'status500', when: (r) => typeof r.headers['x-amz-copy-source'] === 'string' && /[?&]partNumber=2(&|$)/.test(r.url ?? '') });
+    try {
+      await assert.rejects(copying.complete(k, k), BlobStoreUnavailable);
+      assert.ok(proxy.hits() > 0, 'the copy of the second piece was refused');
+    } finally {
+      proxy.setFault(undefined);
+    }
+    assert.equal(await copying.offset(k), data.length, 'the partial is whole');
+    assert.equal(await blobsB.get(k), undefined, 'no blob');
+    const direct = new S3Client({ region: 'us-east-1', endpoint: s3.endpoint, forcePathStyle: true });
+    try {
+      assert.equal((await direct.send(new ListMultipartUploadsCommand({ Bucket: s3.bucket, Prefix: 'p/' }))).Uploads?.length ?? 0, 0, 'the multipart upload was aborted');
+    } finally {
+      direct.destroy();
+    }
+    // Control: the same complete, the store answering again.
+    assert.deepEqual(await copying.complete(k, k), { sizeBytes: data.length });
+    const blob = await blobsB.get(k);
+    assert.ok(blob);
+    assert.deepEqual(await buffer(blob.stream), data);
+    await blobsB.delete(k);
+  });
+
   test('a store without UploadPartCopy (NotImplemented): complete streams the pieces instead, and leaves no multipart upload', async () => {
     const plain = await startS3Server('blindvault-nocopy', { uploadPartCopy: false });
     const blobs = new S3BlobStore({ location: parseS3Location(plain.blobStoreUrl({ prefix: 'q' })), partSizeBytes: PIECE });
