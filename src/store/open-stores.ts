@@ -6,6 +6,7 @@ import { FsBlobStore } from './blob/fs-blob-store.js';
 import { S3BlobStore, type BlobStoreFailure } from './blob/s3-blob-store.js';
 import { parseS3Location } from './blob/s3-location.js';
 import { FsUploadStore } from './blob/fs-upload-store.js';
+import { S3UploadStore } from './blob/s3-upload-store.js';
 import type { MetadataStore } from './metadata-store.js';
 import type { LeaseStore } from './lease-store.js';
 import { ensurePrivateFolder } from './private-folder.js';
@@ -93,8 +94,9 @@ export function sqlStores(database: SqlDatabase, vaultLimits: VaultObjectLimits 
 }
 
 /**
- * The blob store and the store of partial resumable uploads. Partials always stay in DATA_DIR (or the
- * blob folder): completing one is a rename into a folder blob store, or a put into the bucket.
+ * The blob store and the store of partial resumable uploads, kept beside each other: in the blob
+ * folder (completing one is a rename), or in the bucket under <prefix>partials/, so that every
+ * instance sharing the bucket can continue an upload another one began.
  */
 export async function openBlobStore(where: Pick<StoreLocations, 'dataDir' | 'blobStoreUrl' | 'onBlobStoreError'>): Promise<{ blobs: BlobStore; uploads: UploadStore }> {
   let root = where.dataDir;
@@ -103,7 +105,7 @@ export async function openBlobStore(where: Pick<StoreLocations, 'dataDir' | 'blo
     if (url.protocol === 's3:') {
       const blobs = new S3BlobStore({ location: parseS3Location(where.blobStoreUrl, process.env), ...(where.onBlobStoreError ? { onStoreError: where.onBlobStoreError } : {}) });
       await blobs.ping();
-      return { blobs, uploads: await FsUploadStore.open(where.dataDir, blobs) };
+      return { blobs, uploads: new S3UploadStore(blobs) };
     }
     if (url.protocol !== 'file:') throw new Error(`BLOB_STORE: ${url.protocol}// blob stores are not supported`);
     root = url.pathname;

@@ -28,6 +28,7 @@ import { metadataStoreSuite } from './metadata-store.js';
 import { uploadRecordsSuite } from './upload-records.js';
 import { uploadStoreSuite } from './upload-store.js';
 import { FsUploadStore } from '../../src/store/blob/fs-upload-store.js';
+import { S3UploadStore } from '../../src/store/blob/s3-upload-store.js';
 
 const clearExpiry = (database: SqlDatabase) => async (id: string) => {
   await database.db.updateTable('files').set({ expires_at: null }).where('id', '=', id).execute();
@@ -142,6 +143,21 @@ uploadStoreSuite('folder', async () => {
   const blobs = await FsBlobStore.open(dir);
   const uploads = await FsUploadStore.open(dir, blobs);
   return { uploads, blobs, close: () => rm(dir, { recursive: true, force: true }) };
+});
+
+// Pieces of 64 KiB, so that the larger cases and the broken source span several of them.
+uploadStoreSuite('S3 (s3rver)', async () => {
+  const s3 = await startS3Server();
+  const blobs = new S3BlobStore({ location: parseS3Location(s3.blobStoreUrl({ prefix: 'conformance-uploads' })), partSizeBytes: 65_536 });
+  const uploads = new S3UploadStore(blobs, { pieceBytes: 65_536 });
+  return {
+    uploads,
+    blobs,
+    async close() {
+      blobs.close();
+      await s3.close();
+    },
+  };
 });
 
 for (const backend of ['sqlite', 'postgres'] as const) {

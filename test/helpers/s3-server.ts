@@ -1,4 +1,5 @@
-import { mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -36,9 +37,11 @@ type S3rverClass = new (options: Record<string, unknown>) => S3rverInstance;
  * s3rver on a free loopback port, over a temp folder, with one bucket. s3rver implements multipart
  * uploads but not ListMultipartUploads, ListParts or AbortMultipartUpload; they are added here over
  * its own upload folders (<root>/<bucket>/._S3rver_uploads/<uploadId>/{key,1,2,…}), so the store's
- * abort and sweep run against the server as they would against S3.
+ * abort and sweep run against the server as they would against S3. UploadPartCopy (a part copied
+ * from a whole object, which s3rver answers NotImplemented) is added the same way, unless
+ * `uploadPartCopy: false` keeps s3rver's refusal (the store's fallback is tested with it).
  */
-export async function startS3Server(bucket = 'blindvault-test'): Promise<S3TestServer> {
+export async function startS3Server(bucket = 'blindvault-test', options: { uploadPartCopy?: boolean } = {}): Promise<S3TestServer> {
   Object.assign(process.env, S3_TEST_CREDENTIALS);
   const directory = await mkdtemp(path.join(tmpdir(), 'blindvault-s3-'));
   const S3rver = createRequire(import.meta.url)('s3rver') as S3rverClass;
@@ -56,6 +59,10 @@ export async function startS3Server(bucket = 'blindvault-test'): Promise<S3TestS
       return xml(ctx, `<ListMultipartUploadsResult><Bucket>${bucket}</Bucket><Prefix>${escapeXml(prefix)}</Prefix><IsTruncated>false</IsTruncated>${rows.join('')}</ListMultipartUploadsResult>`);
     }
     const uploadId = typeof ctx.query.uploadId === 'string' ? ctx.query.uploadId : undefined;
+    const copySource = ctx.req.headers['x-amz-copy-source'];
+    if (options.uploadPartCopy !== false && ctx.method === 'PUT' && uploadId !== undefined && typeof copySource === 'string') {
+      return uploadPartCopy(ctx, { directory, bucket, uploadsDir, uploadId, key, copySource });
+    }
     if (uploadId !== undefined && key !== '' && (ctx.method === 'DELETE' || ctx.method === 'GET')) {
       if (!/^[0-9a-f]{32}$/.test(uploadId)) return xmlError(ctx, 404, 'NoSuchUpload');
       const dir = path.join(uploadsDir, uploadId);
@@ -94,6 +101,37 @@ export async function startS3Server(bucket = 'blindvault-test'): Promise<S3TestS
       await rm(directory, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * UploadPartCopy of a whole object: s3rver keeps <root>/<bucket>/<key>._S3rver_object and a part as
+ * <uploads>/<uploadId>/<partNumber>; completion concatenates the parts by number.
+ */
+async function uploadPartCopy(
+  ctx: KoaContext,
+  where: { directory: string; bucket: string; uploadsDir: string; uploadId: string; key: string; copySource: string },
+): Promise<void> {
+  const partNumber = typeof ctx.query.partNumber === 'string' ? ctx.query.partNumber : '';
+  if (!/^[0-9a-f]{32}$/.test(where.uploadId) || !/^[1-9]\d{0,4}$/.test(partNumber)) return xmlError(ctx, 400, 'InvalidArgument');
+  let storedKey: string;
+  try {
+    storedKey = await readFile(path.join(where.uploadsDir, where.uploadId, 'key'), 'utf8');
+  } catch {
+    return xmlError(ctx, 404, 'NoSuchUpload');
+  }
+  if (storedKey !== where.key) return xmlError(ctx, 404, 'NoSuchUpload');
+  const [sourceBucket, ...sourceParts] = decodeURIComponent(where.copySource.replace(/^\//, '')).split('/');
+  const last = sourceParts.pop();
+  if (sourceBucket !== where.bucket || !last || sourceParts.some((part) => part === '' || part === '..')) return xmlError(ctx, 404, 'NoSuchKey');
+  let bytes: Buffer;
+  try {
+    bytes = await readFile(path.join(where.directory, sourceBucket, ...sourceParts, `${last}._S3rver_object`));
+  } catch {
+    return xmlError(ctx, 404, 'NoSuchKey');
+  }
+  await writeFile(path.join(where.uploadsDir, where.uploadId, partNumber), bytes);
+  const etag = createHash('md5').update(bytes).digest('hex');
+  return xml(ctx, `<CopyPartResult><LastModified>${new Date().toISOString()}</LastModified><ETag>"${etag}"</ETag></CopyPartResult>`);
 }
 
 /** Multipart uploads s3rver holds that are neither completed nor aborted. */

@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
+import { rm } from 'node:fs/promises';
+import path from 'node:path';
 import net, { type AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import type { FastifyInstance } from 'fastify';
@@ -7,6 +9,10 @@ import type { CreateUploadResponse } from '../../src/protocol/uploads.js';
 import { buildApp } from '../../src/server/app.js';
 import { parseConfig } from '../../src/server/config.js';
 import { openTestApp, type TestApp } from '../helpers/app.js';
+import { createTestDatabase, type TestDatabase } from '../helpers/postgres.js';
+import { startS3Server, type S3TestServer } from '../helpers/s3-server.js';
+import { startServerProcess, type ServerProcess } from '../helpers/server-process.js';
+import { blobFiles, tempDir } from '../helpers/stores.js';
 import { OCTETS, TUS } from '../helpers/uploads.js';
 
 const MIB = 1024 * 1024;
@@ -118,5 +124,78 @@ describe('the upload lock is in the database: a stalled PATCH is handed over, ac
       socket.destroy();
     }
     assert.deepEqual(Buffer.from(await (await fetch(`${baseA}/f/${created.id}/encrypted`)).arrayBuffer()), data);
+  });
+});
+
+// Partial uploads live in the bucket, not in an instance's DATA_DIR: any instance continues an
+// upload another began (before S3UploadStore, a HEAD or PATCH reaching another instance than the
+// POST answered 404).
+describe('two server processes with separate DATA_DIRs on one PostgreSQL and one bucket share resumable uploads', () => {
+  let database: TestDatabase;
+  let s3: S3TestServer;
+  let work: string;
+  let a: ServerProcess;
+  let b: ServerProcess;
+  before(async () => {
+    database = await createTestDatabase();
+    s3 = await startS3Server();
+    work = await tempDir('blindvault-uploads-instances-');
+    const env = (name: string) => ({ DATA_DIR: path.join(work, name), DATABASE_URL: database.url, BLOB_STORE: s3.blobStoreUrl({ prefix: 'shared' }) });
+    // One after the other: two compilations at once can outlast the start deadline on a loaded machine.
+    a = await startServerProcess(env('a'));
+    b = await startServerProcess(env('b'));
+  });
+  after(async () => {
+    await Promise.all([a?.stop(), b?.stop()]);
+    await s3?.close();
+    await database?.drop();
+    if (work) await rm(work, { recursive: true, force: true });
+  });
+
+  const patch = (base: string, created: CreateUploadResponse, offset: number, body: Uint8Array, token = created.upload_token) =>
+    fetch(`${base}/uploads/${created.id}`, {
+      method: 'PATCH',
+      headers: { ...TUS, authorization: `Bearer ${token}`, 'upload-offset': String(offset), 'content-type': OCTETS },
+      body: new Uint8Array(body),
+    });
+  const head = (base: string, created: CreateUploadResponse, token = created.upload_token) =>
+    fetch(`${base}/uploads/${created.id}`, { method: 'HEAD', headers: { ...TUS, authorization: `Bearer ${token}` } });
+
+  test('POST on A, half on B, HEAD on A sees B\'s offset, the rest on A, served byte for byte by B; a wrong upload token gets 404 on both', async () => {
+    // Two whole 8 MiB pieces and a short last one: completing copies them inside the bucket.
+    const data = randomBytes(16 * MIB + 7);
+    const half = 8 * MIB;
+    const post = await fetch(`${a.url}/uploads`, { method: 'POST', headers: { ...TUS, 'upload-length': String(data.length) } });
+    assert.equal(post.status, 201);
+    const created = (await post.json()) as CreateUploadResponse;
+    // Another caller's real upload token: well formed, valid, not for this upload.
+    const other = (await (await fetch(`${b.url}/uploads`, { method: 'POST', headers: { ...TUS, 'upload-length': '10' } })).json()) as CreateUploadResponse;
+
+    for (const server of [a, b]) {
+      assert.equal((await head(server.url, created, other.upload_token)).status, 404, 'a wrong token: HEAD');
+      assert.equal((await patch(server.url, created, 0, data.subarray(0, half), other.upload_token)).status, 404, 'a wrong token: PATCH');
+      // Control: the rightful caller reaches the upload from both instances.
+      const rightful = await head(server.url, created);
+      assert.equal(rightful.status, 200);
+      assert.equal(rightful.headers.get('upload-offset'), '0', 'the refused PATCH stored nothing');
+    }
+
+    const first = await patch(b.url, created, 0, data.subarray(0, half));
+    assert.equal(first.status, 204, await first.text());
+    assert.equal(first.headers.get('upload-offset'), String(half));
+    const seen = await head(a.url, created);
+    assert.equal(seen.status, 200);
+    assert.equal(seen.headers.get('upload-offset'), String(half), "A sees the bytes B received");
+    const rest = await patch(a.url, created, half, data.subarray(half));
+    assert.equal(rest.status, 204, await rest.text());
+    assert.equal(rest.headers.get('upload-offset'), String(data.length));
+
+    const got = await fetch(`${b.url}/f/${created.id}/encrypted`);
+    assert.equal(got.status, 200);
+    assert.deepEqual(Buffer.from(await got.arrayBuffer()), data);
+    // Nothing of the upload was kept in either instance's folder.
+    assert.deepEqual(await blobFiles(path.join(work, 'a')), []);
+    assert.deepEqual(await blobFiles(path.join(work, 'b')), []);
+    for (const server of [a, b]) assert.doesNotMatch(server.output(), /"level":5\d/, 'no server error logged');
   });
 });

@@ -5,12 +5,14 @@ import {
   DeleteObjectCommand,
   GetObjectCommand,
   HeadBucketCommand,
+  HeadObjectCommand,
   ListMultipartUploadsCommand,
   ListObjectsV2Command,
   ListPartsCommand,
   PutObjectCommand,
   S3Client,
   UploadPartCommand,
+  UploadPartCopyCommand,
   type CompletedPart,
 } from '@aws-sdk/client-s3';
 import { Readable, addAbortSignal } from 'node:stream';
@@ -30,6 +32,16 @@ export interface S3BlobStoreOptions {
   maxAttempts?: number;
   /** Told about every failure of the store itself (for the log and the metrics). */
   onStoreError?: (failure: BlobStoreFailure) => void;
+}
+
+/** What S3BlobStore.objects() shares. */
+export interface S3Objects {
+  client: S3Client;
+  bucket: string;
+  /** Empty, or ends in "/". */
+  prefix: string;
+  /** Runs one request; a failure is reported and rejects as BlobStoreUnavailable. */
+  call<T>(operation: string, run: () => Promise<T>): Promise<T>;
 }
 
 /**
@@ -65,6 +77,8 @@ export class S3BlobStore implements BlobStore {
   readonly #prefix: string;
   readonly #partSizeBytes: number;
   readonly #onStoreError: (operation: string, error: unknown) => void;
+  /** Set when the store answered UploadPartCopy with NotImplemented: composeFrom is not tried again. */
+  #copyUnsupported = false;
 
   constructor(options: S3BlobStoreOptions) {
     const { location } = options;
@@ -104,6 +118,25 @@ export class S3BlobStore implements BlobStore {
   #unavailable(failure: StoreFailure): BlobStoreUnavailable {
     this.#onStoreError(failure.operation, failure.cause);
     return new BlobStoreUnavailable();
+  }
+
+  /**
+   * The same client, bucket and prefix for the paired S3UploadStore (partial resumable uploads in
+   * this bucket), with the store's failures reported and answered as this store's own.
+   */
+  objects(): S3Objects {
+    return {
+      client: this.#client,
+      bucket: this.#bucket,
+      prefix: this.#prefix,
+      call: async (operation, run) => {
+        try {
+          return await run();
+        } catch (error) {
+          throw this.#unavailable(new StoreFailure(operation, error));
+        }
+      },
+    };
   }
 
   async put(key: string, source: AsyncIterable<Uint8Array> | Readable, options: { signal?: AbortSignal } = {}): Promise<{ sizeBytes: number }> {
@@ -197,6 +230,47 @@ export class S3BlobStore implements BlobStore {
       throw reason instanceof StoreFailure ? this.#unavailable(reason) : reason;
     } finally {
       callerSignal?.removeEventListener('abort', onCallerAbort);
+    }
+  }
+
+  /**
+   * Makes the blob `key` from whole objects of this bucket, in order, by copies inside the store
+   * (UploadPartCopy into one multipart upload): no byte passes through this process. Every source
+   * but the last must hold at least S3's part floor (5 MiB). Whole or absent, as `put`. Resolves
+   * undefined, leaving nothing, when the store does not implement UploadPartCopy (s3rver does not):
+   * the caller then streams the sources through `put`.
+   */
+  async composeFrom(key: string, sourceObjectKeys: string[]): Promise<{ sizeBytes: number } | undefined> {
+    const objectKey = this.#objectKey(key);
+    const Bucket = this.#bucket;
+    if (this.#copyUnsupported || sourceObjectKeys.length === 0 || sourceObjectKeys.length > MAX_PARTS) return undefined;
+    let uploadId: string | undefined;
+    let mayExist = false;
+    try {
+      const created = await this.#send('create multipart upload', () => this.#client.send(new CreateMultipartUploadCommand({ Bucket, Key: objectKey })));
+      if (!created.UploadId) throw new StoreFailure('create multipart upload', new Error('no UploadId in the answer'));
+      const UploadId = created.UploadId;
+      uploadId = UploadId;
+      const parts: CompletedPart[] = [];
+      for (const [index, source] of sourceObjectKeys.entries()) {
+        const PartNumber = index + 1;
+        const answer = await this.#send('upload part copy', () =>
+          this.#client.send(new UploadPartCopyCommand({ Bucket, Key: objectKey, UploadId, PartNumber, CopySource: `${Bucket}/${source}` })),
+        );
+        parts.push({ PartNumber, ETag: answer.CopyPartResult?.ETag });
+      }
+      mayExist = true;
+      await this.#send('complete multipart upload', () => this.#client.send(new CompleteMultipartUploadCommand({ Bucket, Key: objectKey, UploadId, MultipartUpload: { Parts: parts } })));
+      const head = await this.#send('head object', () => this.#client.send(new HeadObjectCommand({ Bucket, Key: objectKey })));
+      if (head.ContentLength === undefined) throw new StoreFailure('head object', new Error('the answer has no Content-Length'));
+      return { sizeBytes: head.ContentLength };
+    } catch (error) {
+      await this.#cleanUp(objectKey, uploadId, mayExist);
+      if (error instanceof StoreFailure && error.operation === 'upload part copy' && nameOf(error.cause) === 'NotImplemented') {
+        this.#copyUnsupported = true;
+        return undefined;
+      }
+      throw error instanceof StoreFailure ? this.#unavailable(error) : error;
     }
   }
 
@@ -365,6 +439,8 @@ export class S3BlobStore implements BlobStore {
       do {
         const page = await this.#send('list objects', () => this.#client.send(new ListObjectsV2Command({ Bucket: this.#bucket, Prefix: this.#prefix, ContinuationToken })));
         for (const object of page.Contents ?? []) {
+          // Pieces of resumable uploads (<prefix>partials/…) are not blobs.
+          if (!BLOB_KEY_PATTERN.test((object.Key ?? '').slice(this.#prefix.length))) continue;
           blobs += 1;
           bytes += object.Size ?? 0;
         }
