@@ -100,7 +100,7 @@ export function buildSignedInfo(keys: ServerKeys, options: { webClientUrl: strin
     avatar_dimension_x: 256,
     avatar_dimension_y: 256,
     avatar_max_size_kb: 100,
-    compliance_disable_emergency_codes: true,
+    compliance_disable_emergency_codes: false,
     compliance_disable_recovery_codes: false,
     compliance_disable_link_shares: true,
     compliance_disable_file_repositories: true,
