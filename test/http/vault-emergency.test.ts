@@ -189,6 +189,17 @@ for (const backend of BACKENDS) {
       assert.equal((await anonymous('GET', '/emergencycode/')).status, 401);
     });
 
+    // Driven in the official web client (psono-client 252e7dd1, Chromium) against this server with a 9-second
+    // lead time (0.0025 h: the client takes any number of hours ≥ 0): account settings → Emergency Codes
+    // (GET/POST /emergencycode/), emergency-code.html (POST /emergency-login/ "started", then "waiting"),
+    // the owner deletes a second armed code (DELETE /emergencycode/; that person then gets
+    // USERNAME_OR_EMERGENCY_CODE_INCORRECT), and after the delay POST "ready" and PUT /emergency-login/ open the
+    // owner's vault with the old entry.
+    test('/info/ shows the web client its emergency-code screens (compliance_disable_emergency_codes is false)', async () => {
+      const { info } = await client.info();
+      assert.equal(info.compliance_disable_emergency_codes, false);
+    });
+
     test('the waiting period is counted from the first request on the server and shrinks with real time', async () => {
       const owner = await person('timer');
       const code = await addCode(owner, 3);

@@ -118,6 +118,14 @@ for (const backend of BACKENDS) {
       assert.equal((await start(erin.username, second.authkey)).status, 200, 'control: the new code');
     });
 
+    // Driven in the official web client (psono-client 252e7dd1, Chromium) against this server: account
+    // settings → Generate (POST /recoverycode/), then lost-password.html with the words (POST /password/,
+    // GET /info/, PUT /password/), then a login with the new password that opens the old entry.
+    test('/info/ shows the web client its recovery-code screens (compliance_disable_recovery_codes is false)', async () => {
+      const { info } = await client.info();
+      assert.equal(info.compliance_disable_recovery_codes, false);
+    });
+
     test('step 2 needs the user\'s private key: a box from another key is 403, the rightful box then passes', async () => {
       const frank = await person('frank');
       const code = await setCode(frank);

@@ -75,7 +75,7 @@ describe('the served web client', () => {
       base_url: 'https://vault.example.com/vault/',
       allow_custom_server: false,
       allow_registration: true,
-      allow_lost_password: false,
+      allow_lost_password: true,
       allow_delete_account: true,
       authentication_methods: ['AUTHKEY'],
     });

@@ -20,7 +20,7 @@ export function webClientConfig(input: WebClientConfigInput) {
     base_url: `${input.publicUrl}/vault/`,
     allow_custom_server: false,
     allow_registration: input.signupsAllowed,
-    allow_lost_password: false,
+    allow_lost_password: true,
     allow_delete_account: true,
     authentication_methods: ['AUTHKEY'],
   };
