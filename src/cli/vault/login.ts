@@ -42,6 +42,13 @@ export function loginCommand(program: Command, io: CliIo): void {
     .option('--server <url>', 'the server (else BLINDVAULT_SERVER, else "server" in config.json)')
     .option('--server-signature <hex>', "the server's verify key, to pin instead of trusting it on first use")
     .option('--json', `print {"session"}: the value for ${SESSION_ENV}`)
+    .addHelpText(
+      'after',
+      `\nTwo-factor login: if the account has TOTP (an authenticator app), the 6-digit code comes from --totp-file F\n` +
+        `(- reads stdin), else ${TOTP_ENV}, else a prompt on a terminal; never from an argument. A wrong or already used\n` +
+        `code is exit 7 and no session is kept. An account that logs in only with a security key (WebAuthn) cannot log\n` +
+        `in here (exit 8): use an API key (blindvault api-key) or the web client.`,
+    )
     .action(async (options: { username: string; passwordFile?: string; totpFile?: string; server?: string; serverSignature?: string; json?: boolean }) => {
       const serverUrl = await resolveServer(options.server, io.env);
       const password = await passwordFrom(options.passwordFile, io.interactive);
