@@ -100,9 +100,21 @@ export interface PasswordLoginOptions {
 
 /** The full password login (spec §3.3) against a server whose keys are pinned. */
 export async function passwordLogin(transport: Transport, pin: ServerPin, options: PasswordLoginOptions): Promise<VaultSession> {
+  // The caller's second-factor step throws its own errors (a usage error, a refusal): they go through as they are.
+  let hookError: unknown;
+  const { secondFactor } = options;
+  const guarded = secondFactor && (async (pending: VaultSession, required: string[]) => {
+    try {
+      await secondFactor(pending, required);
+    } catch (error) {
+      hookError = error;
+      throw error;
+    }
+  });
   try {
-    return await new VaultClient(transport, { pinnedVerifyKey: pin.verifyKey }).login(options);
+    return await new VaultClient(transport, { pinnedVerifyKey: pin.verifyKey }).login({ ...options, secondFactor: guarded });
   } catch (error) {
+    if (hookError !== undefined && error === hookError) throw error;
     if (error instanceof Error && /verify key changed/.test(error.message)) throw new BlindvaultError('SERVER_KEY_CHANGED', { pinned: pin.verifyKey });
     rethrow(error, 'login');
   }
