@@ -6,29 +6,14 @@ import { vaultTransport } from '../../src/client/vault/connection.js';
 import { VaultClient } from '../../src/client/vault-session.js';
 import { hotp, totpStep } from '../../src/crypto/node/totp.js';
 import { startBackendServer, type BackendServer } from '../helpers/server-process.js';
+import { fromBase32, softwareAuthenticator } from '../helpers/second-factors.js';
 import { BACKENDS } from '../helpers/stores.js';
 import { buildCli, runCli } from './cli-process.js';
 import { vaultUser, type VaultUser } from './vault-helpers.js';
 
 // `blindvault login` for an account with TOTP (spec §3.15), as subprocesses of the built CLI against a real server.
 
-/** RFC 4648 base32 (no padding) to bytes: the secret as PUT /user/ga/ hands it out. */
-function base32Bytes(text: string): Uint8Array {
-  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
-  const out: number[] = [];
-  let value = 0;
-  let bits = 0;
-  for (const ch of text) {
-    value = (value << 5) | alphabet.indexOf(ch);
-    bits += 5;
-    if (bits >= 8) {
-      out.push((value >>> (bits - 8)) & 255);
-      bits -= 8;
-    }
-  }
-  return Uint8Array.from(out);
-}
-
+const ORIGIN = 'https://vault.example.test';
 const codeAt = (secret: Uint8Array, stepsFromNow = 0) => hotp(secret, totpStep(new Date()) + stepsFromNow);
 
 for (const backend of BACKENDS) {
@@ -36,7 +21,7 @@ for (const backend of BACKENDS) {
     let running: BackendServer;
     let url: string;
     before(async () => {
-      [running] = await Promise.all([startBackendServer(backend, { VAULT_THROTTLE_SECOND_FACTOR: '1000/minute' }), buildCli()]);
+      [running] = await Promise.all([startBackendServer(backend, { VAULT_THROTTLE_SECOND_FACTOR: '1000/minute', VAULT_CORS_ORIGINS: ORIGIN }), buildCli()]);
       url = running.server.url;
     });
     after(async () => running?.close());
@@ -62,7 +47,7 @@ for (const backend of BACKENDS) {
       const created = await sdk.request('PUT', '/user/ga/', { title: 'phone' });
       assert.equal(created.status, 201, JSON.stringify(created.body));
       const { id, secret } = created.body as { id: string; secret: string };
-      const bytes = base32Bytes(secret);
+      const bytes = fromBase32(secret);
       // The previous step's code confirms it, so the current and next steps' codes stay unused for the test.
       const confirmed = await sdk.request('POST', '/user/ga/', { google_authenticator_id: id, google_authenticator_token: codeAt(bytes, -1) });
       assert.equal(confirmed.status, 200, JSON.stringify(confirmed.body));
@@ -117,6 +102,40 @@ for (const backend of BACKENDS) {
       const next = await login(user, ['--totp-file', '-'], {}, `${codeAt(secret, 1)}\n`);
       assert.equal(next.code, 0, next.stderr);
       await whoami(user, sessionOf(next.stdout));
+    });
+
+    test('a security-key-only account: the CLI refuses clearly (exit 8, no session); control: the web-client way logs in', async () => {
+      const user = await vaultUser(url, 'kim');
+      const registered = await user.cli(['register', '--username', user.username, '--email', user.username, '--password-file', user.passwordFile]);
+      assert.equal(registered.code, 0, registered.stderr);
+      const password = (await readFile(user.passwordFile, 'utf8')).replace(/\n$/, '');
+      const client = new VaultClient(vaultTransport(url));
+      const sdk = await client.login({ username: user.username, password, sendDeviceTime: false });
+      const key = softwareAuthenticator(ORIGIN, new URL(ORIGIN).hostname);
+      const started = await sdk.request('PUT', '/user/webauthn/', { title: 'key', origin: ORIGIN });
+      assert.equal(started.status, 201, JSON.stringify(started.body));
+      const { id, options } = started.body as { id: string; options: { challenge: string } };
+      const enrolled = await sdk.request('POST', '/user/webauthn/', { webauthn_id: id, credential: key.register(options.challenge) });
+      assert.equal(enrolled.status, 200, JSON.stringify(enrolled.body));
+
+      const refused = await login(user, [], { BLINDVAULT_TOTP: '123456' });
+      assert.equal(refused.code, 8, refused.stderr);
+      assert.match(refused.stderr, /^blindvault: error: this account logs in with a security key \(WebAuthn\), which the CLI does not support; use an API key .* or the web client\n$/);
+      await noSession(user);
+
+      let required: string[] = [];
+      const viaKey = await client.login({
+        username: user.username, password, sendDeviceTime: false,
+        secondFactor: async (pending, names) => {
+          required = names;
+          const challenge = await pending.request('PUT', '/authentication/webauthn-verify/', { origin: ORIGIN });
+          assert.equal(challenge.status, 200, JSON.stringify(challenge.body));
+          const verified = await pending.request('POST', '/authentication/webauthn-verify/', { credential: key.assert((challenge.body as { options: { challenge: string } }).options.challenge, 1) });
+          assert.equal(verified.status, 200, JSON.stringify(verified.body));
+        },
+      });
+      assert.deepEqual(required, ['webauthn_2fa']);
+      assert.equal((await viaKey.request('GET', '/user/webauthn/')).status, 200, 'control: the session with the key is active');
     });
 
     test('control: an account without a second factor logs in as before, a TOTP source given or not', async () => {
