@@ -71,6 +71,11 @@ for (const backend of BACKENDS) {
       assert.equal(wrong.stderr.trim().split('\n').length, 1, 'one line');
       await noSession(user);
 
+      const emptyStdin = await login(user, ['--totp-file', '-'], {}, '');
+      assert.equal(emptyStdin.code, 2, emptyStdin.stderr);
+      assert.match(emptyStdin.stderr, /stdin is empty/);
+      await noSession(user);
+
       const letters = path.join(user.home.dir, 'totp-letters');
       await writeFile(letters, '12a456\n');
       const notDigits = await login(user, ['--totp-file', letters]);

@@ -25,7 +25,11 @@ async function readStdin(): Promise<string> {
 
 /** --totp-file F (`-`: stdin), else BLINDVAULT_TOTP, else a prompt on a terminal, else a usage error. */
 async function totpCode(io: CliIo, file: string | undefined): Promise<string> {
-  if (file === '-') return (await readStdin()).trim();
+  if (file === '-') {
+    const code = (await readStdin()).trim();
+    if (code === '') throw new UsageError('--totp-file -: stdin is empty');
+    return code;
+  }
   if (file !== undefined) return (await readSecretFile(file, 'TOTP code')).trim();
   const fromEnv = io.env[TOTP_ENV];
   if (fromEnv !== undefined && fromEnv !== '') return fromEnv.trim();
