@@ -109,7 +109,7 @@ for (const backend of BACKENDS) {
       await whoami(user, sessionOf(next.stdout));
     });
 
-    test('a security-key-only account: the CLI refuses clearly (exit 8, no session); control: the web-client way logs in', async () => {
+    test('a security-key-only account: the CLI refuses clearly (exit 8, no session); control: the web-client way logs in, and the CLI by TOTP once it is enrolled too', async () => {
       const user = await vaultUser(url, 'kim');
       const registered = await user.cli(['register', '--username', user.username, '--email', user.username, '--password-file', user.passwordFile]);
       assert.equal(registered.code, 0, registered.stderr);
@@ -141,6 +141,14 @@ for (const backend of BACKENDS) {
       });
       assert.deepEqual(required, ['webauthn_2fa']);
       assert.equal((await viaKey.request('GET', '/user/webauthn/')).status, 200, 'control: the session with the key is active');
+
+      // With TOTP enrolled as well, the CLI logs in by the code.
+      const ga = (await viaKey.request('PUT', '/user/ga/', { title: 'phone' })).body as { id: string; secret: string };
+      const secret = fromBase32(ga.secret);
+      assert.equal((await viaKey.request('POST', '/user/ga/', { google_authenticator_id: ga.id, google_authenticator_token: codeAt(secret, -1) })).status, 200);
+      const both = await login(user, [], { BLINDVAULT_TOTP: codeAt(secret) });
+      assert.equal(both.code, 0, both.stderr);
+      await whoami(user, sessionOf(both.stdout));
     });
 
     test('control: an account without a second factor logs in as before, a TOTP source given or not', async () => {
