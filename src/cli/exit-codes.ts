@@ -15,9 +15,9 @@ export const EXIT = {
   notFound: 5,
   /** A local file cannot be read or written. */
   localFile: 6,
-  /** Vault: not logged in, the session expired, wrong username or password. */
+  /** Vault: not logged in, the session expired, wrong username or password, wrong or used TOTP code. */
   auth: 7,
-  /** Vault: refused by the server (no right) or by a trust check (a changed server or recipient key). */
+  /** Vault: refused by the server (no right) or by a trust check (a changed server or recipient key); a login that needs a security key. */
   refused: 8,
   /** Interrupted (Ctrl-C); an upload or download resumes when the same command is run again. */
   interrupted: 130,
@@ -43,6 +43,10 @@ export function exitCodeFor(code: ErrorCode): ExitCode {
     case 'SESSION_EXPIRED':
     case 'USERNAME_OR_PASSWORD_WRONG':
     case 'ACCOUNT_NOT_VERIFIED':
+    case 'GA_TOKEN_INCORRECT':
+    case 'GA_TOKENS_ONLY_CONTAIN_DIGITS':
+    case 'GA_CHALLENGE_UNSOLVED':
+    case 'NO_GOOGLE_AUTHENTICATOR_FOUND':
       return EXIT.auth;
     case 'VAULT_ACCESS_DENIED':
     case 'VAULT_KEYS_UNAVAILABLE':
@@ -50,6 +54,7 @@ export function exitCodeFor(code: ErrorCode): ExitCode {
     case 'RECIPIENT_KEY_CHANGED':
     case 'BAD_SIGNATURE':
     case 'NOT_CONFIRMED':
+    case 'WEBAUTHN_CHALLENGE_UNSOLVED':
       return EXIT.refused;
     case 'CONFIRMATION_REQUIRED':
     case 'ENTRY_AMBIGUOUS':

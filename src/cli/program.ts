@@ -23,8 +23,9 @@ Exit codes:
   4    decryption failed: wrong key or passphrase, or the file was altered (no output file is left)
   5    not found: the file does not exist, expired, was used up or deleted, or the token is wrong
   6    a local file cannot be read or written
-  7    vault: not logged in, session expired, or wrong username or password
-  8    vault: refused: no right (a read-only API key writing), or a server or recipient key that is not the trusted one
+  7    vault: not logged in, session expired, wrong username or password, or a wrong or already used TOTP code
+  8    vault: refused: no right (a read-only API key writing), a server or recipient key that is not the trusted one,
+       or a login that needs a security key (WebAuthn), which the CLI does not support
   130  interrupted: run the same command again to resume
 
 Environment:
@@ -33,6 +34,7 @@ Environment:
   BLINDVAULT_FERNET_KEY   key for "blindvault fernet" (instead of --key-file)
   BLINDVAULT_LINK         the link for download, info and delete when none is given ("-" reads it from stdin)
   BLINDVAULT_SESSION      the key "blindvault login" prints: opens the session file
+  BLINDVAULT_TOTP         the 6-digit TOTP code for "blindvault login" (instead of --totp-file or a prompt)
   BLINDVAULT_API_KEY_ID, BLINDVAULT_API_KEY_PRIVATE_KEY, BLINDVAULT_API_KEY_SECRET_KEY, BLINDVAULT_SERVER,
   BLINDVAULT_SERVER_SIGNATURE   log in with an API key instead (machines); the answer is checked against the signature key
 `;

@@ -10,6 +10,7 @@ import { resolveServer } from '../config.js';
 import { printJson, printLine, warn, type CliIo } from '../io.js';
 import { UsageError } from '../usage-error.js';
 import { deviceDescription } from './context.js';
+import { secondFactorHook, TOTP_ENV } from './second-factor.js';
 import { passwordFrom } from './secret-file.js';
 import { pinnedServer, pinServer } from './server-pins.js';
 import { SESSION_ENV, saveSession, sessionFile } from './session-store.js';
@@ -37,10 +38,18 @@ export function loginCommand(program: Command, io: CliIo): void {
     .description(`log in to the vault; prints the key to keep in ${SESSION_ENV} (the session file is useless without it)`)
     .requiredOption('--username <user>', 'the username (alice@example.com)')
     .option('--password-file <file>', 'read the password from this file (else asked on the terminal)')
+    .option('--totp-file <file>', `if the account has TOTP: read the 6-digit code from this file (- for stdin); else ${TOTP_ENV}, else asked on the terminal`)
     .option('--server <url>', 'the server (else BLINDVAULT_SERVER, else "server" in config.json)')
     .option('--server-signature <hex>', "the server's verify key, to pin instead of trusting it on first use")
     .option('--json', `print {"session"}: the value for ${SESSION_ENV}`)
-    .action(async (options: { username: string; passwordFile?: string; server?: string; serverSignature?: string; json?: boolean }) => {
+    .addHelpText(
+      'after',
+      `\nTwo-factor login: if the account has TOTP (an authenticator app), the 6-digit code comes from --totp-file F\n` +
+        `(- reads stdin), else ${TOTP_ENV}, else a prompt on a terminal; never from an argument. A wrong or already used\n` +
+        `code is exit 7 and no session is kept. An account that logs in only with a security key (WebAuthn) cannot log\n` +
+        `in here (exit 8): use an API key (blindvault api-key) or the web client.`,
+    )
+    .action(async (options: { username: string; passwordFile?: string; totpFile?: string; server?: string; serverSignature?: string; json?: boolean }) => {
       const serverUrl = await resolveServer(options.server, io.env);
       const password = await passwordFrom(options.passwordFile, io.interactive);
       const transport = vaultTransport(serverUrl);
@@ -50,6 +59,7 @@ export function loginCommand(program: Command, io: CliIo): void {
         password,
         deviceDescription: deviceDescription(),
         deviceFingerprint: randomUuid(),
+        secondFactor: secondFactorHook(io, options.totpFile),
       });
       const key = newSessionKey();
       await saveSession(io.env, key.key, stateOf(session, serverUrl, pin));

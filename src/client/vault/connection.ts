@@ -72,6 +72,8 @@ export function refusal(status: number, body: unknown, what: string): Blindvault
   if (status === 403 && code !== 'NO_PERMISSION_OR_NOT_EXIST') return new BlindvaultError('VAULT_ACCESS_DENIED', { status, what });
   if (status === 429) return new BlindvaultError('RATE_LIMITED', { status, what });
   if (code === 'USERNAME_OR_PASSWORD_WRONG' || code === 'ACCOUNT_NOT_VERIFIED' || code === 'REGISTRATION_HAS_BEEN_DISABLED') return new BlindvaultError(code, { status, what });
+  // The login's second factor (spec §3.15): the CLI tells a wrong code from a wrong password.
+  if (code === 'GA_TOKEN_INCORRECT' || code === 'GA_TOKENS_ONLY_CONTAIN_DIGITS' || code === 'GA_CHALLENGE_UNSOLVED' || code === 'NO_GOOGLE_AUTHENTICATOR_FOUND' || code === 'WEBAUTHN_CHALLENGE_UNSOLVED') return new BlindvaultError(code, { status, what });
   if (code === 'NO_PERMISSION_OR_NOT_EXIST') return new BlindvaultError('NO_PERMISSION_OR_NOT_EXIST', { status, what });
   return new BlindvaultError('UNEXPECTED_RESPONSE', { status, what, ...(code !== undefined ? { code } : {}) });
 }
@@ -92,13 +94,27 @@ export interface PasswordLoginOptions {
   deviceDescription: string;
   deviceFingerprint: string;
   sessionDurationSeconds?: number;
+  /** Solves the second factors the server names (spec §3.15), before activation. */
+  secondFactor?: (pending: VaultSession, requiredMultifactors: string[]) => Promise<void>;
 }
 
 /** The full password login (spec §3.3) against a server whose keys are pinned. */
 export async function passwordLogin(transport: Transport, pin: ServerPin, options: PasswordLoginOptions): Promise<VaultSession> {
+  // The caller's second-factor step throws its own errors (a usage error, a refusal): they go through as they are.
+  let hookError: unknown;
+  const { secondFactor } = options;
+  const guarded = secondFactor && (async (pending: VaultSession, required: string[]) => {
+    try {
+      await secondFactor(pending, required);
+    } catch (error) {
+      hookError = error;
+      throw error;
+    }
+  });
   try {
-    return await new VaultClient(transport, { pinnedVerifyKey: pin.verifyKey }).login(options);
+    return await new VaultClient(transport, { pinnedVerifyKey: pin.verifyKey }).login({ ...options, secondFactor: guarded });
   } catch (error) {
+    if (hookError !== undefined && error === hookError) throw error;
     if (error instanceof Error && /verify key changed/.test(error.message)) throw new BlindvaultError('SERVER_KEY_CHANGED', { pinned: pin.verifyKey });
     rethrow(error, 'login');
   }
