@@ -12,13 +12,13 @@
 // bytes back, a server that dies).
 import { randomBytes } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, rm } from 'node:fs/promises';
 import { Agent, request, type IncomingHttpHeaders, type IncomingMessage, type OutgoingHttpHeaders } from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { parseArgs } from 'node:util';
-import { buildServer, freePort, HOST, ROOT, spawnServer } from './support.js';
+import { buildServer, freePort, HOST, interruption, ROOT, runBench, spawnServer } from './support.js';
 
 const MIB = 1024 * 1024;
 const PATTERN_BYTES = MIB;
@@ -213,10 +213,9 @@ interface RunningServer {
 }
 
 const running = new Set<RunningServer>();
-let interrupted = false;
 
 async function startServer(spec: ServerSpec, dataDir: string): Promise<RunningServer> {
-  if (interrupted) throw new BenchFailure('interrupted');
+  if (interruption.requested) throw new BenchFailure('interrupted');
   await mkdir(dataDir, { recursive: true, mode: 0o700 });
   const port = await freePort();
   const { child, exited, exitReason } = spawnServer(spec.label, spec.args, { ...process.env, ...spec.env, PORT: String(port), DATA_DIR: dataDir });
@@ -553,35 +552,5 @@ async function run(options: BenchOptions, tempDir: string): Promise<void> {
   );
 }
 
-async function main(): Promise<number> {
-  let options: BenchOptions;
-  try {
-    options = readOptions(process.argv.slice(2));
-  } catch (error) {
-    process.stderr.write(`bench: ${error instanceof Error ? error.message : String(error)}\n`);
-    return 2;
-  }
-  const tempDir = await mkdtemp(path.join(os.tmpdir(), 'blindvault-bench-'));
-  // Stopping the servers makes the run fail at once; the finally below cleans up.
-  const onSignal = (signal: NodeJS.Signals) => {
-    interrupted = true;
-    process.stderr.write(`bench: ${signal}, cleaning up\n`);
-    void stopAll();
-  };
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
-  try {
-    await run(options, tempDir);
-    return 0;
-  } catch (error) {
-    if (interrupted) return 130;
-    process.stderr.write(`bench failed: ${error instanceof Error ? error.message : String(error)}\n`);
-    return 1;
-  } finally {
-    await stopAll();
-    await rm(tempDir, { recursive: true, force: true });
-  }
-}
-
-process.exitCode = await main();
+process.exitCode = await runBench({ tempPrefix: 'blindvault-bench-', readOptions, run, stop: stopAll });
 process.exit();

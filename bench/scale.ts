@@ -22,7 +22,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
 import { request, type IncomingMessage } from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
@@ -30,7 +29,7 @@ import { pipeline } from 'node:stream/promises';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
-import { buildServer, forwardOutput, freePort, HOST, ROOT, spawnServer, type ChildServer } from './support.js';
+import { buildServer, forwardOutput, freePort, HOST, interruption, ROOT, runBench, spawnServer, type ChildServer } from './support.js';
 import type { Transport } from '../src/client/transport.js';
 import { apiKeyLogin, fetchServerPin, passwordLogin, register, vaultTransport, type ServerPin } from '../src/client/vault/connection.js';
 import { createApiKey, type CreatedApiKey } from '../src/client/vault/api-keys.js';
@@ -121,7 +120,6 @@ function readOptions(argv: string[]): BenchOptions {
 const progress = (text: string) => process.stderr.write(`bench: ${text}\n`);
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 const children = new Set<{ stop: () => Promise<void> }>();
-let interrupted = false;
 
 interface Instance {
   label: string;
@@ -141,7 +139,7 @@ async function stopChild(child: ChildProcess, exited: Promise<void>, running: ()
 }
 
 async function startInstance(label: string, env: Record<string, string>): Promise<Instance> {
-  if (interrupted) throw new BenchFailure('interrupted');
+  if (interruption.requested) throw new BenchFailure('interrupted');
   const port = await freePort();
   const metricsPort = await freePort();
   const server: ChildServer = spawnServer(label, [path.join(ROOT, 'dist', 'server', 'main.js')], {
@@ -323,7 +321,7 @@ async function inParallel<T>(count: number, limit: number, work: (i: number) => 
   await Promise.all(
     Array.from({ length: Math.min(limit, count) }, async () => {
       while (next < count) {
-        if (interrupted) throw new BenchFailure('interrupted');
+        if (interruption.requested) throw new BenchFailure('interrupted');
         const i = next;
         next += 1;
         results[i] = await work(i);
@@ -568,7 +566,7 @@ async function runPhase(label: string, base: string, instances: Instance[], help
   const latenciesMs = new Map<string, number[]>(ops.map((op) => [op.name, []]));
   const errors = new Map<string, number>();
   const loops = Array.from({ length: options.clients }, async (_, client) => {
-    while (phase !== 'done' && !interrupted) {
+    while (phase !== 'done' && !interruption.requested) {
       const op = choose();
       const started = performance.now();
       let timer: NodeJS.Timeout | undefined;
@@ -616,7 +614,7 @@ async function runPhase(label: string, base: string, instances: Instance[], help
   };
   await sample();
   const sampler = setInterval(() => void sample(), RSS_SAMPLE_MS);
-  while (!interrupted && performance.now() - windowStart < options.seconds * 1000) await sleep(50);
+  while (!interruption.requested && performance.now() - windowStart < options.seconds * 1000) await sleep(50);
   phase = 'done';
   const windowSeconds = (performance.now() - windowStart) / 1000;
   const requests = route.requests - requestsStart;
@@ -634,7 +632,7 @@ async function runPhase(label: string, base: string, instances: Instance[], help
   cpuPercent.set('PostgreSQL (its backends)', (postgresCpuBetween(postgresStart, await postgresCpu(databaseUrl)) / windowSeconds) * 100);
   cpuPercent.set('bench (load generator)', ((benchCpu.user + benchCpu.system) / 1e6 / windowSeconds) * 100);
   await Promise.all(loops);
-  if (interrupted) throw new BenchFailure('interrupted');
+  if (interruption.requested) throw new BenchFailure('interrupted');
   return { label, windowSeconds, requests, latenciesMs, errors, rss, heap, cpuPercent, helpers: helpers.map((h) => h.label), loopDelayMs: { p99: loopDelay.percentile(99) / 1e6, max: loopDelay.max / 1e6 } };
 }
 
@@ -738,7 +736,7 @@ async function measureStores(stores: Record<'folder' | 's3', Instance>, options:
     const order = round % 2 === 1 ? (['folder', 's3'] as const) : (['s3', 'folder'] as const);
     progress(`stores, round ${round}/${options.rounds}: upload and download ${options.sizeMiB} MiB (${order.join(', then ')})`);
     for (const kind of order) {
-      if (interrupted) throw new BenchFailure('interrupted');
+      if (interruption.requested) throw new BenchFailure('interrupted');
       const { id, seconds } = await streamUpload(stores[kind].url, pattern, sizeBytes);
       up[kind].push(seconds);
       down[kind].push(await streamDownload(stores[kind].url, id, sizeBytes, digest));
@@ -902,37 +900,20 @@ async function run(options: BenchOptions, tempDir: string, database: TestDatabas
   return printReport(options, [one, two], stores);
 }
 
-async function main(): Promise<number> {
-  let options: BenchOptions;
-  try {
-    options = readOptions(process.argv.slice(2));
-  } catch (error) {
-    process.stderr.write(`bench: ${error instanceof Error ? error.message : String(error)}\n`);
-    return 2;
-  }
-  const tempDir = await mkdtemp(path.join(os.tmpdir(), 'blindvault-scale-bench-'));
-  const onSignal = (signal: NodeJS.Signals) => {
-    interrupted = true;
-    process.stderr.write(`bench: ${signal}, cleaning up\n`);
-    void stopAll();
-  };
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
-  let database: TestDatabase | undefined;
-  try {
-    database = await createTestDatabase();
-    progress(`fresh PostgreSQL database ${new URL(database.url).pathname.slice(1)}`);
-    return (await run(options, tempDir, database)) ? 0 : 1;
-  } catch (error) {
-    if (interrupted) return 130;
-    process.stderr.write(`bench failed: ${error instanceof Error ? error.message : String(error)}\n`);
-    return 1;
-  } finally {
-    await stopAll();
-    await database?.drop().catch(() => undefined);
-    await rm(tempDir, { recursive: true, force: true });
-  }
-}
-
-process.exitCode = await main();
+process.exitCode = await runBench({
+  tempPrefix: 'blindvault-scale-bench-',
+  readOptions,
+  run: async (options, tempDir) => {
+    const database = await createTestDatabase();
+    try {
+      progress(`fresh PostgreSQL database ${new URL(database.url).pathname.slice(1)}`);
+      return await run(options, tempDir, database);
+    } finally {
+      // The instances hold connections to it: stopped first, so the drop goes through.
+      await stopAll();
+      await database.drop().catch(() => undefined);
+    }
+  },
+  stop: stopAll,
+});
 process.exit();

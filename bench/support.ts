@@ -1,7 +1,9 @@
-// What both benchmarks need around the servers they start: a free loopback port, child output
-// with a label, and a fresh build of the server.
+// What the benchmarks need around the servers they start: a free loopback port, child output with a
+// label, a fresh build of the server, and the life of a run (options, temporary folder, signals, exit code).
 import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -69,4 +71,50 @@ export function spawnServer(label: string, args: string[], env: NodeJS.ProcessEn
     });
   });
   return { child, pid: child.pid ?? 0, exited, exitReason: () => reason };
+}
+
+/** Set once Ctrl-C (or SIGTERM) reached a bench: its loops stop, its servers are being stopped. */
+export const interruption = { requested: false };
+
+export interface BenchRun<O> {
+  /** The temporary folder's name prefix. */
+  tempPrefix: string;
+  /** Throws on bad arguments (exit 2). */
+  readOptions(argv: string[]): O;
+  /** Resolves false when a target was missed (exit 1); throws when the run failed (exit 1). */
+  run(options: O, tempDir: string): Promise<boolean | void>;
+  /** Stops every server the run started: on a signal (which makes the run fail at once) and at the end. */
+  stop(): Promise<unknown>;
+}
+
+/**
+ * A bench's life around its run: options, a temporary folder removed at the end, a signal that stops its
+ * servers, and the exit code (0 done, 1 failed or a target missed, 2 bad arguments, 130 interrupted).
+ */
+export async function runBench<O>(bench: BenchRun<O>): Promise<number> {
+  let options: O;
+  try {
+    options = bench.readOptions(process.argv.slice(2));
+  } catch (error) {
+    process.stderr.write(`bench: ${error instanceof Error ? error.message : String(error)}\n`);
+    return 2;
+  }
+  const tempDir = await mkdtemp(path.join(os.tmpdir(), bench.tempPrefix));
+  const onSignal = (signal: NodeJS.Signals) => {
+    interruption.requested = true;
+    process.stderr.write(`bench: ${signal}, cleaning up\n`);
+    void bench.stop();
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  try {
+    return (await bench.run(options, tempDir)) === false ? 1 : 0;
+  } catch (error) {
+    if (interruption.requested) return 130;
+    process.stderr.write(`bench failed: ${error instanceof Error ? error.message : String(error)}\n`);
+    return 1;
+  } finally {
+    await bench.stop();
+    await rm(tempDir, { recursive: true, force: true });
+  }
 }

@@ -18,11 +18,11 @@
 // a server that dies); 2 for bad arguments; 130 when interrupted.
 import { randomBytes, randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { buildServer, freePort, HOST, ROOT, spawnServer } from './support.js';
+import { buildServer, freePort, HOST, interruption, ROOT, runBench, spawnServer } from './support.js';
 import { buildGroupShareTree, buildShareTree, countStatementsPerRead, DEEP } from './vault-shares.js';
 import { fetchTransport, type Transport } from '../src/client/transport.js';
 import { loginWithApiKey, VaultClient, type ApiKeyCredentials, type LoginOptions, type VaultSession } from '../src/client/vault-session.js';
@@ -85,10 +85,9 @@ interface RunningServer {
 }
 
 let server: RunningServer | undefined;
-let interrupted = false;
 
 async function startServer(dataDir: string): Promise<RunningServer> {
-  if (interrupted) throw new BenchFailure('interrupted');
+  if (interruption.requested) throw new BenchFailure('interrupted');
   const port = await freePort();
   const throttles = Object.fromEntries(THROTTLE_SCOPES.map((scope) => [`VAULT_THROTTLE_${scope}`, UNTHROTTLED]));
   // Every client of the bench comes from 127.0.0.1: the per-address socket cap (64 by default) would
@@ -188,7 +187,7 @@ async function measure(label: string, options: BenchOptions, op: (client: number
   const latenciesMs: number[] = [];
 
   const loops = Array.from({ length: clients }, async (_, client) => {
-    while (phase !== 'done' && failure === undefined && !interrupted) {
+    while (phase !== 'done' && failure === undefined && !interruption.requested) {
       const started = performance.now();
       try {
         await withTimeout(op(client), label);
@@ -203,7 +202,7 @@ async function measure(label: string, options: BenchOptions, op: (client: number
     }
   });
 
-  const stopped = () => failure !== undefined || interrupted;
+  const stopped = () => failure !== undefined || interruption.requested;
   const warmUpStart = performance.now();
   for (;;) {
     const elapsed = performance.now() - warmUpStart;
@@ -222,7 +221,7 @@ async function measure(label: string, options: BenchOptions, op: (client: number
   const serverCpuEnd = server ? serverCpuSeconds(server.pid) : undefined;
   const clientCpuEnd = clientCpuSeconds();
   await Promise.all(loops);
-  if (interrupted) throw new BenchFailure('interrupted');
+  if (interruption.requested) throw new BenchFailure('interrupted');
   if (failure !== undefined) throw failure;
   if (latenciesMs.length === 0) throw new BenchFailure(`${label}: no operation completed within ${seconds} s; try more --seconds`);
   return {
@@ -242,14 +241,14 @@ async function inParallel<T>(count: number, limit: number, work: (i: number) => 
   let next = 0;
   await Promise.all(
     Array.from({ length: Math.min(limit, count) }, async () => {
-      while (next < count && !interrupted) {
+      while (next < count && !interruption.requested) {
         const i = next;
         next += 1;
         results[i] = await withTimeout(work(i), 'setup');
       }
     }),
   );
-  if (interrupted) throw new BenchFailure('interrupted');
+  if (interruption.requested) throw new BenchFailure('interrupted');
   return results;
 }
 
@@ -513,35 +512,5 @@ async function run(options: BenchOptions, tempDir: string): Promise<void> {
   );
 }
 
-async function main(): Promise<number> {
-  let options: BenchOptions;
-  try {
-    options = readOptions(process.argv.slice(2));
-  } catch (error) {
-    process.stderr.write(`bench: ${error instanceof Error ? error.message : String(error)}\n`);
-    return 2;
-  }
-  const tempDir = await mkdtemp(path.join(os.tmpdir(), 'blindvault-vault-bench-'));
-  // Stopping the server makes the run fail at once; the finally below cleans up.
-  const onSignal = (signal: NodeJS.Signals) => {
-    interrupted = true;
-    process.stderr.write(`bench: ${signal}, cleaning up\n`);
-    void server?.stop();
-  };
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
-  try {
-    await run(options, tempDir);
-    return 0;
-  } catch (error) {
-    if (interrupted) return 130;
-    process.stderr.write(`bench failed: ${error instanceof Error ? error.message : String(error)}\n`);
-    return 1;
-  } finally {
-    await server?.stop();
-    await rm(tempDir, { recursive: true, force: true });
-  }
-}
-
-process.exitCode = await main();
+process.exitCode = await runBench({ tempPrefix: 'blindvault-vault-bench-', readOptions, run, stop: async () => server?.stop() });
 process.exit();
