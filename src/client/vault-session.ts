@@ -308,7 +308,7 @@ export class VaultSession {
     );
   }
 
-  /** Sends an encrypted request; answers the status and the decrypted body (a 401 or 429 is plain). */
+  /** Sends an encrypted request; answers the status and the decrypted body (a 401, and an edge throttle's 429, is plain). */
   async request(method: 'GET' | 'POST' | 'PUT' | 'DELETE', path: string, body?: unknown, extraHeaders: Record<string, string> = {}) {
     const headers: Record<string, string> = {
       'content-type': 'application/json',
@@ -326,9 +326,12 @@ export class VaultSession {
       this.hashingParameters = (body as { hashing_parameters: HashingParameters }).hashing_parameters;
     }
     const raw = parse(response.body);
-    // A 401 and a throttle's 429 come before the session is opened, so they are plain JSON (as in Psono).
-    if (raw === undefined || response.status === 401 || response.status === 429) return { status: response.status, body: raw, encrypted: false };
+    // A 401 comes before the session is opened, so it is plain JSON (as in Psono).
+    if (raw === undefined || response.status === 401) return { status: response.status, body: raw, encrypted: false };
     const opened = openJson(this.sessionSecret.reveal(), raw);
+    // A vault throttle answers an authenticated caller encrypted; the per-address edge throttle (failed
+    // authentications) answers before any session is known, so plain. Either is only a refusal.
+    if (!opened && response.status === 429) return { status: response.status, body: raw, encrypted: false };
     if (!opened) throw new Error(`an answer to an authenticated request was not encrypted: ${response.status} ${response.body.slice(0, 200)}`);
     return { status: response.status, body: opened.value, encrypted: true };
   }
