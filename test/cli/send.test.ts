@@ -117,7 +117,7 @@ for (const backend of ['sqlite', 'postgres'] as const) {
       assert.deepEqual([fields.file_id, fields.sender_id, fields.recipient_id], [id, a.user_id, b.user_id]);
       assert.equal(pyOpen(c.user_private_key).status, 1, "a third user's key does not open it in Python either");
       const blob = await readFile(await storedBlob(path.join(running.work, 'data'), id));
-      const decrypted = spawnSync(PYTHON, [FILE_V2_PY, '--key-b64url', encodeLinkKey(fromHex(fields.file_key_hex) as Uint8Array)], { input: blob, maxBuffer: 1 << 24 });
+      const decrypted = spawnSync(PYTHON, [FILE_V2_PY, `--key-b64url=${encodeLinkKey(fromHex(fields.file_key_hex) as Uint8Array)}`], { input: blob, maxBuffer: 1 << 24 });
       assert.equal(decrypted.status, 0, decrypted.stderr.toString());
       assert.ok(Buffer.compare(decrypted.stdout, plaintext) === 0, 'Python decrypts the stored body with the key from the box');
 

@@ -155,16 +155,16 @@ describe('Python reference decryptor opens what TypeScript seals', () => {
         const keyed = await createV2Encryptor({ key: decodeLinkKey(toBase64Url(backend.randomBytes(32))), recordSize: 65_536, backend });
         const ciphertext = await readAll(chunked(plaintext, 10_000).pipeThrough(keyed.transform()));
         const link = toBase64Url(keyed.fileKey.reveal());
-        const ok = decryptWithPython(ciphertext, ['--key-b64url', link]);
+        const ok = decryptWithPython(ciphertext, [`--key-b64url=${link}`]);
         assert.equal(ok.status, 0, ok.stderr.toString());
         assert.deepEqual(new Uint8Array(ok.stdout), plaintext);
 
         const bad = ciphertext.slice();
         bad[57 + 65_536 + 16 + 5] = (bad[57 + 65_536 + 16 + 5] as number) ^ 1;
-        const tampered = decryptWithPython(bad, ['--key-b64url', link]);
+        const tampered = decryptWithPython(bad, [`--key-b64url=${link}`]);
         assert.equal(tampered.status, 4, 'bad_tag');
         assert.deepEqual(new Uint8Array(tampered.stdout), plaintext.subarray(0, 65_536), 'only the verified first record was written');
-        assert.equal(decryptWithPython(ciphertext.subarray(0, 57 + 65_536 + 16), ['--key-b64url', link]).status, 5, 'truncated');
+        assert.equal(decryptWithPython(ciphertext.subarray(0, 57 + 65_536 + 16), [`--key-b64url=${link}`]).status, 5, 'truncated');
 
         const passphraseFile = path.join(dir, 'pass.txt');
         writeFileSync(passphraseFile, 'gr\u00fcn und blau\n');
