@@ -24,6 +24,7 @@ function chunkReader(source: UploadSource, chunkSizeBytes: number, chunkBody: Ch
   let reader: ReadableStreamDefaultReader<Uint8Array> | undefined;
   let position = 0;
   let leftover: Uint8Array = new Uint8Array(0);
+  let closing = false;
   const reopen = async (offset: number) => {
     await reader?.cancel().catch(() => {});
     reader = source.read(offset).getReader();
@@ -38,8 +39,10 @@ function chunkReader(source: UploadSource, chunkSizeBytes: number, chunkBody: Ch
         async pull(controller) {
           if (left === 0) return controller.close();
           if (leftover.byteLength === 0) {
-            const next = await (reader as ReadableStreamDefaultReader<Uint8Array>).read();
-            if (next.done) return controller.error(new BlindvaultError('UPLOAD_CHANGED'));
+            // Closed by an abort: the request it fed is gone; ending quietly leaves no error for no one to hear.
+            if (!reader) return controller.close();
+            const next = await reader.read();
+            if (next.done) return closing ? controller.close() : controller.error(new BlindvaultError('UPLOAD_CHANGED'));
             leftover = next.value;
           }
           const piece = leftover.subarray(0, Math.min(leftover.byteLength, left));
@@ -82,6 +85,7 @@ function chunkReader(source: UploadSource, chunkSizeBytes: number, chunkBody: Ch
     },
     /** Also ours to call on abort and error, which tus-js-client leaves open: the source's file closes now, not at GC. */
     async close() {
+      closing = true;
       const open = reader;
       reader = undefined;
       await open?.cancel().catch(() => {});
