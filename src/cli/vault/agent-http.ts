@@ -2,7 +2,7 @@
 // (a page on another site that rebinds its DNS name to 127.0.0.1 sends its own name), the bearer token (compared in
 // constant time), and, for a body, its type and size (bounded before and while reading) and a deadline for the
 // whole body. Each refusal is a 4xx JSON answer; a refusal before the body is read also closes the connection, so
-// an unread body is never drained.
+// an unread body is never read to its end (only what was already sent is thrown away first, discardUnreadBody).
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { bytesEqual } from '../../crypto/nacl.js';
 import { utf8Bytes } from '../../crypto/encoding.js';
@@ -103,6 +103,46 @@ export function readJsonObject(req: IncomingMessage): Promise<Record<string, unk
     req.on('end', onEnd);
     req.on('error', onAborted);
     req.on('aborted', onAborted);
+  });
+}
+
+/** Bounds of what is read and thrown away before a refusal that closes the connection (discardUnreadBody). */
+const DISCARD_MAX_BYTES = 8 * 1024 * 1024;
+const DISCARD_IDLE_MS = 200;
+const DISCARD_MAX_MS = 2_000;
+
+/**
+ * Before a refusal that closes the connection: read and drop what the client has already sent of the body, until
+ * the body ends, the client pauses for DISCARD_IDLE_MS, or DISCARD_MAX_BYTES / DISCARD_MAX_MS pass. A socket
+ * closed with unread bytes makes the kernel send a reset, and a reset can destroy the answer before the client
+ * has read it (nginx's lingering close, for the same reason).
+ */
+export function discardUnreadBody(req: IncomingMessage): Promise<void> {
+  if (req.complete || req.destroyed) return Promise.resolve();
+  return new Promise((resolve) => {
+    let size = 0;
+    const done = () => {
+      clearTimeout(idle);
+      clearTimeout(cap);
+      req.off('data', onData);
+      req.off('end', done);
+      req.off('error', done);
+      req.off('close', done);
+      req.pause();
+      resolve();
+    };
+    const idle = setTimeout(done, DISCARD_IDLE_MS);
+    const cap = setTimeout(done, DISCARD_MAX_MS);
+    const onData = (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > DISCARD_MAX_BYTES) return done();
+      idle.refresh();
+    };
+    req.on('data', onData);
+    req.on('end', done);
+    req.on('error', done);
+    req.on('close', done);
+    req.resume();
   });
 }
 

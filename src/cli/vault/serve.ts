@@ -10,7 +10,7 @@ import { randomBytes } from '../../crypto/nacl.js';
 import { parsePositiveInteger } from '../parse-options.js';
 import { printJson, printLine, type CliIo } from '../io.js';
 import { UsageError } from '../usage-error.js';
-import { AgentRefusal, checkHost, checkToken, decodedPathAfter, readJsonObject, sendJson } from './agent-http.js';
+import { AgentRefusal, checkHost, checkToken, decodedPathAfter, discardUnreadBody, readJsonObject, sendJson } from './agent-http.js';
 import { openVault, type VaultAccess } from './context.js';
 import { EntryReader, fieldValue } from './entry-source.js';
 import { readSecretFile } from './secret-file.js';
@@ -53,12 +53,15 @@ async function answer(agent: Agent, req: IncomingMessage, res: ServerResponse): 
   throw new AgentRefusal(404, 'NOT_FOUND', 'POST /encrypt, POST /decrypt and GET /entries/PATH are served', true);
 }
 
-function answerError(res: ServerResponse, error: unknown): void {
+async function answerError(req: IncomingMessage, res: ServerResponse, error: unknown): Promise<void> {
   if (res.headersSent) {
     res.destroy();
     return;
   }
-  if (error instanceof AgentRefusal) return sendJson(res, error.status, { error: error.code, message: error.message }, error.close);
+  if (error instanceof AgentRefusal) {
+    if (error.close) await discardUnreadBody(req);
+    return sendJson(res, error.status, { error: error.code, message: error.message }, error.close);
+  }
   if (isBlindvaultError(error)) {
     const status = error.code === 'FERNET_INVALID_TOKEN' ? 400 : error.code === 'ENTRY_NOT_FOUND' ? 404 : error.status >= 500 ? 502 : error.status;
     return sendJson(res, status, { error: error.code, message: error.message });
@@ -88,7 +91,9 @@ export function serveCommand(program: Command, io: CliIo): void {
       // Node's own deadlines for the headers and the whole request (a trickled body is cut sooner, agent-http.ts),
       // checked every second rather than every 30 s.
       const server = createServer({ headersTimeout: 5_000, requestTimeout: 15_000, connectionsCheckingInterval: 1_000, keepAliveTimeout: 5_000 }, (req, res) => {
-        answer(agent, req, res).catch((error: unknown) => answerError(res, error));
+        answer(agent, req, res)
+          .catch((error: unknown) => answerError(req, res, error))
+          .catch(() => res.destroy());
       });
       server.maxConnections = 64;
       await new Promise<void>((resolve, reject) => {
