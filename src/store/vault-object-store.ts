@@ -138,6 +138,12 @@ export interface VaultObjectStore {
    */
   readSecretsFor(caller: SecretCaller, ids: readonly string[], now: Date): Promise<SecretRecord[]>;
   /**
+   * The write dates of the secrets of the batch that the caller may read now, without counting a read
+   * (what `POST /api-key-access/inspect/` lists, spec §3.9.4); the others and unknown ids are left out.
+   * One statement: the rights walk is part of it.
+   */
+  readableSecretDatesFor(caller: SecretCaller, ids: readonly string[], now: Date): Promise<Array<{ id: string; writeDate: Date }>>;
+  /**
    * The bulk create (spec §3.12): the secrets and their links under one parent, only if the caller
    * may write that parent (checked inside the transaction that inserts); all or nothing. The value
    * is the new secrets' ids, in the order given.

@@ -625,5 +625,30 @@ export function vaultObjectsSuite(name: string, open: () => Promise<VaultObjects
       assert.deepEqual(await h.objects.secretRightsFor(userId, s.id, at(1)), { read: true, write: true });
       assert.deepEqual(await h.objects.secretRightsFor(otherId, s.id, at(1)), { read: false, write: false });
     });
+
+    test('readable secret dates: only what the caller may read now, left out otherwise, no read counted', async () => {
+      const reader = await person();
+      const top = await newShare(userId, { datastoreId: (await person()).datastoreId });
+      const shared = secret(userId);
+      assert.equal((await h.objects.createSecret(shared, { linkId: randomUUID(), parent: { shareId: top.id } })).ok, true);
+      const own = secret(reader.id);
+      assert.equal((await h.objects.createSecret(own, { linkId: randomUUID(), parent: { datastoreId: reader.datastoreId } })).ok, true);
+      const key = apiKey(reader.id);
+      await h.apiKeys.createApiKey(key);
+      for (const id of [shared.id, own.id]) {
+        await h.apiKeys.createApiKeySecret({ id: randomUUID(), apiKeyId: key.id, secretId: id, secretKey: hex(80), secretKeyNonce: hex(24), title: '', titleNonce: '' });
+      }
+      const caller = { userId: reader.id, apiKeyId: key.id };
+      const listed = async () => (await h.objects.readableSecretDatesFor(caller, [shared.id, own.id, randomUUID()], at(1))).map((r) => r.id).sort();
+      assert.deepEqual(await listed(), [own.id], 'no right on the share yet: only the own secret');
+      const r = await give(top.id, reader.id, { read: true, write: false, grant: false });
+      assert.deepEqual(await listed(), [shared.id, own.id].sort(), 'the right given: both');
+      const dates = await h.objects.readableSecretDatesFor(caller, [own.id], at(1));
+      assert.equal(dates[0]?.writeDate.getTime(), own.writeDate.getTime(), 'the write date as stored');
+      assert.equal(await h.objects.deleteShareRight(r.id), true);
+      assert.deepEqual(await listed(), [own.id], 'the right taken back: the shared secret is left out again');
+      assert.deepEqual(await h.objects.readableSecretDatesFor({ userId: otherId }, [own.id], at(1)), [], 'another user sees none');
+      assert.equal((await h.objects.getSecret(own.id))?.readCount, 0, 'listing counts no read');
+    });
   });
 }

@@ -133,6 +133,35 @@ describe('vault objects: rules beyond who may do what', () => {
     assert.deepEqual((await alice.request('PUT', '/secret/', { data: ct(40), data_nonce: nonce(), link_id: linkId, parent_datastore_id: datastoreId })).body, { error: 'DuplicateLinkID', message: "Don't use a link id twice" });
   });
 
+  test('API-key inspect lists only the attached secrets its owner can still read', async () => {
+    const bobStore = body<{ datastore_id: string }>(await bob.request('PUT', '/datastore/', { type: 'password', description: 'Default', secret_key: ct(), secret_key_nonce: nonce() }), 201).datastore_id;
+    const outer = await share(alice, { parent_datastore_id: datastoreId });
+    const shared = body<{ secret_id: string }>(await alice.request('PUT', '/secret/', { data: ct(40), data_nonce: nonce(), link_id: randomUUID(), parent_share_id: outer }), 201).secret_id;
+    const own = body<{ secret_id: string }>(await bob.request('PUT', '/secret/', { data: ct(40), data_nonce: nonce(), link_id: randomUUID(), parent_datastore_id: bobStore }), 201).secret_id;
+    const rightId = await grant(alice, outer, bob, { read: true, write: false, grant: false });
+    body(await bob.request('POST', '/share/right/accept/', { share_right_id: rightId }), 200);
+    const { api_key_id } = body<{ api_key_id: string }>(
+      await bob.request('PUT', '/api-key/', {
+        title: 'inspect', public_key: ct(32), private_key: ct(), private_key_nonce: nonce(), secret_key: ct(), secret_key_nonce: nonce(),
+        user_private_key: ct(), user_private_key_nonce: nonce(), user_secret_key: ct(), user_secret_key_nonce: nonce(),
+        verify_key: toHex(signKeyPairFromSeed(randomBytes(32)).publicKey), restrict_to_secrets: true,
+      }),
+      201,
+    );
+    for (const secret_id of [shared, own]) {
+      body(await bob.request('PUT', '/api-key/secret/', { api_key_id, secret_id, secret_key: ct(), secret_key_nonce: nonce(), title: ct(40), title_nonce: nonce() }), 201);
+    }
+    const listed = async () => {
+      const answer = body<{ api_key_secrets: Array<{ secret_id: string }> }>(await client.call('POST', '/api-key-access/inspect/', { api_key_id }), 200);
+      return answer.api_key_secrets.map((s) => s.secret_id).sort();
+    };
+    assert.deepEqual(await listed(), [shared, own].sort(), 'control: both, while bob reads both');
+    body(await alice.request('DELETE', '/share/right/', { user_share_right_id: rightId }), 200);
+    assert.equal((await client.call('POST', '/api-key-access/secret/', { api_key_id, secret_id: shared })).status, 400, 'the key reads the shared secret no more');
+    assert.deepEqual(await listed(), [own], 'nor does inspect list it');
+    assert.equal((await client.call('POST', '/api-key-access/secret/', { api_key_id, secret_id: own })).status, 200, 'control: the own secret still reads');
+  });
+
   test('API keys: a replayed signed login, a bad signature and an unknown key get one answer; deleting a key ends its sessions; flags follow', async () => {
     const ask = randomBytes(32);
     const { api_key_id } = body<{ api_key_id: string }>(

@@ -199,6 +199,16 @@ export class SqlVaultObjectStore implements VaultObjectStore {
     return rows.map(toSecret);
   }
 
+  async readableSecretDatesFor(caller: SecretCaller, ids: readonly string[], now: Date): Promise<Array<{ id: string; writeDate: Date }>> {
+    if (ids.length === 0) return [];
+    const self = sql`secrets.id`;
+    const { rows } = await sql<{ id: string; write_date: number | string }>`
+      with recursive ${batchIds(ids, this.#backend)}, ${rightsCtes(batchSecretStart(caller.userId), now.getTime(), { origin: true })}
+      select id, write_date from secrets
+      where id in (select id from batch) and ${batchSecretReadable(caller.userId, self)} and ${apiKeyAllows(caller.apiKeyId, self)}`.execute(this.#db);
+    return rows.map((r) => ({ id: r.id, writeDate: new Date(Number(r.write_date)) }));
+  }
+
   async createSecretsFor(caller: SecretCaller, parent: LinkParent, secrets: ReadonlyArray<{ secret: SecretRecord; linkId: string }>, now: Date): Promise<WriteResult<string[]>> {
     const linkIds = new Set(secrets.map((s) => s.linkId));
     if (linkIds.size !== secrets.length) return fail('duplicate_link');

@@ -222,11 +222,14 @@ export function createApiKeysService({ apiKeys, objects, vault, replays, policy,
     const owner = key && (await vault.findUserById(key.userId));
     if (!key || !apiKeyMayAct(key, owner)) throw new BlindvaultError('NO_PERMISSION_OR_NOT_EXIST');
     const grants = await apiKeys.listApiKeySecrets(apiKeyId);
-    const secrets = [];
-    for (const g of grants) {
-      const s = await objects.getSecret(g.secretId);
-      if (s) secrets.push({ secret_id: g.secretId, write_date: formatIsoTime(s.writeDate) });
-    }
+    // BV: only the attached secrets that the owner can still read are listed (Psono lists every
+    // attachment, even one whose share the owner has since lost), decided inside the statement.
+    const readable = await objects.readableSecretDatesFor({ userId: owner.id, apiKeyId: key.id }, grants.map((g) => g.secretId), clock());
+    const dates = new Map(readable.map((r) => [r.id, r.writeDate]));
+    const secrets = grants.flatMap((g) => {
+      const writeDate = dates.get(g.secretId);
+      return writeDate ? [{ secret_id: g.secretId, write_date: formatIsoTime(writeDate) }] : [];
+    });
     return { allow_insecure_access: key.allowInsecureAccess, restrict_to_secrets: key.restrictToSecrets, read: key.read, write: key.write, api_key_secrets: secrets };
   }
 
