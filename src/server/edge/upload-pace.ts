@@ -26,6 +26,11 @@ export function watchUploadPace(request: IncomingMessage, pace: UploadPaceConfig
   let rejectStalled: (error: BlindvaultError) => void = () => {};
   const stalled = new Promise<never>((_resolve, reject) => (rejectStalled = reject));
   stalled.catch(() => {}); // observed through race() and guard(); an unobserved stall is not a crash
+  // The steps waiting in race(), each until it settles. `Promise.race([step, stalled])` would leave
+  // a reaction on `stalled` for every step (one per chunk) until the request ends: memory that grows
+  // with the size of the upload. Here each step's listener goes when the step settles.
+  const waiting = new Set<(error: BlindvaultError) => void>();
+  let stallError: BlindvaultError | undefined;
   const socket = request.socket as { bytesRead?: unknown } | null;
   const bytesRead = () => (typeof socket?.bytesRead === 'number' ? socket.bytesRead : undefined);
   let seen = bytesRead();
@@ -42,7 +47,10 @@ export function watchUploadPace(request: IncomingMessage, pace: UploadPaceConfig
     seen = now;
     if (progress >= pace.minBytes || request.readableLength > 0) return;
     stop();
-    rejectStalled(new BlindvaultError('UPLOAD_TOO_SLOW'));
+    stallError = new BlindvaultError('UPLOAD_TOO_SLOW');
+    rejectStalled(stallError);
+    for (const reject of waiting) reject(stallError);
+    waiting.clear();
     onStall();
   }
 
@@ -51,7 +59,22 @@ export function watchUploadPace(request: IncomingMessage, pace: UploadPaceConfig
     if (timer) clearInterval(timer);
   }
 
-  const race = <T>(step: Promise<T>): Promise<T> => Promise.race([step, stalled]);
+  function race<T>(step: Promise<T>): Promise<T> {
+    if (stallError) return Promise.reject(stallError);
+    return new Promise<T>((resolve, reject) => {
+      waiting.add(reject);
+      step.then(
+        (value) => {
+          waiting.delete(reject);
+          resolve(value);
+        },
+        (error: unknown) => {
+          waiting.delete(reject);
+          reject(error);
+        },
+      );
+    });
+  }
 
   async function* guard<T>(source: AsyncIterable<T>): AsyncGenerator<T> {
     const iterator = source[Symbol.asyncIterator]();

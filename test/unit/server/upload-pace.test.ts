@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import type { IncomingMessage } from 'node:http';
 import { afterEach, beforeEach, mock, test } from 'node:test';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { BlindvaultError } from '../../../src/protocol/errors.js';
 import { watchUploadPace } from '../../../src/server/edge/upload-pace.js';
 
@@ -88,4 +90,31 @@ test('guard() passes chunks through and fails with UPLOAD_TOO_SLOW when the clie
   mock.timers.tick(10_000);
   await assert.rejects(pending, (error: unknown) => error instanceof BlindvaultError && error.code === 'UPLOAD_TOO_SLOW');
   release();
+});
+
+test('race() keeps nothing of a step once it settled: memory does not grow with the number of chunks', async () => {
+  mock.timers.reset(); // real timers: this test only counts memory
+  setFlagsFromString('--expose-gc');
+  const gc = runInNewContext('gc') as () => void;
+  const request = fake();
+  const pace = watchUploadPace(request as unknown as IncomingMessage, PACE);
+  const heapAfterGc = () => {
+    gc();
+    gc();
+    return process.memoryUsage().heapUsed;
+  };
+  const steps = 200_000; // a 12 GiB upload at 64 KiB a chunk
+  for (let i = 0; i < 1_000; i += 1) await pace.race(Promise.resolve(i));
+  const before = heapAfterGc();
+  for (let i = 0; i < steps; i += 1) await pace.race(Promise.resolve(i));
+  const grown = heapAfterGc() - before;
+  assert.ok(grown < 4 * 1024 * 1024, `the heap grew by ${(grown / 1024 / 1024).toFixed(1)} MiB over ${steps} steps`);
+  // Control: the watch still stops a waiting step when the client stalls.
+  mock.timers.enable({ apis: ['setInterval'] });
+  const late = watchUploadPace(request as unknown as IncomingMessage, PACE);
+  const waiting = late.race(new Promise(() => {}));
+  mock.timers.tick(10_000);
+  assert.equal(await settled(waiting), 'UPLOAD_TOO_SLOW');
+  assert.equal(await settled(late.race(Promise.resolve(1))), 'UPLOAD_TOO_SLOW', 'a step raced after the stall fails at once');
+  pace.stop();
 });
