@@ -1,7 +1,7 @@
 import { DeleteObjectCommand, GetObjectCommand, ListObjectsV2Command, PutObjectCommand, type _Object } from '@aws-sdk/client-s3';
 import { Readable } from 'node:stream';
 import { assertBlobKey, BLOB_KEY_PATTERN, BlobStoreUnavailable } from '../blob-store.js';
-import { UploadOffsetConflict, type UploadStore } from '../upload-store.js';
+import { UploadOffsetConflict, type UploadStore, type UploadUsage } from '../upload-store.js';
 import type { S3BlobStore, S3Objects } from './s3-blob-store.js';
 import { S3_PART_BYTES } from './s3-location.js';
 
@@ -246,6 +246,19 @@ export class S3UploadStore implements UploadStore {
       removed += 1;
     }
     return removed;
+  }
+
+  async usage(): Promise<UploadUsage> {
+    const root = `${this.#s3.prefix}${PARTIALS}`;
+    const usage: UploadUsage = { partials: 0, bytes: 0 };
+    for await (const object of this.#objectsUnder(root)) {
+      const [key, name] = (object.Key ?? '').slice(root.length).split('/');
+      if (key === undefined || !BLOB_KEY_PATTERN.test(key)) continue; // not one of ours
+      if (name === MARKER) usage.partials += 1;
+      // Pieces whose marker is gone (a crash while a partial was deleted) still take room until swept.
+      usage.bytes += object.Size ?? 0;
+    }
+    return usage;
   }
 
   async ping(): Promise<void> {
