@@ -889,7 +889,8 @@ function printReport(options: BenchOptions, phases: PhaseResult[], stores: Recor
       ['download, GET /f/{id}/encrypted', `${stores.folder.downMiBs.toFixed(1)} MiB/s`, `${stores.s3.downMiBs.toFixed(1)} MiB/s`, (stores.s3.downMiBs / stores.folder.downMiBs).toFixed(2)],
     ],
   );
-  out('(s3rver is a test server on the local disk, in one Node process: the S3 figures say what the store costs on top of it, not what AWS gives.)');
+  out('(s3rver is a test server on the local disk, in one Node process: the S3 figures say what the store costs on top of it, not what AWS gives.');
+  out(' Its LIST walks the bucket\'s folder synchronously, so it slows as the bench stores objects; a tus upload lists up to 4 times.)');
   return phases.every((p) => errorCount(p) === 0) && flat;
 }
 
