@@ -11,7 +11,11 @@
 // phases is the instance count. Each client loops over a weighted mix of uploads (POST /upload and
 // the tus upload), downloads (bytes checked), vault reads (API-key and password sessions, content
 // checked) and vault logins (API key, password), all through the SDK's vault calls. Phase 2 is
-// compared with phase 1 (requests/s ratio); every instance's RSS is sampled once a second.
+// compared with phase 1 (requests/s ratio); every instance's RSS is sampled once a second, and its
+// live memory (JS heap and external memory still in use after a forced full GC) about six times, through
+// bench/live-heap-probe.mjs, a bench-only preload answering over an IPC channel (--expose-gc). The
+// memory verdict is on the live memory: RSS also moves with garbage not yet collected and with pages
+// the allocator keeps, so it is printed beside it but a leak shows as growth of what is live.
 // Then: one instance on the S3 store and one on the folder store, uploads and downloads of
 // --size-mib, alternating, median of --rounds, MiB/s and the ratio.
 //
@@ -29,7 +33,7 @@ import { pipeline } from 'node:stream/promises';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
-import { buildServer, forwardOutput, freePort, HOST, interruption, ROOT, runBench, spawnServer, type ChildServer } from './support.js';
+import { buildServer, forwardOutput, freePort, HOST, interruption, LIVE_HEAP_PROBE_ARGS, liveHeap, ROOT, runBench, spawnServer, type ChildServer, type LiveHeap } from './support.js';
 import type { Transport } from '../src/client/transport.js';
 import { apiKeyLogin, fetchServerPin, passwordLogin, register, vaultTransport, type ServerPin } from '../src/client/vault/connection.js';
 import { createApiKey, type CreatedApiKey } from '../src/client/vault/api-keys.js';
@@ -52,8 +56,13 @@ const BODIES = 8;
 const DOWNLOAD_LIMIT = 1000;
 const OP_TIMEOUT_MS = 60_000;
 const RSS_SAMPLE_MS = 1000;
-/** RSS "flat": an instance grows less than this from the window's first sample to its last. */
-const RSS_FLAT_MIB = 64;
+/**
+ * A forced full GC pauses the instance (a few hundred ms on a loaded machine; printed): so about six
+ * times per window, between every 2 s and every 10 s.
+ */
+const liveSampleMs = (seconds: number) => Math.min(10_000, Math.max(2000, Math.round((seconds * 1000) / 6)));
+/** Live memory "flat": an instance's live memory after a full GC grows less than this over the window. */
+const LIVE_FLAT_MIB = 16;
 const USER_HZ = 100;
 
 /**
@@ -124,9 +133,9 @@ const children = new Set<{ stop: () => Promise<void> }>();
 interface Instance {
   label: string;
   url: string;
-  /** Its /metrics (METRICS_PORT), for the JS heap beside the RSS. */
-  metricsUrl: string;
   pid: number;
+  /** Its live memory after a full GC (bench/live-heap-probe.mjs). */
+  live: () => Promise<LiveHeap | undefined>;
   stop: () => Promise<void>;
 }
 
@@ -142,7 +151,7 @@ async function startInstance(label: string, env: Record<string, string>): Promis
   if (interruption.requested) throw new BenchFailure('interrupted');
   const port = await freePort();
   const metricsPort = await freePort();
-  const server: ChildServer = spawnServer(label, [path.join(ROOT, 'dist', 'server', 'main.js')], {
+  const server: ChildServer = spawnServer(label, [...LIVE_HEAP_PROBE_ARGS, path.join(ROOT, 'dist', 'server', 'main.js')], {
     ...process.env,
     ...S3_TEST_CREDENTIALS,
     ...RAISED,
@@ -151,13 +160,13 @@ async function startInstance(label: string, env: Record<string, string>): Promis
     PORT: String(port),
     METRICS_PORT: String(metricsPort),
     LOG_LEVEL: 'warn',
-  });
+  }, { ipc: true });
   let stopping = false;
   const instance: Instance = {
     label,
     url: `http://${HOST}:${port}`,
-    metricsUrl: `http://${HOST}:${metricsPort}/metrics`,
     pid: server.pid,
+    live: () => liveHeap(server),
     stop: async () => {
       children.delete(instance);
       if (stopping) return;
@@ -226,17 +235,6 @@ async function startService(label: string, args: string[]): Promise<Service> {
 
 async function stopAll(): Promise<void> {
   await Promise.all([...children].map((child) => child.stop()));
-}
-
-/** The JS heap in use (prom-client's default metric), KiB; undefined when /metrics does not answer. */
-async function heapUsedKiB(metricsUrl: string): Promise<number | undefined> {
-  try {
-    const text = await (await fetch(metricsUrl, { signal: AbortSignal.timeout(5000) })).text();
-    const match = /^blindvault_nodejs_heap_size_used_bytes\s+([0-9.e+]+)$/m.exec(text);
-    return match?.[1] ? Number(match[1]) / 1024 : undefined;
-  } catch {
-    return undefined;
-  }
 }
 
 function rssKiB(pid: number): number | undefined {
@@ -535,6 +533,14 @@ interface RssSample {
   kib: number;
 }
 
+interface LiveSample {
+  atSeconds: number;
+  /** JS heap and external memory (Buffers included) in use after a full GC. */
+  heapKiB: number;
+  externalKiB: number;
+  gcMs: number;
+}
+
 interface PhaseResult {
   label: string;
   windowSeconds: number;
@@ -542,8 +548,8 @@ interface PhaseResult {
   latenciesMs: Map<string, number[]>;
   errors: Map<string, number>;
   rss: Map<string, RssSample[]>;
-  /** JS heap in use per instance, same times (its samples may be fewer). */
-  heap: Map<string, RssSample[]>;
+  /** Live memory per instance, every LIVE_SAMPLE_MS. */
+  live: Map<string, LiveSample[]>;
   cpuPercent: Map<string, number | undefined>;
   helpers: string[];
   /** The bench's event-loop delay during the window. */
@@ -600,26 +606,37 @@ async function runPhase(label: string, base: string, instances: Instance[], help
   const loopDelay = monitorEventLoopDelay({ resolution: 10 });
   loopDelay.enable();
   const rss = new Map<string, RssSample[]>(instances.map((i) => [i.label, []]));
-  const heap = new Map<string, RssSample[]>(instances.map((i) => [i.label, []]));
-  const sample = async () => {
-    const at = (performance.now() - windowStart) / 1000;
+  const live = new Map<string, LiveSample[]>(instances.map((i) => [i.label, []]));
+  const sample = () => {
+    const atSeconds = (performance.now() - windowStart) / 1000;
+    for (const instance of instances) {
+      const kib = rssKiB(instance.pid);
+      if (kib !== undefined) rss.get(instance.label)?.push({ atSeconds, kib });
+    }
+  };
+  const sampleLive = async () => {
+    const atSeconds = (performance.now() - windowStart) / 1000;
     await Promise.all(
       instances.map(async (instance) => {
-        const kib = rssKiB(instance.pid);
-        if (kib !== undefined) rss.get(instance.label)?.push({ atSeconds: at, kib });
-        const heapKib = await heapUsedKiB(instance.metricsUrl);
-        if (heapKib !== undefined) heap.get(instance.label)?.push({ atSeconds: at, kib: heapKib });
+        const answer = await instance.live();
+        if (answer) live.get(instance.label)?.push({ atSeconds, heapKiB: answer.heapUsedBytes / 1024, externalKiB: answer.externalBytes / 1024, gcMs: answer.gcMs });
       }),
     );
   };
-  await sample();
-  const sampler = setInterval(() => void sample(), RSS_SAMPLE_MS);
+  sample();
+  await sampleLive();
+  const sampler = setInterval(sample, RSS_SAMPLE_MS);
+  let liveRunning: Promise<void> | undefined;
+  const liveSampler = setInterval(() => void (liveRunning ??= sampleLive().finally(() => (liveRunning = undefined))), liveSampleMs(options.seconds));
   while (!interruption.requested && performance.now() - windowStart < options.seconds * 1000) await sleep(50);
   phase = 'done';
   const windowSeconds = (performance.now() - windowStart) / 1000;
   const requests = route.requests - requestsStart;
   clearInterval(sampler);
-  await sample();
+  clearInterval(liveSampler);
+  sample();
+  await liveRunning;
+  await sampleLive();
   loopDelay.disable();
   const cpuPercent = new Map(
     measured.map((i) => {
@@ -633,7 +650,7 @@ async function runPhase(label: string, base: string, instances: Instance[], help
   cpuPercent.set('bench (load generator)', ((benchCpu.user + benchCpu.system) / 1e6 / windowSeconds) * 100);
   await Promise.all(loops);
   if (interruption.requested) throw new BenchFailure('interrupted');
-  return { label, windowSeconds, requests, latenciesMs, errors, rss, heap, cpuPercent, helpers: helpers.map((h) => h.label), loopDelayMs: { p99: loopDelay.percentile(99) / 1e6, max: loopDelay.max / 1e6 } };
+  return { label, windowSeconds, requests, latenciesMs, errors, rss, live, cpuPercent, helpers: helpers.map((h) => h.label), loopDelayMs: { p99: loopDelay.percentile(99) / 1e6, max: loopDelay.max / 1e6 } };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -812,45 +829,56 @@ function printReport(options: BenchOptions, phases: PhaseResult[], stores: Recor
     else for (const [kind, n] of [...p.errors.entries()].sort((a, b) => b[1] - a[1])) out(`errors, ${p.label}: ${n} x ${kind}`);
   }
   out();
-  const rssRows: string[][] = [];
+  const memoryRows: string[][] = [];
   let flat = true;
+  const signed = (kib: number) => (Number.isNaN(kib) ? '-' : `${kib >= 0 ? '+' : ''}${mib(kib)}`);
+  const liveKiB = (s: LiveSample) => s.heapKiB + s.externalKiB;
   for (const p of phases) {
     for (const [label, samples] of p.rss) {
       const start = rssAt(samples, 0);
-      const middle = rssAt(samples, 0.5);
       const end = rssAt(samples, 1);
       const peak = Math.max(...samples.map((s) => s.kib));
-      const growth = start && end ? end.kib - start.kib : Number.NaN;
-      const ok = growth / 1024 < RSS_FLAT_MIB;
-      const heapSamples = [...(p.heap.get(label) ?? [])].sort((x, y) => x.atSeconds - y.atSeconds);
-      const heapStart = rssAt(heapSamples, 0);
-      const heapEnd = rssAt(heapSamples, 1);
+      const live = p.live.get(label) ?? [];
+      const liveStart = live[0];
+      const liveMiddle = live[Math.floor((live.length - 1) / 2)];
+      const liveEnd = live[live.length - 1];
+      const liveGrowth = liveStart && liveEnd && live.length >= 2 ? liveKiB(liveEnd) - liveKiB(liveStart) : Number.NaN;
+      // No answer from the probe is a miss too, never a pass.
+      const ok = liveGrowth / 1024 < LIVE_FLAT_MIB;
       flat &&= ok;
-      rssRows.push([
+      memoryRows.push([
         `${p.label}: ${label}`,
         start ? mib(start.kib) : '-',
-        middle ? mib(middle.kib) : '-',
         end ? mib(end.kib) : '-',
         mib(peak),
-        `${growth >= 0 ? '+' : ''}${mib(growth)}`,
-        middle && end ? `${end.kib >= middle.kib ? '+' : ''}${mib(end.kib - middle.kib)}` : '-',
+        start && end ? signed(end.kib - start.kib) : '-',
+        liveStart ? mib(liveKiB(liveStart)) : '-',
+        liveMiddle ? mib(liveKiB(liveMiddle)) : '-',
+        liveEnd ? mib(liveKiB(liveEnd)) : '-',
+        signed(liveGrowth),
         ok ? 'PASS' : 'MISS',
-        heapStart && heapEnd ? `${mib(heapStart.kib)} -> ${mib(heapEnd.kib)}` : '-',
+        live.length > 0 ? ms(Math.max(...live.map((s) => s.gcMs))) : '-',
         p.cpuPercent.get(label) === undefined ? '-' : `${(p.cpuPercent.get(label) as number).toFixed(0)}%`,
       ]);
     }
     for (const other of [...p.helpers, 'PostgreSQL (its backends)', 'bench (load generator)']) {
       const cpu = p.cpuPercent.get(other);
-      rssRows.push([`${p.label}: ${other}`, '', '', '', '', '', '', '', '', cpu === undefined ? '-' : `${cpu.toFixed(0)}%`]);
+      memoryRows.push([`${p.label}: ${other}`, '', '', '', '', '', '', '', '', '', '', cpu === undefined ? '-' : `${cpu.toFixed(0)}%`]);
     }
   }
-  printTable(['RSS (MiB) per instance', 'start', 'middle', 'end', 'peak', 'growth', '2nd half', `growth < ${RSS_FLAT_MIB} MiB`, 'JS heap used', 'CPU'], rssRows);
-  out('CPU: % of one core during the window.');
+  printTable(['memory (MiB) per instance', 'RSS start', 'end', 'peak', 'growth', 'live start', 'middle', 'end', 'growth', `live growth < ${LIVE_FLAT_MIB} MiB`, 'GC pause', 'CPU'], memoryRows);
+  out('live: the JS heap and external memory (Buffers included) still in use after a forced full GC (bench/live-heap-probe.mjs, every');
+  out(`${liveSampleMs(options.seconds) / 1000} s); the verdict is on it. RSS also holds garbage not yet collected and pages the allocator keeps. GC pause: the`);
+  out('longest forced collection. CPU: % of one core during the window.');
   for (const p of phases) out(`bench event-loop delay, ${p.label}: p99 ${ms(p.loopDelayMs.p99)}, max ${ms(p.loopDelayMs.max)} (a client's latency includes it)`);
   for (const p of phases) {
     for (const [label, samples] of p.rss) {
       const tenths = Array.from({ length: 11 }, (_, i) => rssAt(samples, i / 10)).filter((s): s is RssSample => s !== undefined);
       out(`RSS over time, ${p.label}, ${label}: ${tenths.map((s) => `${s.atSeconds.toFixed(0)}s ${mib(s.kib)}`).join(' | ')}`);
+      const live = p.live.get(label) ?? [];
+      out(`live over time, ${p.label}, ${label}: ${live.length === 0 ? 'no answer from the probe' : live.map((s) => `${s.atSeconds.toFixed(0)}s ${mib(liveKiB(s))}`).join(' | ')}`);
+      const last = live[live.length - 1];
+      if (last) out(`  at the end: heap ${mib(last.heapKiB)}, external ${mib(last.externalKiB)}`);
     }
   }
   out();
@@ -861,7 +889,8 @@ function printReport(options: BenchOptions, phases: PhaseResult[], stores: Recor
       ['download, GET /f/{id}/encrypted', `${stores.folder.downMiBs.toFixed(1)} MiB/s`, `${stores.s3.downMiBs.toFixed(1)} MiB/s`, (stores.s3.downMiBs / stores.folder.downMiBs).toFixed(2)],
     ],
   );
-  out('(s3rver is a test server on the local disk, in one Node process: the S3 figures say what the store costs on top of it, not what AWS gives.)');
+  out('(s3rver is a test server on the local disk, in one Node process: the S3 figures say what the store costs on top of it, not what AWS gives.');
+  out(' Its LIST walks the bucket\'s folder synchronously, so it slows as the bench stores objects; a tus upload lists up to 4 times.)');
   return phases.every((p) => errorCount(p) === 0) && flat;
 }
 

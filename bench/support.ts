@@ -5,7 +5,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
 export const HOST = '127.0.0.1';
 export const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -54,9 +54,12 @@ export interface ChildServer {
   exitReason(): string | undefined;
 }
 
-/** Starts a server process with its output labelled on stderr, and keeps track of its end. */
-export function spawnServer(label: string, args: string[], env: NodeJS.ProcessEnv): ChildServer {
-  const child = spawn(process.execPath, args, { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+/**
+ * Starts a server process with its output labelled on stderr, and keeps track of its end. `ipc`: with
+ * an IPC channel (for a bench-only probe it preloads, see LIVE_HEAP_PROBE_ARGS).
+ */
+export function spawnServer(label: string, args: string[], env: NodeJS.ProcessEnv, options: { ipc?: boolean } = {}): ChildServer {
+  const child = spawn(process.execPath, args, { cwd: ROOT, env, stdio: options.ipc ? ['ignore', 'pipe', 'pipe', 'ipc'] : ['ignore', 'pipe', 'pipe'] });
   forwardOutput(label, child.stdout);
   forwardOutput(label, child.stderr);
   let reason: string | undefined;
@@ -117,4 +120,46 @@ export async function runBench<O>(bench: BenchRun<O>): Promise<number> {
     await bench.stop();
     await rm(tempDir, { recursive: true, force: true });
   }
+}
+
+/**
+ * Node flags that preload bench/live-heap-probe.mjs (bench-only: it is not in src/ and never ships)
+ * into a server spawned with `{ ipc: true }`; then `liveHeap` asks it for the memory in use after a
+ * full garbage collection.
+ */
+export const LIVE_HEAP_PROBE_ARGS = ['--expose-gc', '--import', pathToFileURL(path.join(ROOT, 'bench', 'live-heap-probe.mjs')).href];
+
+export interface LiveHeap {
+  heapUsedBytes: number;
+  /** Memory of C++ objects bound to JS ones, Buffers and ArrayBuffers included. */
+  externalBytes: number;
+  rssBytes: number;
+  /** How long the forced collection paused the server. */
+  gcMs: number;
+}
+
+let probes = 0;
+
+/** The server's live memory after a full GC; undefined when it has no probe or does not answer within `timeoutMs`. */
+export function liveHeap(server: ChildServer, timeoutMs = 10_000): Promise<LiveHeap | undefined> {
+  const { child } = server;
+  if (!child.connected) return Promise.resolve(undefined);
+  const id = (probes += 1);
+  return new Promise((resolve) => {
+    const done = (answer: LiveHeap | undefined) => {
+      clearTimeout(timer);
+      child.off('message', onMessage);
+      resolve(answer);
+    };
+    const onMessage = (message: unknown) => {
+      const m = message as Partial<LiveHeap> & { probe?: unknown; id?: unknown };
+      if (m?.probe !== 'live-heap' || m.id !== id) return;
+      done({ heapUsedBytes: Number(m.heapUsedBytes), externalBytes: Number(m.externalBytes), rssBytes: Number(m.rssBytes), gcMs: Number(m.gcMs) });
+    };
+    const timer = setTimeout(() => done(undefined), timeoutMs);
+    child.on('message', onMessage);
+    child.send({ probe: 'live-heap', id }, (error) => {
+      if (error) done(undefined);
+    });
+  });
 }

@@ -37,5 +37,14 @@ export interface UploadStore {
    * first), except those `keep` claims. Returns how many.
    */
   sweepStale(before: Date, keep: (key: string) => Promise<boolean>): Promise<number>;
+  /** The unfinished uploads held: how many partials and their bytes (the operator's storage report). */
+  usage(): Promise<UploadUsage>;
   ping(): Promise<void>;
+}
+
+export interface UploadUsage {
+  /** Partials that exist (created and neither completed nor deleted). */
+  partials: number;
+  /** The bytes they hold, with any a crash left for the sweeper. */
+  bytes: number;
 }

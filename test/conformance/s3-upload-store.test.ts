@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { buffer } from 'node:stream/consumers';
 import { after, before, describe, test } from 'node:test';
-import { DeleteObjectCommand, ListMultipartUploadsCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import { DeleteObjectCommand, ListMultipartUploadsCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { BlobStoreUnavailable } from '../../src/store/blob-store.js';
 import { S3BlobStore } from '../../src/store/blob/s3-blob-store.js';
 import { parseS3Location } from '../../src/store/blob/s3-location.js';
@@ -132,10 +132,20 @@ describe('S3UploadStore on s3rver', () => {
       const data = randomBytes(3 * PIECE + 123);
       const k = key();
       await copying.create(k);
-      // Whole pieces: one append. A short piece inside: an append that ends mid-piece, then the rest.
-      const cut = layout === 'whole pieces' ? data.length : PIECE + 1000;
-      await copying.append(k, 0, chunksOf(data.subarray(0, cut), 10_000));
-      if (cut < data.length) await copying.append(k, cut, chunksOf(data.subarray(cut), 10_000));
+      if (layout === 'whole pieces') await copying.append(k, 0, chunksOf(data, 10_000));
+      else {
+        // Appends never leave a short piece inside any more (they fill up the last one); a partial
+        // left by an earlier version may have them: pieces of 1000, PIECE, PIECE and the rest.
+        const direct = new S3Client({ region: 'us-east-1', endpoint: s3.endpoint, forcePathStyle: true });
+        try {
+          for (const [start, end] of [[0, 1000], [1000, 1000 + PIECE], [1000 + PIECE, 1000 + 2 * PIECE], [1000 + 2 * PIECE, data.length]] as const) {
+            await direct.send(new PutObjectCommand({ Bucket: s3.bucket, Key: `p/partials/${k}/${String(start).padStart(16, '0')}`, Body: data.subarray(start, end) }));
+          }
+        } finally {
+          direct.destroy();
+        }
+        assert.equal(await copying.offset(k), data.length);
+      }
       let copies = 0;
       let pieceReads = 0;
       proxy.setFault({
@@ -166,6 +176,80 @@ describe('S3UploadStore on s3rver', () => {
       await blobsB.delete(k);
     });
   }
+
+  /** The sizes of a partial's pieces, in order (the marker left out). */
+  const pieceSizes = async (k: string): Promise<number[]> => {
+    const direct = new S3Client({ region: 'us-east-1', endpoint: s3.endpoint, forcePathStyle: true });
+    try {
+      const listed = (await direct.send(new ListObjectsV2Command({ Bucket: s3.bucket, Prefix: `p/partials/${k}/` }))).Contents ?? [];
+      return listed.filter((o) => !(o.Key ?? '').endsWith('/created')).sort((x, y) => (x.Key ?? '').localeCompare(y.Key ?? '')).map((o) => o.Size ?? -1);
+    } finally {
+      direct.destroy();
+    }
+  };
+
+  test('many short appends fill up the last piece: never more than ceil(length / pieceBytes) pieces, each but the last whole; complete copies them', async () => {
+    const copying = new S3UploadStore(blobsA, { pieceBytes: PIECE, minCopyPartBytes: PIECE });
+    const data = randomBytes(3 * PIECE + 4321);
+    const k = key();
+    await copying.create(k);
+    let offset = 0;
+    let appends = 0;
+    for (const step of [10_000, 1, PIECE - 3, 20_000, 70_000]) {
+      for (let i = 0; i < 4 && offset < data.length; i += 1) {
+        const end = Math.min(data.length, offset + step);
+        offset = await copying.append(k, offset, chunksOf(data.subarray(offset, end), 4_096));
+        appends += 1;
+        assert.equal(offset, end);
+        const sizes = await pieceSizes(k);
+        assert.ok(sizes.length <= Math.ceil(offset / PIECE), `${sizes.length} pieces for ${offset} bytes after ${appends} appends`);
+        assert.deepEqual(sizes.slice(0, -1), sizes.slice(0, -1).map(() => PIECE), 'every piece but the last is whole');
+        assert.equal(sizes.reduce((sum, n) => sum + n, 0), offset);
+      }
+    }
+    while (offset < data.length) offset = await copying.append(k, offset, chunksOf(data.subarray(offset, offset + 9_999), 4_096));
+    assert.deepEqual(await pieceSizes(k), [PIECE, PIECE, PIECE, 4321]);
+    let copies = 0;
+    proxy.setFault({ kind: 'status500', when: (r) => ((copies += typeof r.headers['x-amz-copy-source'] === 'string' ? 1 : 0), false) });
+    try {
+      assert.deepEqual(await copying.complete(k, k), { sizeBytes: data.length });
+    } finally {
+      proxy.setFault(undefined);
+    }
+    assert.equal(copies, 4, 'the pieces were copied inside the store, not streamed');
+    const blob = await blobsB.get(k);
+    assert.ok(blob);
+    assert.deepEqual(await buffer(blob.stream), data);
+    await blobsB.delete(k);
+  });
+
+  test('filling up a piece that the store refuses to read back or to put again keeps the piece as it was; the same append then succeeds', async () => {
+    const data = randomBytes(30_000);
+    const k = key();
+    await a.create(k);
+    assert.equal(await a.append(k, 0, chunksOf(data.subarray(0, 10_000), 4_096)), 10_000);
+    const first = (r: { url?: string }) => r.url?.includes(`/partials/${k}/0000000000000000`) === true && !r.url.includes('list-type');
+    for (const refused of ['GET', 'PUT'] as const) {
+      proxy.setFault({ kind: 'status500', when: (r) => r.method === refused && first(r) });
+      try {
+        await assert.rejects(a.append(k, 10_000, chunksOf(data.subarray(10_000, 20_000), 4_096)), BlobStoreUnavailable, refused);
+        assert.ok(proxy.hits() > 0, `the ${refused} was refused`);
+      } finally {
+        proxy.setFault(undefined);
+      }
+      assert.equal(await a.offset(k), 10_000, `after a refused ${refused}`);
+      assert.deepEqual(await pieceSizes(k), [10_000]);
+    }
+    // Control: the store answering again, the same append and the rest.
+    assert.equal(await a.append(k, 10_000, chunksOf(data.subarray(10_000, 20_000), 4_096)), 20_000);
+    assert.equal(await a.append(k, 20_000, chunksOf(data.subarray(20_000), 4_096)), 30_000);
+    assert.deepEqual(await pieceSizes(k), [30_000]);
+    await a.complete(k, k);
+    const blob = await blobsB.get(k);
+    assert.ok(blob);
+    assert.deepEqual(await buffer(blob.stream), data);
+    await blobsB.delete(k);
+  });
 
   test('a copy that fails mid-complete leaves the partial whole and no multipart upload; completing again succeeds', async () => {
     const copying = new S3UploadStore(blobsA, { pieceBytes: PIECE, minCopyPartBytes: PIECE });

@@ -106,6 +106,43 @@ export function uploadStoreSuite(name: string, open: () => Promise<UploadStoreHa
       await uploads.ping();
     });
 
+    test('many small appends (short PATCHes) complete into the same blob', async () => {
+      const data = randomBytes(150_001);
+      const k = key();
+      await uploads.create(k);
+      let offset = 0;
+      for (const step of [1, 4_999, 10_000, 0, 7_777]) {
+        for (let i = 0; i < 6 && offset < data.length; i += 1) {
+          const end = Math.min(data.length, offset + step);
+          assert.equal(await uploads.append(k, offset, chunksOf(data.subarray(offset, end), 3_000)), end);
+          offset = end;
+          assert.equal(await uploads.offset(k), offset);
+        }
+      }
+      while (offset < data.length) offset = await uploads.append(k, offset, chunksOf(data.subarray(offset, offset + 12_345), 12_345));
+      assert.deepEqual(await uploads.complete(k, k), { sizeBytes: data.length });
+      const blob = await harness.blobs.get(k);
+      assert.ok(blob);
+      assert.deepEqual(await buffer(blob.stream), data);
+      await harness.blobs.delete(k);
+    });
+
+    test('usage counts the partials and the bytes received, until they are completed or deleted', async () => {
+      const before = await uploads.usage();
+      const [small, empty, done] = [key(), key(), key()];
+      for (const k of [small, empty, done]) await uploads.create(k);
+      await uploads.append(small, 0, chunksOf(randomBytes(70_000), 10_000));
+      await uploads.append(small, 70_000, chunksOf(randomBytes(5), 5));
+      await uploads.append(done, 0, chunksOf(randomBytes(1_000), 1_000));
+      assert.deepEqual(await uploads.usage(), { partials: before.partials + 3, bytes: before.bytes + 71_005 });
+      await uploads.complete(done, done);
+      await uploads.delete(empty);
+      assert.deepEqual(await uploads.usage(), { partials: before.partials + 1, bytes: before.bytes + 70_005 });
+      await uploads.delete(small);
+      assert.deepEqual(await uploads.usage(), before);
+      await harness.blobs.delete(done);
+    });
+
     test('keys outside [A-Za-z0-9_-]{1,128} are refused', async () => {
       for (const bad of ['', '../etc', 'a/b', 'a.b', 'x'.repeat(129), '..']) {
         await assert.rejects(uploads.create(bad), TypeError, JSON.stringify(bad));

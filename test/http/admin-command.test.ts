@@ -9,6 +9,7 @@ import { openTestApp, type TestApp } from '../helpers/app.js';
 import { injectTransport } from '../helpers/inject-transport.js';
 import { e2eUpload, multipartBody } from '../helpers/multipart.js';
 import { BACKENDS } from '../helpers/stores.js';
+import { createUploadOk, patchUpload } from '../helpers/uploads.js';
 
 const exec = promisify(execFile);
 const PASSWORD = 'admin test passphrase';
@@ -132,6 +133,29 @@ for (const backend of BACKENDS) {
       assert.equal(storage.metadata.backend, backend);
       assert.ok(storage.metadata.bytes > 0);
       assert.deepEqual({ backend: storage.blobs.backend, blobs: storage.blobs.blobs, bytes: storage.blobs.bytes }, { backend: 'folder', blobs: 1, bytes: 5000 });
+      assert.deepEqual((storage as unknown as { uploads: unknown }).uploads, { partials: 0, bytes: 0 });
+
+      // An unfinished resumable upload counts where it is, and only there: 3000 of its 7000 bytes received.
+      const data = randomBytes(7000);
+      const created = await createUploadOk(t.app, data.length);
+      assert.equal((await patchUpload(t.app, created.id, created.upload_token, 0, data.subarray(0, 3000))).statusCode, 204);
+      const storageOf = async () => {
+        const run = await admin(['storage', '--json']);
+        assert.equal(run.code, 0, run.stderr);
+        return JSON.parse(run.stdout) as { blobs: { blobs: number; bytes: number }; uploads: { partials: number; bytes: number } };
+      };
+      const pending = await storageOf();
+      assert.deepEqual(pending.uploads, { partials: 1, bytes: 3000 });
+      assert.deepEqual({ blobs: pending.blobs.blobs, bytes: pending.blobs.bytes }, { blobs: 1, bytes: 5000 });
+      const text = await admin(['storage']);
+      assert.equal(text.code, 0, text.stderr);
+      assert.match(text.stdout, /^unfinished uploads: 1, 3000 bytes received so far$/m);
+      assert.match(text.stdout, /^blobs \(folder\): 1 blobs, 5000 bytes, /m);
+      // Completed, it is a blob and no longer an unfinished upload.
+      assert.equal((await patchUpload(t.app, created.id, created.upload_token, 3000, data.subarray(3000))).statusCode, 204);
+      const done = await storageOf();
+      assert.deepEqual(done.uploads, { partials: 0, bytes: 0 });
+      assert.deepEqual({ blobs: done.blobs.blobs, bytes: done.blobs.bytes }, { blobs: 2, bytes: 12_000 });
     });
 
     test('keys show: the values the running server signs with', async () => {

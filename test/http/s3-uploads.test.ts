@@ -1,10 +1,12 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { execFile } from 'node:child_process';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { promisify } from 'node:util';
 import { ListMultipartUploadsCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { Upload } from 'tus-js-client';
 import type { CreateUploadResponse } from '../../src/protocol/uploads.js';
@@ -14,6 +16,7 @@ import { startServerProcess, type ServerProcess } from '../helpers/server-proces
 import { OCTETS, TUS } from '../helpers/uploads.js';
 
 const MIB = 1024 * 1024;
+const exec = promisify(execFile);
 
 // Resumable (tus) uploads into the S3 store: the server process configured with BLOB_STORE=s3://â€¦
 // (s3rver on loopback) and PostgreSQL, a transfer cut mid-PATCH and resumed by tus-js-client, the
@@ -126,5 +129,60 @@ describe('resumable uploads into the S3 store (server process, BLOB_STORE=s3://â
     // Deleting it through the manage link removes the object.
     assert.equal((await fetch(`${server.url}${created.redirect}`, { method: 'DELETE' })).status, 204);
     assert.deepEqual(await bucketState(), { objects: [], uploads: 0 });
+  });
+
+  test('an upload sent in many short PATCHes keeps at most ceil(offset / 8 MiB) pieces (the last is filled up); the admin storage report counts it until it completes', async () => {
+    const PIECE = 8 * MIB;
+    const PATCH = 700 * 1024;
+    const data = randomBytes(2 * PIECE + 12_345);
+    const createdRes = await fetch(`${server.url}/uploads`, { method: 'POST', headers: { ...TUS, 'upload-length': String(data.length) } });
+    assert.equal(createdRes.status, 201, await createdRes.clone().text());
+    const created = (await createdRes.json()) as CreateUploadResponse;
+    const pieces = async () => {
+      const listed = (await direct.send(new ListObjectsV2Command({ Bucket: s3.bucket, Prefix: `tus/partials/${created.id}/` }))).Contents ?? [];
+      return listed.filter((o) => /\/\d{16}$/.test(o.Key ?? '')).sort((x, y) => (x.Key ?? '').localeCompare(y.Key ?? '')).map((o) => o.Size ?? -1);
+    };
+    const storage = async () => {
+      const { stdout } = await exec(process.execPath, ['--import', 'tsx', 'src/server/admin/main.ts', 'storage', '--json'], {
+        env: { ...process.env, DATA_DIR: path.join(work, 'data'), DATABASE_URL: database.url, BLOB_STORE: s3.blobStoreUrl({ prefix: 'tus' }) },
+        timeout: 120_000,
+      });
+      return JSON.parse(stdout) as { blobs: { blobs: number; bytes: number }; uploads: { partials: number; bytes: number } };
+    };
+    let patches = 0;
+    for (let offset = 0; offset < data.length; ) {
+      const end = Math.min(data.length, offset + PATCH);
+      const res = await fetch(`${server.url}/uploads/${created.id}`, {
+        method: 'PATCH',
+        headers: { ...TUS, authorization: `Bearer ${created.upload_token}`, 'upload-offset': String(offset), 'content-type': OCTETS },
+        body: data.subarray(offset, end),
+      });
+      assert.equal(res.status, 204, await res.text());
+      assert.equal(res.headers.get('upload-offset'), String(end));
+      offset = end;
+      patches += 1;
+      if (offset === data.length) break;
+      const sizes = await pieces();
+      assert.ok(sizes.length <= Math.ceil(offset / PIECE), `${sizes.length} pieces after ${patches} PATCHes (${offset} bytes)`);
+      assert.deepEqual(sizes.slice(0, -1), sizes.slice(0, -1).map(() => PIECE), 'every piece but the last is a whole 8 MiB');
+      assert.equal(sizes.reduce((sum, n) => sum + n, 0), offset);
+      if (patches === 15) {
+        // Between 8 and 16 MiB: two pieces, and the admin command counts the upload as unfinished.
+        assert.equal(sizes.length, 2);
+        const report = await storage();
+        assert.deepEqual(report.uploads, { partials: 1, bytes: offset });
+        assert.equal(report.blobs.blobs, 0);
+      }
+    }
+    assert.equal(patches, Math.ceil(data.length / PATCH));
+    const res = await fetch(`${server.url}/f/${created.id}/encrypted`);
+    assert.equal(res.status, 200);
+    assert.deepEqual(Buffer.from(await res.arrayBuffer()), data);
+    assert.deepEqual(await bucketState(), { objects: [`tus/${created.id}`], uploads: 0 });
+    const report = await storage();
+    assert.deepEqual(report.uploads, { partials: 0, bytes: 0 });
+    assert.deepEqual({ blobs: report.blobs.blobs, bytes: report.blobs.bytes }, { blobs: 1, bytes: data.length });
+    assert.doesNotMatch(server.output(), /"statusCode":5\d\d|"level":(50|60)/, server.output());
+    assert.equal((await fetch(`${server.url}${created.redirect}`, { method: 'DELETE' })).status, 204);
   });
 });

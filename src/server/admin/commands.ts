@@ -127,15 +127,17 @@ export function buildProgram(env: NodeJS.ProcessEnv, out: Output): Command {
       out.write(`swept: ${lines.join(', ')}\n`);
     });
 
-  program.command('storage').description('storage used per backend').option('--json', 'as JSON').action(async (options: { json?: boolean }) => {
+  program.command('storage').description('storage used per backend: the database, the blobs, and unfinished uploads').option('--json', 'as JSON').action(async (options: { json?: boolean }) => {
     const report = await withStores(async (s) => ({
       metadata: { backend: s.metadata.backend, bytes: await s.admin.databaseBytes() },
       blobs: s.blobs.usage ? await s.blobs.usage() : undefined,
+      uploads: await s.uploads.usage(),
       files: await s.admin.fileStats(new Date()),
     }));
     if (options.json) return out.write(`${JSON.stringify(report)}\n`);
     out.write(`metadata (${report.metadata.backend}): ${report.metadata.bytes} bytes\n`);
     if (report.blobs) out.write(`blobs (${report.blobs.backend}): ${report.blobs.blobs} blobs, ${report.blobs.bytes} bytes, ${report.blobs.partials} partial writes\n`);
+    out.write(`unfinished uploads: ${report.uploads.partials}, ${report.uploads.bytes} bytes received so far\n`);
     out.write(`ready files: ${report.files.byState.ready ?? 0}, ${report.files.readyBytes} bytes of ciphertext\n`);
   });
 

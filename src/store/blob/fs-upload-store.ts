@@ -3,7 +3,7 @@ import { mkdir, open, readdir, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { assertBlobKey, type BlobStore } from '../blob-store.js';
-import { UploadOffsetConflict, type UploadStore } from '../upload-store.js';
+import { UploadOffsetConflict, type UploadStore, type UploadUsage } from '../upload-store.js';
 import { FsBlobStore } from './fs-blob-store.js';
 
 const WRITE_BYTES = 1024 * 1024;
@@ -120,6 +120,22 @@ export class FsUploadStore implements UploadStore {
       }
     }
     return removed;
+  }
+
+  async usage(): Promise<UploadUsage> {
+    const usage: UploadUsage = { partials: 0, bytes: 0 };
+    for (const name of await readdir(this.#dir)) {
+      try {
+        const info = await stat(path.join(this.#dir, name));
+        if (!info.isFile()) continue;
+        usage.partials += 1;
+        usage.bytes += info.size;
+      } catch (error) {
+        // Completed or deleted since the listing.
+        if (!isNotFound(error)) throw error;
+      }
+    }
+    return usage;
   }
 
   async ping(): Promise<void> {

@@ -98,7 +98,18 @@ export class S3BlobStore implements BlobStore {
       // ciphertext is authenticated by the client's AEAD anyway.
       requestChecksumCalculation: 'WHEN_REQUIRED',
       responseChecksumValidation: 'WHEN_REQUIRED',
-      requestHandler: { connectionTimeout: 10_000, socketTimeout: options.idleTimeoutMs ?? 120_000 },
+      // No cap on sockets: the SDK's default pool of 50 per instance let 50 downloads (each holds its
+      // GET's socket while the client reads, at the client's pace) starve every other request, and
+      // the SDK counts the wait for a free socket in connectionTimeout, so the queued ones failed as
+      // "did not establish a connection" (503) with the store healthy. The server's own bounds
+      // (MAX_CONNECTIONS; one S3 request at a time per client request, 8 deletes when a partial or a sweep
+      // removes objects) bound the sockets.
+      requestHandler: {
+        connectionTimeout: 10_000,
+        socketTimeout: options.idleTimeoutMs ?? 120_000,
+        httpAgent: { keepAlive: true, maxSockets: Infinity },
+        httpsAgent: { keepAlive: true, maxSockets: Infinity },
+      },
     });
   }
 

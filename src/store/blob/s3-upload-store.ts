@@ -1,7 +1,7 @@
 import { DeleteObjectCommand, GetObjectCommand, ListObjectsV2Command, PutObjectCommand, type _Object } from '@aws-sdk/client-s3';
 import { Readable } from 'node:stream';
 import { assertBlobKey, BLOB_KEY_PATTERN, BlobStoreUnavailable } from '../blob-store.js';
-import { UploadOffsetConflict, type UploadStore } from '../upload-store.js';
+import { UploadOffsetConflict, type UploadStore, type UploadUsage } from '../upload-store.js';
 import type { S3BlobStore, S3Objects } from './s3-blob-store.js';
 import { S3_PART_BYTES } from './s3-location.js';
 
@@ -40,14 +40,19 @@ interface Listing {
  * Partial resumable uploads in the bucket of an S3BlobStore, so that any instance can continue,
  * complete or remove an upload another one began: <prefix>partials/<key>/created marks the partial,
  * and each append writes its bytes as pieces <prefix>partials/<key>/<offset>, each put whole once
- * it holds `pieceBytes` (or the append ends, or its source breaks). A piece is an object, so it is
- * there whole or not at all: the offset (the sum of the pieces' sizes, a gap refused) is always
+ * it holds `pieceBytes` (or the append ends, or its source breaks). An append first fills up a
+ * short last piece (read back and put again, longer, under its name), so a partial of n bytes has
+ * at most ceil(n / pieceBytes) pieces however small the PATCHes were. A piece is an object, so it
+ * is there whole or not at all: the offset (the sum of the pieces' sizes, a gap refused) is always
  * the number of bytes kept. `complete` makes the blob from the pieces (copied inside the store when
  * it can, else streamed in order into the blob store's atomic put), then deletes the partial,
  * marker first.
  *
- * Memory per append: the piece being filled, at most `pieceBytes` (plus one copy of it while it is
- * sent). Per complete: one piece's download stream and the blob store's two part buffers.
+ * Memory per append: the piece being filled (the short piece read back included), at most
+ * `pieceBytes` (plus one copy of it while it is sent). Per complete: one piece's download stream
+ * and the blob store's two part buffers. Traffic: PATCHes of c bytes put (pieceBytes / c + 1) / 2
+ * times their bytes and read back (pieceBytes / c - 1) / 2 times (1 MiB PATCHes: 4.5 and 3.5; the
+ * CLI's 32 MiB chunks: 1 and 0), the price of a piece count that stays small.
  *
  * Relies on S3's strong read-after-write and list-after-write consistency (AWS since 2020, MinIO,
  * Ceph RGW, Garage): an instance's LIST sees the pieces another one has just written.
@@ -143,24 +148,45 @@ export class S3UploadStore implements UploadStore {
 
   async append(key: string, offset: number, source: AsyncIterable<Uint8Array> | Readable): Promise<number> {
     const folder = this.#folder(key);
-    const length = this.#length(await this.#list(folder));
+    const listing = await this.#list(folder);
+    const length = this.#length(listing);
     // Swept or terminated an instant ago: as if it had never been there.
     if (length === undefined) throw new UploadOffsetConflict(-1);
     if (length !== offset) throw new UploadOffsetConflict(length);
-    let position = offset;
+    // A short last piece (the end of an earlier PATCH) is filled up before a new one is begun: it is
+    // read back once the first byte arrives and put again, longer, under its own name. A put
+    // replaces the object whole, so the partial is always the old piece or the longer one; and
+    // every piece but the last holds exactly `pieceBytes`, however small the PATCHes.
+    const last = listing.pieces.at(-1);
+    const short = last !== undefined && last.sizeBytes < this.#pieceBytes ? last : undefined;
+    /** Where the piece being filled begins. */
+    let pieceStart = short ? short.offset : offset;
+    /** The partial's length as stored. */
+    let kept = offset;
     let pending: Buffer[] = [];
     let pendingBytes = 0;
+    let readBack = short === undefined;
     const flush = async () => {
       const body = pending.length === 1 ? (pending[0] as Buffer) : Buffer.concat(pending, pendingBytes);
       pending = [];
       pendingBytes = 0;
-      await this.#put(`${folder}${String(position).padStart(16, '0')}`, body);
-      position += body.byteLength;
+      await this.#put(`${folder}${String(pieceStart).padStart(16, '0')}`, body);
+      pieceStart += body.byteLength;
+      kept = pieceStart;
     };
     let broken: { error: unknown } | undefined;
     try {
       for await (const chunk of source as AsyncIterable<Uint8Array>) {
         let bytes = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+        if (bytes.byteLength === 0) continue;
+        if (!readBack && short) {
+          // Nothing is pending yet: a read that fails leaves the partial as it was.
+          const stored: Buffer[] = [];
+          for await (const piece of this.#read([short])) stored.push(Buffer.isBuffer(piece) ? piece : Buffer.from(piece.buffer, piece.byteOffset, piece.byteLength));
+          pending = stored;
+          pendingBytes = short.sizeBytes;
+          readBack = true;
+        }
         while (bytes.byteLength > 0) {
           const taken = bytes.subarray(0, this.#pieceBytes - pendingBytes);
           pending.push(taken);
@@ -173,10 +199,11 @@ export class S3UploadStore implements UploadStore {
       broken = { error };
     }
     // What the source gave before it broke is kept too: the client resumes after it. (A piece the
-    // store refused was dropped from `pending` when it was sent, so nothing is sent twice.)
+    // store refused was dropped from `pending` when it was sent, so nothing is sent twice; the
+    // stored piece it would have replaced is still whole.)
     if (pendingBytes > 0) await flush();
     if (broken) throw broken.error;
-    return position;
+    return kept;
   }
 
   async complete(key: string, blobKey: string): Promise<{ sizeBytes: number }> {
@@ -185,8 +212,10 @@ export class S3UploadStore implements UploadStore {
     const length = this.#length(listing);
     if (length === undefined) throw new Error('no such partial upload');
     // Both ways are atomic (a multipart upload, aborted on failure, swept after a crash). Copies
-    // inside the store when the pieces can be its parts (whole 8 MiB PATCHes, as the CLI's 32 MiB
-    // chunks make), else the pieces stream through this process into the blob store's put.
+    // inside the store when the pieces can be its parts (every piece but the last is whole, as
+    // append makes them), else (a partial left by an earlier version with short pieces inside, or
+    // pieces smaller than S3's part floor) the pieces stream through this process into the blob
+    // store's put.
     const { pieces } = listing;
     const copyable = pieces.length > 0 && pieces.slice(0, -1).every((piece) => piece.sizeBytes >= this.#minCopyPartBytes);
     const stored =
@@ -246,6 +275,19 @@ export class S3UploadStore implements UploadStore {
       removed += 1;
     }
     return removed;
+  }
+
+  async usage(): Promise<UploadUsage> {
+    const root = `${this.#s3.prefix}${PARTIALS}`;
+    const usage: UploadUsage = { partials: 0, bytes: 0 };
+    for await (const object of this.#objectsUnder(root)) {
+      const [key, name] = (object.Key ?? '').slice(root.length).split('/');
+      if (key === undefined || !BLOB_KEY_PATTERN.test(key)) continue; // not one of ours
+      if (name === MARKER) usage.partials += 1;
+      // Pieces whose marker is gone (a crash while a partial was deleted) still take room until swept.
+      usage.bytes += object.Size ?? 0;
+    }
+    return usage;
   }
 
   async ping(): Promise<void> {
