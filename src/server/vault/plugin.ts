@@ -9,6 +9,7 @@ import type { BlobStore } from '../../store/blob-store.js';
 import type { SendStore } from '../../store/send-store.js';
 import type { AccountRecoveryStore } from '../../store/account-recovery-store.js';
 import type { SecondFactorStore } from '../../store/second-factor-store.js';
+import type { LinkShareStore } from '../../store/link-share-store.js';
 import type { MetadataStore } from '../../store/metadata-store.js';
 import type { VaultObjectStore } from '../../store/vault-object-store.js';
 import type { VaultStore } from '../../store/vault-store.js';
@@ -60,6 +61,7 @@ export interface VaultPluginOptions {
     sends: SendStore;
     recovery: AccountRecoveryStore;
     secondFactors: SecondFactorStore;
+    linkShares: LinkShareStore;
     blobs: BlobStore;
   };
   /** The server's key material, loaded by the caller (main and tests also read it). */
