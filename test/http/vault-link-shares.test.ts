@@ -157,6 +157,24 @@ for (const backend of BACKENDS) {
       assert.equal(read.read_count, 3);
     });
 
+    test('the web client\'s edit dialog and delete button (recorded): renamed, more reads, a new passphrase, then deleted', async () => {
+      const entry = await newEntry(owner, { parent_datastore_id: owner.datastoreId }, 'Mail');
+      // The create dialog's defaults: one read, a day, no passphrase (an empty field).
+      const link = await makeLinkShare(owner, entry, { allowed_reads: 1, passphrase: '' });
+      const validTill = ((await ok(200, owner.request('GET', `/link-share/${link.id}/`))).valid_till as string);
+      await ok(200, owner.request('POST', '/link-share/', { link_share_id: link.id, public_title: 'Mail (renamed)', allowed_reads: 3, passphrase: 'new phrase 7', valid_till: new Date(validTill).toISOString() }));
+      const listed = await ok<{ link_shares: Array<Record<string, unknown>> }>(200, owner.request('GET', '/link-share/'));
+      assert.deepEqual(listed.link_shares.find((l) => l.id === link.id), { id: link.id, secret_id: entry.secretId, public_title: 'Mail (renamed)', allowed_reads: 3, valid_till: validTill });
+      assert.deepEqual((await access({ link_share_id: link.id, passphrase: '' })).body, { non_field_errors: ['PASSPHRASE_REQUIRED'] });
+      const opened = await access({ link_share_id: link.id, passphrase: 'new phrase 7' });
+      assert.equal(opened.status, 200);
+      assert.deepEqual(readAsThePage(opened.body as unknown as AccessAnswer, link.linkSecret).content, entry.content);
+      assert.equal(((await ok<{ link_shares: Array<{ id: string; allowed_reads: number }> }>(200, owner.request('GET', '/link-share/'))).link_shares.find((l) => l.id === link.id))?.allowed_reads, 2);
+      await same(owner.request('DELETE', '/link-share/', { link_share_id: link.id }), { status: 200, body: {} });
+      assert.ok(!(await ok<{ link_shares: Array<{ id: string }> }>(200, owner.request('GET', '/link-share/'))).link_shares.some((l) => l.id === link.id));
+      assert.deepEqual(await access({ link_share_id: link.id, passphrase: '' }), { status: 400, body: refused });
+    });
+
     test('without a passphrase, a link share opens without one; no limit means no limit', async () => {
       const entry = await newEntry(owner, { parent_datastore_id: owner.datastoreId });
       const link = await makeLinkShare(owner, entry, { passphrase: null, allowed_reads: null, valid_till: null });
