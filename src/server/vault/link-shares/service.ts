@@ -6,7 +6,7 @@ import type { LinkShareAccessRequest, LinkShareCreateRequest, LinkShareUpdateReq
 import { formatIsoTime } from '../../../protocol/vault/sessions.js';
 import type { LinkShareRecord, LinkShareStore } from '../../../store/link-share-store.js';
 import type { AuthContext } from '../auth/authenticator.js';
-import { linkShareCreatorOf } from '../auth/policy.js';
+import { linkShareCreatorOf, type Policy } from '../auth/policy.js';
 import type { Throttle } from '../auth/throttle.js';
 
 /** BV: link shares per user, so that no account fills the database with them (vault-protocol.md §3.16). */
@@ -14,6 +14,7 @@ export const MAX_LINK_SHARES_PER_USER = 1000;
 
 export interface LinkSharesServiceDeps {
   linkShares: LinkShareStore;
+  policy: Policy;
   /** The vault's throttles: passphrase attempts are counted per link share in the shared store. */
   throttle: Throttle;
   clock: () => Date;
@@ -32,7 +33,7 @@ const view = (link: LinkShareRecord) => ({
  * it), managed by their creator alone (the creator is part of every statement), opened by anyone holding the link
  * while it is unexpired and has reads left (the store's open decides it, counting the read down).
  */
-export function createLinkSharesService({ linkShares, throttle, clock }: LinkSharesServiceDeps) {
+export function createLinkSharesService({ linkShares, policy, throttle, clock }: LinkSharesServiceDeps) {
   function notInThePast(validTill: Date | null): void {
     if (validTill !== null && validTill.getTime() < clock().getTime()) throw new BlindvaultError('VALID_TILL_CANNOT_BE_IN_THE_PAST');
   }
@@ -51,6 +52,8 @@ export function createLinkSharesService({ linkShares, throttle, clock }: LinkSha
     notInThePast(request.validTill);
     const now = clock();
     const id = createId();
+    // No Argon2id work for an entry the caller cannot read; the insert below decides again, in its own statement.
+    if (request.passphrase !== undefined && !(await policy.secretRights(linkShareCreatorOf(auth), request.secretId)).read) throw new BlindvaultError('NO_PERMISSION_OR_NOT_EXIST');
     const outcome = await linkShares.create(
       {
         id,
