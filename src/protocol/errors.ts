@@ -115,6 +115,16 @@ export const ERROR_CATALOGUE = {
   WEBAUTHN_CREDENTIAL_INVALID: { status: 400, message: 'The credential is not a WebAuthn credential in JSON.', psono: 'non_field' },
   TOO_MANY_EMERGENCY_CODES: { status: 400, message: 'The account holds as many emergency codes as it may: delete one first.', psono: 'non_field' },
 
+  // Link shares (vault-protocol.md §3.16).
+  EITHER_SECRET_OR_FILE_REQUIRED: { status: 400, message: 'A link share needs the entry (secret_id).', psono: 'non_field' },
+  EITHER_SECRET_OR_FILE_REQUIRED_NOT_BOTH: { status: 400, message: 'A link share names an entry or a file, not both.', psono: 'non_field' },
+  VALID_TILL_CANNOT_BE_IN_THE_PAST: { status: 400, message: 'valid_till is in the past.', psono: 'non_field' },
+  // Psono's code in the body; the catalogue's PASSPHRASE_REQUIRED is the CLI's.
+  LINK_SHARE_PASSPHRASE_REQUIRED: { status: 400, message: 'PASSPHRASE_REQUIRED', psono: 'non_field_text' },
+  FILE_LINK_SHARES_NOT_SUPPORTED: { status: 400, message: 'Link shares of files are not offered: this server keeps no file attachments yet.', psono: 'non_field' },
+  LINK_SHARE_WRITE_NOT_SUPPORTED: { status: 400, message: 'Writable link shares are not offered: a link share is read only.', psono: 'non_field' },
+  TOO_MANY_LINK_SHARES: { status: 400, message: 'The account holds as many link shares as it may: delete one first.', psono: 'non_field' },
+
   // Vault objects (spec §3.5–3.9).
   VAULT_REFUSED: { status: 400, message: 'Refused (Psono wording in the body).', psono: 'non_field_text' },
   VAULT_DUPLICATE_TYPE_DESCRIPTION: { status: 400, message: 'The combination of type and description must be unique', psono: 'error_message' },

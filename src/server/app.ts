@@ -16,6 +16,7 @@ import type { UploadRecordStore } from '../store/upload-record-store.js';
 import type { SendStore } from '../store/send-store.js';
 import type { SecondFactorStore } from '../store/second-factor-store.js';
 import type { AccountRecoveryStore } from '../store/account-recovery-store.js';
+import type { LinkShareStore } from '../store/link-share-store.js';
 import type { UploadStore } from '../store/upload-store.js';
 import type { VaultObjectStore } from '../store/vault-object-store.js';
 import type { VaultStore } from '../store/vault-store.js';
@@ -61,6 +62,7 @@ export interface AppDeps {
   sends: SendStore;
   recovery: AccountRecoveryStore;
   secondFactors: SecondFactorStore;
+  linkShares: LinkShareStore;
   clock?: () => Date;
   /** Where log lines go (tests read them); stdout otherwise. */
   logDestination?: DestinationStream;
@@ -183,7 +185,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   await app.register(vaultPlugin, {
     prefix: '/server',
     config,
-    stores: { metadata, vault: deps.vault, objects: deps.objects, apiKeys: deps.apiKeys, replays: deps.replays, rateLimits: deps.rateLimits, sends: deps.sends, recovery: deps.recovery, secondFactors: deps.secondFactors, blobs },
+    stores: { metadata, vault: deps.vault, objects: deps.objects, apiKeys: deps.apiKeys, replays: deps.replays, rateLimits: deps.rateLimits, sends: deps.sends, recovery: deps.recovery, secondFactors: deps.secondFactors, linkShares: deps.linkShares, blobs },
     serverKeys,
     malformedUrl: malformedVaultUrl,
     clock,

@@ -76,6 +76,9 @@ export const THROTTLE_SCOPES = [
   'password',
   // BV: every check of a second-factor code or assertion (vault-protocol.md §3.15), per user.
   'second_factor',
+  // Opening a link share (vault-protocol.md §3.16), per address; BV: passphrase attempts per link share.
+  'link_share_secret',
+  'link_share_passphrase',
 ] as const;
 export type ThrottleScope = (typeof THROTTLE_SCOPES)[number];
 
@@ -277,6 +280,8 @@ const DEFAULT_THROTTLES: Record<ThrottleScope, string> = {
   datastore_delete: '20/day',
   password: '24/day',
   second_factor: '6/minute',
+  link_share_secret: '60/hour',
+  link_share_passphrase: '10/hour',
 };
 const PERIODS: Record<string, number> = { second: 1, minute: 60, hour: 3600, day: 86400 };
 

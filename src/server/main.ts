@@ -48,6 +48,8 @@ async function main(): Promise<void> {
       { name: 'sessions', run: () => stores.vault.deleteExpiredSessions(new Date()) },
       { name: 'rate limits', run: () => stores.rateLimits.sweep(new Date()) },
       { name: 'replay marks', run: () => stores.replays.sweep(new Date()) },
+      // Link shares that expired or have no reads left (vault-protocol.md §3.16).
+      { name: 'link shares', run: () => stores.linkShares.sweep(new Date()) },
     ],
     config.sweepIntervalSeconds,
     app.log,

@@ -15,6 +15,7 @@ import type { SchemaStatus } from './schema-status.js';
 import type { ReplayStore } from './replay-store.js';
 import type { SendStore } from './send-store.js';
 import type { AccountRecoveryStore } from './account-recovery-store.js';
+import type { LinkShareStore } from './link-share-store.js';
 import { openPostgresDatabase } from './sql/postgres-database.js';
 import { pendingMigrations, type SqlDatabase } from './sql/sql-database.js';
 import { SqlAdminStore } from './sql/sql-admin-store.js';
@@ -25,6 +26,7 @@ import { SqlRateLimitStore } from './sql/sql-rate-limit-store.js';
 import { SqlReplayStore } from './sql/sql-replay-store.js';
 import { SqlSendStore } from './sql/sql-send-store.js';
 import { SqlAccountRecoveryStore } from './sql/sql-account-recovery-store.js';
+import { SqlLinkShareStore } from './sql/sql-link-share-store.js';
 import { SqlSecondFactorStore } from './sql/sql-second-factor-store.js';
 import type { SecondFactorStore } from './second-factor-store.js';
 import { SqlUploadRecordStore } from './sql/sql-upload-record-store.js';
@@ -61,6 +63,7 @@ export interface Stores {
   sends: SendStore;
   recovery: AccountRecoveryStore;
   secondFactors: SecondFactorStore;
+  linkShares: LinkShareStore;
   blobs: BlobStore;
   schema: SchemaStatus;
   leases: LeaseStore;
@@ -90,6 +93,7 @@ export function sqlStores(database: SqlDatabase, vaultLimits: VaultObjectLimits 
     sends: new SqlSendStore(database),
     recovery: new SqlAccountRecoveryStore(database),
     secondFactors: new SqlSecondFactorStore(database),
+    linkShares: new SqlLinkShareStore(database),
   };
 }
 

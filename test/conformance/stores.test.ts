@@ -23,6 +23,7 @@ import { createTestDatabase } from '../helpers/postgres.js';
 import { allFileIds, openTestStores, tempDir } from '../helpers/stores.js';
 import { vaultObjectsSuite } from './vault-objects.js';
 import { vaultStoresSuite } from './vault-stores.js';
+import { linkSharesSuite } from './link-shares.js';
 import { blobStoreSuite } from './blob-store.js';
 import { metadataStoreSuite } from './metadata-store.js';
 import { uploadRecordsSuite } from './upload-records.js';
@@ -193,5 +194,12 @@ for (const backend of ['sqlite', 'postgres'] as const) {
   vaultObjectsSuite(backend === 'sqlite' ? 'SQLite' : 'PostgreSQL', async () => {
     const stores = await openTestStores(backend);
     return { vault: stores.vault, objects: stores.objects, apiKeys: stores.apiKeys, close: () => stores.close() };
+  });
+}
+
+for (const backend of ['sqlite', 'postgres'] as const) {
+  linkSharesSuite(backend === 'sqlite' ? 'SQLite' : 'PostgreSQL', async () => {
+    const stores = await openTestStores(backend);
+    return { vault: stores.vault, objects: stores.objects, linkShares: stores.linkShares, admin: stores.admin, close: () => stores.close() };
   });
 }

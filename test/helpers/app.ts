@@ -75,6 +75,7 @@ export async function openTestApp(
     sends: stores.sends,
     recovery: stores.recovery,
     secondFactors: stores.secondFactors,
+    linkShares: stores.linkShares,
     clock: () => new Date(Date.now() + offsetMs),
     logDestination: { write: (line: string) => void logs.push(line) },
     onRoute: (route) => {

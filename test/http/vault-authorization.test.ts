@@ -187,6 +187,11 @@ for (const backend of BACKENDS) {
       'TOTP factor of the owner / remove': async () => ['DELETE', '/user/ga/', { google_authenticator_id: await ownersFactor('totp') }],
       'own WebAuthn credentials / list': () => ['GET', '/user/webauthn/'],
       'WebAuthn credential of the owner / remove': async () => ['DELETE', '/user/webauthn/', { webauthn_id: await ownersFactor('webauthn') }],
+      'secret in the share / make a link share': () => ['PUT', '/link-share/', linkShareBody()],
+      'own link shares / list': () => ['GET', '/link-share/'],
+      'link share of the owner / read': async () => ['GET', `/link-share/${await ownersLinkShare()}/`],
+      'link share of the owner / change': async () => ['POST', '/link-share/', { link_share_id: await ownersLinkShare(), public_title: 'changed', allowed_reads: 1, passphrase: null, valid_till: null }],
+      'link share of the owner / delete': async () => ['DELETE', '/link-share/', { link_share_id: await ownersLinkShare() }],
       'API key / read': () => ['GET', `/api-key/${ids.readOnlyKey}/`],
       'sessions / list': () => ['GET', '/authentication/sessions/'],
       'another session of the owner / end': async () => {
@@ -221,6 +226,9 @@ for (const backend of BACKENDS) {
       assert.equal(made, 'created');
       return id;
     };
+    const linkShareBody = () => ({ secret_id: ids.sharedSecret, node: ct(120), node_nonce: nonce(), public_title: 'matrix', allowed_reads: 2, passphrase: null, valid_till: null, allow_write: false });
+    /** A fresh link share of the secret in S, made by the owner (docs/vault-protocol.md §3.16). */
+    const ownersLinkShare = async () => (await ok(201, people.owner.request('PUT', '/link-share/', linkShareBody()))).link_share_id as string;
     const bulkEntry = () => ({ data: ct(60), data_nonce: nonce(), link_id: randomUUID() });
     const emergencyCode = () => ({ description: 'matrix', activation_delay: 3600, emergency_authkey: ct(64), emergency_data: ct(), emergency_data_nonce: nonce(), emergency_sauce: ct(32) });
     /** A finished v2 upload through /uploads (docs/uploads.md), for a send. */

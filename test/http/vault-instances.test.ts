@@ -28,6 +28,7 @@ test('two instances on one PostgreSQL share the server keys and each other\'s se
     sends: a.stores.sends,
     recovery: a.stores.recovery,
     secondFactors: a.stores.secondFactors,
+    linkShares: a.stores.linkShares,
     logDestination: { write: (line: string) => void logs.push(line) },
   });
   try {

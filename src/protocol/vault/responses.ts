@@ -284,3 +284,18 @@ export const ApiKeyInspectResponse = Type.Object({
 
 /** The answer schemas of one route, by status: 2xx codes only; the error statuses are added by the router. */
 export type VaultAnswers = Partial<Record<200 | 201 | 400, TObject | TSchema>>;
+
+// §3.16 Link shares
+const LinkShareFields = { id: str(), secret_id: str(), public_title: str(), allowed_reads: nullable(int()), valid_till: nullable(str()) };
+export const LinkShareListResponse = Type.Object({ link_shares: Type.Array(Type.Object(LinkShareFields)) });
+export const LinkShareReadResponse = Type.Object(LinkShareFields);
+export const LinkShareCreateResponse = Type.Object({ link_share_id: str() });
+/** The anonymous open: the creator's ciphertexts, opened by the link secret in the URL's fragment. */
+export const LinkShareAccessResponse = Type.Object({
+  node: str(),
+  node_nonce: str(),
+  secret_data: str(),
+  secret_data_nonce: str(),
+  secret_read_count: int(),
+  allow_write: bool(),
+});

@@ -9,6 +9,7 @@ import type { BlobStore } from '../../store/blob-store.js';
 import type { SendStore } from '../../store/send-store.js';
 import type { AccountRecoveryStore } from '../../store/account-recovery-store.js';
 import type { SecondFactorStore } from '../../store/second-factor-store.js';
+import type { LinkShareStore } from '../../store/link-share-store.js';
 import type { MetadataStore } from '../../store/metadata-store.js';
 import type { VaultObjectStore } from '../../store/vault-object-store.js';
 import type { VaultStore } from '../../store/vault-store.js';
@@ -45,6 +46,8 @@ import { emergencyRoutes } from './emergency/routes.js';
 import { createEmergencyService } from './emergency/service.js';
 import { createSessionsService } from './sessions/service.js';
 import { secondFactorsRoutes } from './second-factors/routes.js';
+import { linkSharesRoutes } from './link-shares/routes.js';
+import { createLinkSharesService } from './link-shares/service.js';
 import { createSecondFactorsService } from './second-factors/service.js';
 
 export interface VaultPluginOptions {
@@ -60,6 +63,7 @@ export interface VaultPluginOptions {
     sends: SendStore;
     recovery: AccountRecoveryStore;
     secondFactors: SecondFactorStore;
+    linkShares: LinkShareStore;
     blobs: BlobStore;
   };
   /** The server's key material, loaded by the caller (main and tests also read it). */
@@ -75,7 +79,7 @@ export interface VaultPluginOptions {
 /** The Psono-compatible vault under /server (docs/vault-protocol.md). */
 export async function vaultPlugin(app: FastifyInstance, options: VaultPluginOptions): Promise<void> {
   const { clock, serverKeys: keys } = options;
-  const { vault, objects, apiKeys, replays, rateLimits, metadata, sends, blobs, recovery, secondFactors: factorStore } = options.stores;
+  const { vault, objects, apiKeys, replays, rateLimits, metadata, sends, blobs, recovery, secondFactors: factorStore, linkShares: linkShareStore } = options.stores;
   const config = options.config.vault;
   const authenticator = createAuthenticator({ vault, apiKeys, replays, config, clock });
   const throttle = createThrottle(rateLimits, config.throttles, clock);
@@ -122,6 +126,7 @@ export async function vaultPlugin(app: FastifyInstance, options: VaultPluginOpti
   const send = createSendService({ sends, blobs, clock });
   const recoveryService = createRecoveryService({ vault, recovery, clock });
   const emergency = createEmergencyService({ vault, recovery, accounts, keys, config, clock });
+  const linkShares = createLinkSharesService({ linkShares: linkShareStore, policy, throttle, clock });
   const apiKeysService = createApiKeysService({ apiKeys, objects, vault, replays, policy, keys, config, clock });
 
   const signedInfo = buildSignedInfo(keys, { webClientUrl: webClient, allowUserSearchByEmail: config.allowUserSearchByEmail });
@@ -227,5 +232,6 @@ export async function vaultPlugin(app: FastifyInstance, options: VaultPluginOpti
   recoveryRoutes(router, { recovery: recoveryService });
   emergencyRoutes(router, { emergency });
   secondFactorsRoutes(router, { secondFactors });
+  linkSharesRoutes(router, { linkShares });
   methodNotAllowedRoutes(app, router);
 }

@@ -106,7 +106,7 @@ export function buildSignedInfo(keys: ServerKeys, options: { webClientUrl: strin
     avatar_max_size_kb: 100,
     compliance_disable_emergency_codes: false,
     compliance_disable_recovery_codes: false,
-    compliance_disable_link_shares: true,
+    compliance_disable_link_shares: false,
     compliance_disable_file_repositories: true,
     compliance_disable_offline_mode: true,
     compliance_disable_export: false,

@@ -73,6 +73,19 @@ export interface EmergencyCodesTable extends CodeColumns {
   activated_at: Millis | null;
 }
 
+export interface LinkSharesTable {
+  id: string;
+  user_id: string;
+  secret_id: string;
+  public_title: string;
+  node: string;
+  node_nonce: string;
+  allowed_reads: Millis | null;
+  passphrase_hash: string | null;
+  valid_till: Millis | null;
+  created_at: Millis;
+}
+
 export interface SendsTable {
   file_id: string;
   sender_id: string;
@@ -342,6 +355,7 @@ export interface Database {
   recovery_codes: RecoveryCodesTable;
   second_factors: SecondFactorsTable;
   emergency_codes: EmergencyCodesTable;
+  link_shares: LinkSharesTable;
   server_secrets: ServerSecretsTable;
   users: UsersTable;
   sessions: SessionsTable;

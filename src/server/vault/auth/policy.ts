@@ -303,3 +303,23 @@ export function codeOwnerOf(auth: AuthContext): string {
 export function maySolveSecondFactor(auth: AuthContext): boolean {
   return !auth.session.active && auth.session.apiKeyId === null;
 }
+
+/**
+ * Link shares (vault-protocol.md §3.16, docs/authorization.md "Link shares"): made by a user with an effective read
+ * right on the entry, resolved inside the statement that inserts the link share; managed by their creator alone (the
+ * creator is part of every statement); opened by anyone with the link share's id (and passphrase) only while the
+ * statement that counts the read down finds it unexpired, with reads left, and its creator active and still able to
+ * read the entry. API-key sessions never reach the management routes (apiKey: 'deny').
+ */
+export const LINK_SHARE_RULES = {
+  create: 'read on the entry',
+  list: 'creator',
+  read: 'creator',
+  update: 'creator',
+  delete: 'creator',
+  open: 'the link, unexpired, reads left, the creator still reads the entry',
+} as const;
+
+export function linkShareCreatorOf(auth: AuthContext): string {
+  return auth.user.id;
+}

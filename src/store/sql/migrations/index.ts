@@ -12,6 +12,7 @@ import * as sends from './0010-sends.js';
 import * as groups from './0011-groups.js';
 import * as secondFactors from './0012-second-factors.js';
 import * as accountRecovery from './0013-account-recovery.js';
+import * as linkShares from './0014-link-shares.js';
 
 // Listed here rather than read from the folder, so the compiled server and the tests run the same set.
 const MIGRATIONS: Record<string, Migration> = {
@@ -28,6 +29,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0011-groups': groups,
   '0012-second-factors': secondFactors,
   '0013-account-recovery': accountRecovery,
+  '0014-link-shares': linkShares,
 };
 
 export const migrationProvider: MigrationProvider = {
