@@ -76,9 +76,12 @@ export const THROTTLE_SCOPES = [
   'password',
   // BV: every check of a second-factor code or assertion (vault-protocol.md §3.15), per user.
   'second_factor',
-  // Opening a link share (vault-protocol.md §3.16), per address; BV: passphrase attempts per link share.
+  // Opening a link share (vault-protocol.md §3.16), per address; BV: passphrase attempts per link share and address,
+  // and per link share from every address; passphrases hashed by one user (making or changing link shares).
   'link_share_secret',
   'link_share_passphrase',
+  'link_share_passphrase_link',
+  'link_share_passphrase_hash',
 ] as const;
 export type ThrottleScope = (typeof THROTTLE_SCOPES)[number];
 
@@ -282,6 +285,8 @@ const DEFAULT_THROTTLES: Record<ThrottleScope, string> = {
   second_factor: '6/minute',
   link_share_secret: '60/hour',
   link_share_passphrase: '10/hour',
+  link_share_passphrase_link: '100/hour',
+  link_share_passphrase_hash: '30/hour',
 };
 const PERIODS: Record<string, number> = { second: 1, minute: 60, hour: 3600, day: 86400 };
 

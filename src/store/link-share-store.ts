@@ -41,6 +41,11 @@ export interface LinkShareStore {
    * fewer than `limit` link shares (counted in the same transaction).
    */
   create(link: LinkShareRecord, limit: number, now: Date): Promise<'created' | 'not_found' | 'limit'>;
+  /**
+   * Would `create` accept a link share of this entry by this user now? A cheap look before the costly work that a
+   * creation needs (hashing a passphrase); `create` decides again, inside its insert.
+   */
+  mayCreate(userId: string, secretId: string, limit: number, now: Date): Promise<'yes' | 'not_found' | 'limit'>;
   /** The user's link shares that can still be opened at `now` (unexpired, reads left), oldest first. */
   listOwn(userId: string, now: Date): Promise<LinkShareRecord[]>;
   /** The user's own link share, expired or used up included; undefined for another user's. */
@@ -53,9 +58,11 @@ export interface LinkShareStore {
   /**
    * Uses one read and answers the entry, only if at `now` the link share is unexpired, has reads left, its creator
    * is active and may read the entry: all checked by the statement that counts the read down, so concurrent opens
-   * never get more answers than the reads allowed. Undefined (and nothing used) otherwise.
+   * never get more answers than the reads allowed. `passphraseHash` is the hash the reader's passphrase was verified
+   * against (null: none was asked): a passphrase changed or added meanwhile makes the open fail. Undefined (and
+   * nothing used) otherwise.
    */
-  open(id: string, now: Date): Promise<OpenedLinkShare | undefined>;
+  open(id: string, passphraseHash: string | null, now: Date): Promise<OpenedLinkShare | undefined>;
   /** Removes the link shares that expired or have no reads left at `now`; answers how many. */
   sweep(now: Date): Promise<number>;
 }

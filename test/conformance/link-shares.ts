@@ -52,6 +52,9 @@ export function linkSharesSuite(name: string, open: () => Promise<LinkSharesHarn
     test('a link share is made only by a user who may read the entry, and at most `limit` per user', async () => {
       const a = await owner();
       const b = await owner();
+      assert.equal(await h.linkShares.mayCreate(b.userId, a.secretId, 10, T0), 'not_found', 'the look before: b has no right');
+      assert.equal(await h.linkShares.mayCreate(a.userId, a.secretId, 10, T0), 'yes', 'control: a may');
+      assert.equal(await h.linkShares.mayCreate(a.userId, a.secretId, 0, T0), 'limit');
       assert.equal(await h.linkShares.create(link(b.userId, a.secretId), 10, T0), 'not_found', 'b has no right on a\'s entry');
       assert.equal(await h.linkShares.create(link(a.userId, randomUUID()), 10, T0), 'not_found', 'no such entry');
       assert.equal(await h.linkShares.create(link(randomUUID(), a.secretId), 10, T0), 'not_found', 'no such user');
@@ -91,19 +94,19 @@ export function linkSharesSuite(name: string, open: () => Promise<LinkSharesHarn
       const made = link(a.userId, a.secretId, { allowedReads: 3 });
       assert.equal(await h.linkShares.create(made, 10, T0), 'created');
       assert.deepEqual(await h.linkShares.findOpenable(made.id, T0), { id: made.id, passphraseHash: null });
-      const answers = await Promise.all(Array.from({ length: 12 }, () => h.linkShares.open(made.id, T0)));
+      const answers = await Promise.all(Array.from({ length: 12 }, () => h.linkShares.open(made.id, null, T0)));
       const opened = answers.filter((x) => x !== undefined);
       assert.equal(opened.length, 3, 'exactly the reads allowed');
       assert.ok(opened.every((x) => x.secretData === a.data && x.node === made.node && x.nodeNonce === made.nodeNonce));
       assert.deepEqual(opened.map((x) => x.secretReadCount).sort(), [1, 2, 3]);
       assert.equal(await h.linkShares.findOpenable(made.id, T0), undefined, 'used up');
-      assert.equal(await h.linkShares.open(made.id, T0), undefined);
+      assert.equal(await h.linkShares.open(made.id, null, T0), undefined);
       assert.deepEqual(await h.linkShares.listOwn(a.userId, T0), [], 'a used-up link share is not listed');
       assert.equal((await h.linkShares.findOwn(a.userId, made.id))?.allowedReads, 0, 'kept at 0 for the sweeper');
 
       const unlimited = link(a.userId, a.secretId);
       assert.equal(await h.linkShares.create(unlimited, 10, T0), 'created');
-      for (let i = 0; i < 3; i += 1) assert.ok(await h.linkShares.open(unlimited.id, T0));
+      for (let i = 0; i < 3; i += 1) assert.ok(await h.linkShares.open(unlimited.id, null, T0));
       assert.equal((await h.linkShares.findOwn(a.userId, unlimited.id))?.allowedReads, null);
     });
 
@@ -111,22 +114,39 @@ export function linkSharesSuite(name: string, open: () => Promise<LinkSharesHarn
       const a = await owner();
       const made = link(a.userId, a.secretId, { validTill: at(1000), allowedReads: 5 });
       assert.equal(await h.linkShares.create(made, 10, T0), 'created');
-      assert.ok(await h.linkShares.open(made.id, at(999)), 'control: before its expiry');
+      assert.ok(await h.linkShares.open(made.id, null, at(999)), 'control: before its expiry');
       assert.equal(await h.linkShares.findOpenable(made.id, at(1000)), undefined);
-      assert.equal(await h.linkShares.open(made.id, at(1000)), undefined);
+      assert.equal(await h.linkShares.open(made.id, null, at(1000)), undefined);
       assert.equal((await h.linkShares.findOwn(a.userId, made.id))?.allowedReads, 4, 'a refused open uses no read');
 
       const b = await owner();
       const other = link(b.userId, b.secretId);
       assert.equal(await h.linkShares.create(other, 10, T0), 'created');
-      assert.ok(await h.linkShares.open(other.id, T0), 'control: an active creator');
+      assert.ok(await h.linkShares.open(other.id, null, T0), 'control: an active creator');
       assert.equal(await h.admin.setUserActive(b.username, false), true);
-      assert.equal(await h.linkShares.open(other.id, T0), undefined, 'a disabled creator');
+      assert.equal(await h.linkShares.open(other.id, null, T0), undefined, 'a disabled creator');
       assert.equal(await h.admin.setUserActive(b.username, true), true);
-      assert.ok(await h.linkShares.open(other.id, T0));
+      assert.ok(await h.linkShares.open(other.id, null, T0));
       assert.equal(await h.vault.deleteUser(b.userId), true);
-      assert.equal(await h.linkShares.open(other.id, T0), undefined, 'the creator is gone, and the link share with it');
-      assert.equal(await h.linkShares.open(randomUUID(), T0), undefined);
+      assert.equal(await h.linkShares.open(other.id, null, T0), undefined, 'the creator is gone, and the link share with it');
+      assert.equal(await h.linkShares.open(randomUUID(), null, T0), undefined);
+    });
+
+    test('an open counts only against the passphrase hash it was verified with: a passphrase changed or added meanwhile refuses it', async () => {
+      const a = await owner();
+      const made = link(a.userId, a.secretId, { passphraseHash: '$argon2id$old', allowedReads: 5 });
+      assert.equal(await h.linkShares.create(made, 10, T0), 'created');
+      assert.equal(await h.linkShares.open(made.id, null, T0), undefined, 'no passphrase verified: refused');
+      assert.ok(await h.linkShares.open(made.id, '$argon2id$old', T0), 'control: verified against the hash it has');
+      assert.equal(await h.linkShares.updateOwn(a.userId, made.id, { publicTitle: 'x', allowedReads: 5, validTill: null, passphraseHash: '$argon2id$new' }), true);
+      assert.equal(await h.linkShares.open(made.id, '$argon2id$old', T0), undefined, 'verified against the old passphrase');
+      assert.equal((await h.linkShares.findOwn(a.userId, made.id))?.allowedReads, 5, 'a refused open uses no read');
+      assert.ok(await h.linkShares.open(made.id, '$argon2id$new', T0), 'control: the new one');
+
+      const open = link(a.userId, a.secretId);
+      assert.equal(await h.linkShares.create(open, 10, T0), 'created');
+      assert.equal(await h.linkShares.updateOwn(a.userId, open.id, { publicTitle: 'x', allowedReads: null, validTill: null, passphraseHash: '$argon2id$added' }), true);
+      assert.equal(await h.linkShares.open(open.id, null, T0), undefined, 'a passphrase added after the reader looked');
     });
 
     test('the sweep removes expired and used-up link shares, and only those', async () => {

@@ -20,6 +20,8 @@ const PASSPHRASE = 'open sesame 42';
 const ct = (bytes = 80) => randomBytes(bytes).toString('hex');
 const nonce = () => randomBytes(24).toString('hex');
 const PASSPHRASE_ATTEMPTS = 3;
+const PASSPHRASE_ATTEMPTS_PER_LINK = 5;
+const HASHES_PER_USER = 40; // the owner makes fewer than this across the whole suite
 const OPENS_PER_ADDRESS = 40;
 
 interface Entry {
@@ -102,7 +104,7 @@ for (const backend of BACKENDS) {
     before(async () => {
       t = await openTestApp(backend, {
         VAULT_THROTTLE_LOGIN: '1000/minute', VAULT_THROTTLE_PRELOGIN: '1000/minute', VAULT_THROTTLE_REGISTRATION: '1000/minute',
-        VAULT_THROTTLE_LINK_SHARE_PASSPHRASE: `${PASSPHRASE_ATTEMPTS}/hour`, VAULT_THROTTLE_LINK_SHARE_SECRET: `${OPENS_PER_ADDRESS}/hour`,
+        VAULT_THROTTLE_LINK_SHARE_PASSPHRASE: `${PASSPHRASE_ATTEMPTS}/hour`, VAULT_THROTTLE_LINK_SHARE_PASSPHRASE_LINK: `${PASSPHRASE_ATTEMPTS_PER_LINK}/hour`, VAULT_THROTTLE_LINK_SHARE_PASSPHRASE_HASH: `${HASHES_PER_USER}/hour`, FAILED_AUTH_RATE: '5/hour', VAULT_THROTTLE_LINK_SHARE_SECRET: `${OPENS_PER_ADDRESS}/hour`,
       });
       client = new VaultClient(injectTransport(t.app));
       owner = await person('owner');
@@ -223,24 +225,33 @@ for (const backend of BACKENDS) {
       assert.deepEqual(answers.map((a) => a.status).sort(), [...Array(3).fill(200), ...Array(9).fill(400)]);
     });
 
-    test('wrong passphrases are bounded per link share in the shared store, right or wrong, while another link opens', async () => {
+    test('passphrase attempts are bounded per link share and address in the shared store, right or wrong; another address still opens', async () => {
       const entry = await newEntry(owner, { parent_datastore_id: owner.datastoreId });
       const link = await makeLinkShare(owner, entry, { allowed_reads: null });
-      for (let i = 0; i < PASSPHRASE_ATTEMPTS; i += 1) assert.deepEqual(await access({ link_share_id: link.id, passphrase: `guess ${i}` }), { status: 400, body: refused });
-      const over = await access({ link_share_id: link.id, passphrase: PASSPHRASE });
-      assert.equal(over.status, 429, 'over the bound, even the right passphrase waits');
+      const guesser = '203.0.113.40';
+      for (let i = 0; i < PASSPHRASE_ATTEMPTS; i += 1) assert.deepEqual(await access({ link_share_id: link.id, passphrase: `guess ${i}` }, guesser), { status: 400, body: refused });
+      const over = await access({ link_share_id: link.id, passphrase: PASSPHRASE }, guesser);
+      assert.equal(over.status, 429, 'over the bound, even the right passphrase waits, from that address');
       assert.match(String(over.body.detail), /^Request was throttled\. Expected available in \d+ seconds?\.$/);
-      // Counted in the shared store (every instance sees it), per link share.
-      const counted = await t.stores.rateLimits.peek('link_share_passphrase', `link:${link.id}`, 3600, new Date());
+      // Counted in the shared store (every instance sees it), per link share and address.
+      const counted = await t.stores.rateLimits.peek('link_share_passphrase', `link:${link.id}:${guesser}`, 3600, new Date());
       assert.equal(counted.hits + counted.previousHits, PASSPHRASE_ATTEMPTS + 1);
       // Asking without a passphrase is not a guess: still told one is needed.
-      assert.deepEqual((await access({ link_share_id: link.id, passphrase: '' })).body, { non_field_errors: ['PASSPHRASE_REQUIRED'] });
-      // Control: another link share of the same entry opens with its passphrase.
-      const another = await makeLinkShare(owner, entry);
-      const opened = await access({ link_share_id: another.id, passphrase: PASSPHRASE });
-      assert.equal(opened.status, 200);
-      assert.deepEqual(readAsThePage(opened.body as unknown as AccessAnswer, another.linkSecret).content, entry.content);
+      assert.deepEqual((await access({ link_share_id: link.id, passphrase: '' }, guesser)).body, { non_field_errors: ['PASSPHRASE_REQUIRED'] });
+      // Control: the reader, from another address, is not locked out by the guesser; nothing was used before.
       assert.equal((await t.stores.linkShares.findOwn(owner.userId, link.id))?.allowedReads, null, 'nothing used');
+      const opened = await access({ link_share_id: link.id, passphrase: PASSPHRASE }, '203.0.113.41');
+      assert.equal(opened.status, 200);
+      assert.deepEqual(readAsThePage(opened.body as unknown as AccessAnswer, link.linkSecret).content, entry.content);
+    });
+
+    test('passphrase attempts on one link share from many addresses meet a per-link bound; another link share still opens', async () => {
+      const entry = await newEntry(owner, { parent_datastore_id: owner.datastoreId });
+      const link = await makeLinkShare(owner, entry, { allowed_reads: null });
+      for (let i = 0; i < PASSPHRASE_ATTEMPTS_PER_LINK; i += 1) assert.equal((await access({ link_share_id: link.id, passphrase: `spread guess ${i}` })).status, 400);
+      assert.equal((await access({ link_share_id: link.id, passphrase: PASSPHRASE })).status, 429, 'a fresh address, over the per-link bound');
+      const another = await makeLinkShare(owner, entry);
+      assert.equal((await access({ link_share_id: another.id, passphrase: PASSPHRASE })).status, 200, 'control: another link share of the same entry');
     });
 
     test('opens are bounded per address (link_share_secret), another address still opens', async () => {
@@ -349,6 +360,36 @@ for (const backend of BACKENDS) {
         assert.ok(!JSON.stringify(res.body).includes('at '), `${what}: no stack`);
       }
       assert.equal((await access({ link_share_id: link.id })).status, 200, 'control: a good request');
+    });
+
+    test('wrong passphrases count as failed authentications of their address (FAILED_AUTH_RATE, shared with logins)', async () => {
+      const entry = await newEntry(owner, { parent_datastore_id: owner.datastoreId });
+      const links = [await makeLinkShare(owner, entry, { allowed_reads: null }), await makeLinkShare(owner, entry, { allowed_reads: null })];
+      const address = '203.0.113.60';
+      // FAILED_AUTH_RATE is 5/hour here: three guesses on one link share, two on the other.
+      for (const [i, link] of [links[0], links[0], links[0], links[1], links[1]].entries()) {
+        assert.deepEqual(await access({ link_share_id: link?.id, passphrase: `guess ${i}` }, address), { status: 400, body: refused });
+      }
+      const third = await makeLinkShare(owner, entry);
+      assert.equal((await access({ link_share_id: third.id, passphrase: PASSPHRASE }, address)).status, 429, 'the address used up its failures: refused before any hash');
+      const failed = await t.stores.rateLimits.peek('failed_auth', address, 3600, new Date());
+      assert.equal(failed.hits + failed.previousHits, 5, 'five failures counted in the shared store, the refused attempt not among them');
+      assert.equal((await access({ link_share_id: third.id, passphrase: PASSPHRASE }, '203.0.113.61')).status, 200, 'control: another address');
+    });
+
+    test('passphrases hashed for one user are bounded, and a creation refused for want of a right costs no hash', async () => {
+      const maker = await person('hasher');
+      const notMine = await newEntry(owner, { parent_datastore_id: owner.datastoreId });
+      for (let i = 0; i < HASHES_PER_USER + 2; i += 1) {
+        await same(maker.request('PUT', '/link-share/', createBody(notMine, newObjectKeyHex())), { status: 400, body: refused }, 'no right on the entry: refused before hashing');
+      }
+      const mine = await newEntry(maker, { parent_datastore_id: maker.datastoreId });
+      const made = [];
+      for (let i = 0; i < HASHES_PER_USER; i += 1) made.push(await makeLinkShare(maker, mine));
+      assert.equal((await maker.request('PUT', '/link-share/', createBody(mine, newObjectKeyHex()))).status, 429, 'one more passphrase to hash');
+      assert.equal((await maker.request('POST', '/link-share/', { link_share_id: made[0]?.id, public_title: 'x', allowed_reads: 1, passphrase: 'another one', valid_till: null })).status, 429, 'a changed passphrase is hashed too');
+      assert.equal((await maker.request('PUT', '/link-share/', createBody(mine, newObjectKeyHex(), { passphrase: null }))).status, 201, 'control: without a passphrase nothing is hashed');
+      assert.equal((await owner.request('PUT', '/link-share/', createBody(notMine, newObjectKeyHex()))).status, 201, 'control: another user hashes');
     });
   });
 }

@@ -126,7 +126,7 @@ export async function vaultPlugin(app: FastifyInstance, options: VaultPluginOpti
   const send = createSendService({ sends, blobs, clock });
   const recoveryService = createRecoveryService({ vault, recovery, clock });
   const emergency = createEmergencyService({ vault, recovery, accounts, keys, config, clock });
-  const linkShares = createLinkSharesService({ linkShares: linkShareStore, policy, throttle, clock });
+  const linkShares = createLinkSharesService({ linkShares: linkShareStore, throttle, failures, clock });
   const apiKeysService = createApiKeysService({ apiKeys, objects, vault, replays, policy, keys, config, clock });
 
   const signedInfo = buildSignedInfo(keys, { webClientUrl: webClient, allowUserSearchByEmail: config.allowUserSearchByEmail });

@@ -43,6 +43,20 @@ export class SqlLinkShareStore implements LinkShareStore {
     });
   }
 
+  async mayCreate(userId: string, secretId: string, limit: number, now: Date): Promise<'yes' | 'not_found' | 'limit'> {
+    const held = await this.#db
+      .selectFrom('link_shares')
+      .select((eb) => eb.fn.countAll<number | string>().as('n'))
+      .where('user_id', '=', userId)
+      .executeTakeFirstOrThrow();
+    if (Number(held.n) >= limit) return 'limit';
+    const secret = sql`${secretId}`;
+    const { rows } = await sql<{ id: string }>`
+      with recursive ${rightsCtes(secretStart(userId, secret), now.getTime())}
+      select s.id from secrets s where s.id = ${secret} and ${secretAllowed(userId, secret, 'r')}`.execute(this.#db);
+    return rows.length === 1 ? 'yes' : 'not_found';
+  }
+
   async listOwn(userId: string, now: Date): Promise<LinkShareRecord[]> {
     const nowMs = now.getTime();
     const rows = await this.#db
@@ -94,19 +108,21 @@ export class SqlLinkShareStore implements LinkShareStore {
     return row && { id: row.id, passphraseHash: row.passphrase_hash };
   }
 
-  async open(id: string, now: Date): Promise<OpenedLinkShare | undefined> {
+  async open(id: string, passphraseHash: string | null, now: Date): Promise<OpenedLinkShare | undefined> {
     const nowMs = now.getTime();
     return this.#db.transaction().execute(async (trx) => {
       const found = await trx.selectFrom('link_shares').select(['user_id', 'secret_id']).where('id', '=', id).executeTakeFirst();
       if (!found) return undefined;
       const secretId = sql`${found.secret_id}`;
-      // One statement checks everything and counts the read down: `allowed_reads > 0` is re-read on the locked row.
+      // One statement checks everything and counts the read down: `allowed_reads > 0` and the passphrase's hash are
+      // re-read on the locked row.
       const { rows } = await sql<{ node: string; node_nonce: string }>`
         with recursive ${rightsCtes(secretStart(found.user_id, secretId), nowMs)}
         update link_shares set allowed_reads = case when allowed_reads is null then null else allowed_reads - 1 end
         where id = ${id} and user_id = ${found.user_id} and secret_id = ${secretId}
           and (valid_till is null or valid_till > ${nowMs})
           and (allowed_reads is null or allowed_reads > 0)
+          and ${passphraseHash === null ? sql`passphrase_hash is null` : sql`passphrase_hash = ${passphraseHash}`}
           and exists (select 1 from users u where u.id = ${found.user_id} and u.is_active and u.is_email_active)
           and ${secretAllowed(found.user_id, secretId, 'r')}
         returning node, node_nonce`.execute(trx);

@@ -32,6 +32,6 @@ export function linkSharesRoutes({ route }: VaultRouter, { linkShares }: { linkS
 
   // Anonymous: the body is bounded like every anonymous request (64 KiB) and each field by its rule.
   route('POST', '/link-share-access/', { auth: 'none', scope: 'link_share_secret', flag: 'none' }, { 200: LinkShareAccessResponse }, async (r) =>
-    linkShares.open(parseLinkShareAccessRequest(r.vaultBody)),
+    linkShares.open(parseLinkShareAccessRequest(r.vaultBody), r.ip),
   );
 }
