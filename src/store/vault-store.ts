@@ -95,7 +95,12 @@ export interface VaultStore {
    * `endSessionsExcept`, every other session of the user ends in the same transaction.
    */
   updateUser(id: string, changes: UserChanges, options?: { endSessionsExcept?: string }): Promise<'updated' | 'not_found' | 'email_taken'>;
-  /** Removes the user and, by cascade, every session of the user. */
+  /**
+   * Removes the user and, by cascade, every session, datastore, API key, right, membership, second
+   * factor and code of the user; then, in the same transaction, what no one can reach any more
+   * (spec §3.4): groups left without members, shares left without a link or a live right, secrets
+   * left without a link. What others still reach stays. False when there is no such user.
+   */
   deleteUser(id: string): Promise<boolean>;
 
   /**

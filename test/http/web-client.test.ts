@@ -11,6 +11,7 @@ import { openTestApp, type TestApp } from '../helpers/app.js';
 const INDEX = '<!DOCTYPE html><html><body><div id="app"></div><script src="js/bundle.min.js"></script></body></html>';
 const BUNDLE = 'console.log("fake web client");';
 const OUTSIDE = 'outside the build: never served';
+const CHUNK = 'console.log("a lazy chunk");';
 
 describe('the served web client', () => {
   let scratch: string;
@@ -23,6 +24,11 @@ describe('the served web client', () => {
     await mkdir(path.join(build, 'js'), { recursive: true });
     await writeFile(path.join(build, 'index.html'), INDEX);
     await writeFile(path.join(build, 'js', 'bundle.min.js'), BUNDLE);
+    await writeFile(path.join(build, 'js', '974.js'), CHUNK);
+    await writeFile(path.join(build, 'js', '.hidden.js'), OUTSIDE);
+    await writeFile(path.join(build, 'js', 'bundle.min.js.map'), OUTSIDE);
+    await writeFile(path.join(scratch, 'outside.js'), OUTSIDE);
+    await symlink(path.join(scratch, 'outside.js'), path.join(build, 'js', 'link-out.js'));
     await writeFile(path.join(build, 'config.json'), '{"backend_servers":[{"url":"https://evil.example/server"}]}');
     await writeFile(path.join(build, '.env'), OUTSIDE);
     await writeFile(path.join(scratch, 'secret.txt'), OUTSIDE);
@@ -76,7 +82,7 @@ describe('the served web client', () => {
       allow_custom_server: false,
       allow_registration: true,
       allow_lost_password: true,
-      allow_delete_account: true,
+      allow_delete_account: false,
       authentication_methods: ['AUTHKEY'],
     });
     assert.equal(JSON.parse(info.info).web_client, 'https://vault.example.com/vault', '/info/ names the served client');
@@ -108,6 +114,40 @@ describe('the served web client', () => {
     assert.equal((await get('/vault/index.html')).body, INDEX, 'control: the same file by its own name');
   });
 
+  test('the lazy chunks the build loads from /js/ at the site root are served from its js/ folder, nothing else', async () => {
+    const chunk = await get('/js/974.js');
+    assert.equal(chunk.statusCode, 200);
+    assert.equal(chunk.body, CHUNK);
+    assert.equal(chunk.headers['content-type'], 'text/javascript; charset=utf-8');
+    assert.equal(chunk.headers['content-security-policy'], WEB_CLIENT_CONTENT_SECURITY_POLICY);
+    assert.equal(chunk.headers['cache-control'], 'no-cache');
+    assert.equal((await get('/js/974.js', { 'if-none-match': String(chunk.headers.etag) })).statusCode, 304);
+    assert.equal((await get('/js/bundle.min.js')).body, BUNDLE, 'any script of the build\'s js/ folder');
+    for (const url of [
+      '/js/..%2f..%2fsecret.txt',
+      '/js/..%2findex.html',
+      '/js/%2e%2e%2f%2e%2e%2foutside.js',
+      '/js/..%5c..%5coutside.js',
+      '/js/.hidden.js',
+      '/js/bundle.min.js.map',
+      '/js/link-out.js',
+      '/js/missing.js',
+      '/js/974.js%00',
+      '/js/..js',
+      '/js/a..js',
+      '/js/',
+      '/js/sub/974.js',
+      '/index.html',
+      '/config.json',
+    ]) {
+      const res = await get(url);
+      assert.equal(res.statusCode, 404, `${url} → ${res.statusCode}`);
+      assert.ok(!res.body.includes(OUTSIDE), url);
+    }
+    const long = await get(`/js/${'a'.repeat(200)}.js`);
+    assert.ok(long.statusCode >= 400 && long.statusCode < 500, `a long name → ${long.statusCode}`);
+  });
+
   test('the rest of the server keeps its own policy', async () => {
     assert.equal((await get('/healthz')).headers['content-security-policy'], CONTENT_SECURITY_POLICY);
     assert.equal((await get('/server/info/')).headers['content-security-policy'], CONTENT_SECURITY_POLICY);
@@ -130,6 +170,7 @@ describe('the web client is opt-in, and a bad build folder stops the start', () 
     try {
       assert.equal((await t.app.inject({ method: 'GET', url: '/vault/' })).statusCode, 404);
       assert.equal((await t.app.inject({ method: 'GET', url: '/vault/config.json' })).statusCode, 404);
+      assert.equal((await t.app.inject({ method: 'GET', url: '/js/974.js' })).statusCode, 404, 'nor /js/');
       const info = (await t.app.inject({ method: 'GET', url: '/server/info/' })).json() as { info: string };
       assert.equal(JSON.parse(info.info).web_client, 'https://vault.example.com');
     } finally {

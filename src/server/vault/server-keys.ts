@@ -108,7 +108,7 @@ export function buildSignedInfo(keys: ServerKeys, options: { webClientUrl: strin
     compliance_disable_recovery_codes: false,
     compliance_disable_link_shares: false,
     compliance_disable_file_repositories: true,
-    compliance_disable_offline_mode: true,
+    compliance_disable_offline_mode: false,
     compliance_disable_export: false,
     compliance_disable_unmanaged_groups: false,
   });

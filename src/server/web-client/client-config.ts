@@ -21,7 +21,10 @@ export function webClientConfig(input: WebClientConfigInput) {
     allow_custom_server: false,
     allow_registration: input.signupsAllowed,
     allow_lost_password: true,
-    allow_delete_account: true,
+    // The login page's "Delete account" link leads to an e-mail confirmation (POST /authentication/unregister/)
+    // that Blindvault does not serve; this flag controls only that link. Deleting the account from the
+    // account settings (DELETE /user/delete/, spec §3.4) is shown by /info/ and stays.
+    allow_delete_account: false,
     authentication_methods: ['AUTHKEY'],
   };
 }

@@ -37,12 +37,15 @@ const CONTENT_TYPES: Record<string, string> = {
 const ERRORS = { '4xx': ErrorResponseSchema, '5xx': ErrorResponseSchema };
 // A wildcard path: bounded before it is split.
 const PATH_PARAMS = Type.Object({ '*': Type.String({ maxLength: 1024 }) });
+const CHUNK_PARAMS = Type.Object({ name: Type.String({ maxLength: 128 }) });
+const CHUNK_NAME = /^[A-Za-z0-9_-]+(?:\.[A-Za-z0-9_-]+)*\.js$/;
 
 /**
  * The official Psono web client, served from a build folder at /vault/ on the server's own origin
  * (VAULT_WEB_CLIENT_DIR), with a generated config.json that names this server and pins its verify
  * key. The build is the operator's; Blindvault ships none of it. Every answer is revalidated
  * (`no-cache` with an ETag): the build's file names carry no content hash, so an upgrade must show.
+ * Its lazy chunks are also served at /js/ (the build asks for them there); nothing else outside /vault/.
  */
 export async function webClientPlugin(app: FastifyInstance, options: WebClientPluginOptions): Promise<void> {
   app.setErrorHandler(renderBlindvaultError);
@@ -62,6 +65,15 @@ export async function webClientPlugin(app: FastifyInstance, options: WebClientPl
       return reply.send(configJson);
     }
     return serve(request, reply, rest === '' ? ['index.html'] : rest.split('/'));
+  });
+
+  // The build loads its lazy chunks (the KDBX export's kdbxweb and Argon2, the XLS importer) from
+  // /js/<chunk>.js at the site root, whatever folder it is served from (webpack's publicPath "/").
+  // Only a file name in the build's js/ folder: one segment, letters, digits, `_`, `-`, inner dots, `.js`.
+  app.get('/js/:name', { schema: { params: CHUNK_PARAMS, response: { ...ERRORS } }, config: { rateLimit: 'none' } }, async (request, reply) => {
+    const { name } = request.params as { name: string };
+    if (!CHUNK_NAME.test(name)) throw new BlindvaultError('NOT_FOUND');
+    return serve(request, reply, ['js', name]);
   });
 
   async function serve(request: FastifyRequest, reply: FastifyReply, segments: string[]) {

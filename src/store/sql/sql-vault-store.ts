@@ -15,6 +15,11 @@ import { isUniqueViolation, type SqlDatabase } from './sql-database.js';
 const flag = (value: boolean) => (value ? 1 : 0);
 const millis = (value: Date | null) => (value === null ? null : value.getTime());
 const date = (value: number | string) => new Date(Number(value));
+// Ids per `in (…)` list: far below SQLite's and PostgreSQL's parameter limits.
+const CHUNK = 500;
+function* chunks<T>(items: readonly T[]): Generator<T[]> {
+  for (let i = 0; i < items.length; i += CHUNK) yield items.slice(i, i + CHUNK);
+}
 
 /** Accounts and sessions over the shared SQL connection (SQLite or PostgreSQL). */
 export class SqlVaultStore implements VaultStore {
@@ -123,9 +128,84 @@ export class SqlVaultStore implements VaultStore {
 
   async deleteUser(id: string): Promise<boolean> {
     return this.#db.transaction().execute(async (tx) => {
+      const user = await tx.selectFrom('users').select('id').where('id', '=', id).$if(this.#lock, (qb) => qb.forUpdate()).executeTakeFirst();
+      if (!user) return false;
+      // What may become unreachable with the user (spec §3.4): the shares under their datastores (at
+      // any depth), the shares they made or hold a right on, the secrets hanging in either, the
+      // secrets they made, the groups they were a member of. Only these are looked at afterwards.
+      const { rows: shareRows } = await sql<{ id: string }>`
+        with recursive reached(id) as (
+          select seed.id from (
+            select sl.share_id as id from share_links sl join datastores d on d.id = sl.parent_datastore_id where d.user_id = ${id}
+            union select ur.share_id from user_share_rights ur where ur.user_id = ${id}
+            union select s.id from shares s where s.user_id = ${id}
+          ) seed
+          union
+          select sl.share_id from share_links sl join reached on sl.parent_share_id = reached.id
+        )
+        select id from reached`.execute(tx);
+      const shareIds = shareRows.map((r) => r.id);
+      const secretIds = new Set<string>();
+      const datastoreSecrets = await tx
+        .selectFrom('secret_links')
+        .innerJoin('datastores', 'datastores.id', 'secret_links.parent_datastore_id')
+        .select('secret_links.secret_id')
+        .where('datastores.user_id', '=', id)
+        .execute();
+      for (const row of datastoreSecrets) secretIds.add(row.secret_id);
+      for (const row of await tx.selectFrom('secrets').select('id').where('user_id', '=', id).execute()) secretIds.add(row.id);
+      for (const chunk of chunks(shareIds)) {
+        for (const row of await tx.selectFrom('secret_links').select('secret_id').where('parent_share_id', 'in', chunk).execute()) secretIds.add(row.secret_id);
+      }
+      const groupIds = (await tx.selectFrom('group_memberships').select('group_id').where('user_id', '=', id).execute()).map((r) => r.group_id);
+
+      // The user goes, and by cascade their sessions, datastores (with every link whose parent they
+      // are), API keys, rights, memberships, second factors, recovery and emergency codes.
       await tx.deleteFrom('sessions').where('user_id', '=', id).execute();
-      const result = await tx.deleteFrom('users').where('id', '=', id).executeTakeFirst();
-      return result.numDeletedRows === 1n;
+      await tx.deleteFrom('users').where('id', '=', id).execute();
+
+      // BV: then what no one can reach any more. A group without members; a share without a link
+      // and without a live right (a pending right whose granter is gone is invisible, §3.4); a
+      // secret without a link. Deleting a share unhangs what hung in it, so shares go in rounds.
+      for (const chunk of chunks(groupIds)) {
+        await tx
+          .deleteFrom('groups')
+          .where('id', 'in', chunk)
+          .where(({ not, exists, selectFrom }) => not(exists(selectFrom('group_memberships').select('group_memberships.id').whereRef('group_memberships.group_id', '=', 'groups.id'))))
+          .execute();
+      }
+      for (let removed = true; removed; ) {
+        removed = false;
+        for (const chunk of chunks(shareIds)) {
+          const result = await tx
+            .deleteFrom('shares')
+            .where('id', 'in', chunk)
+            .where(({ not, exists, selectFrom, and }) =>
+              and([
+                not(exists(selectFrom('share_links').select('share_links.link_id').whereRef('share_links.share_id', '=', 'shares.id'))),
+                not(exists(selectFrom('group_share_rights').select('group_share_rights.id').whereRef('group_share_rights.share_id', '=', 'shares.id'))),
+                not(
+                  exists(
+                    selectFrom('user_share_rights')
+                      .select('user_share_rights.id')
+                      .whereRef('user_share_rights.share_id', '=', 'shares.id')
+                      .where((r) => r.or([sql<boolean>`user_share_rights.accepted`, r.and([r('user_share_rights.accepted', 'is', null), r('user_share_rights.creator_id', 'is not', null)])])),
+                  ),
+                ),
+              ]),
+            )
+            .executeTakeFirst();
+          if (result.numDeletedRows > 0n) removed = true;
+        }
+      }
+      for (const chunk of chunks([...secretIds])) {
+        await tx
+          .deleteFrom('secrets')
+          .where('id', 'in', chunk)
+          .where(({ not, exists, selectFrom }) => not(exists(selectFrom('secret_links').select('secret_links.link_id').whereRef('secret_links.secret_id', '=', 'secrets.id'))))
+          .execute();
+      }
+      return true;
     });
   }
 
