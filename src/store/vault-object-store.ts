@@ -201,6 +201,8 @@ export interface VaultObjectStore {
   updateShareFor(userId: string, id: string, changes: { data?: string; dataNonce?: string }, options: { oldWriteDate?: Date; now: Date }): Promise<WriteResult>;
   /** Every unexpired right of a user (pending, accepted, declined), for GET /share/. */
   rightsOfUser(userId: string, now: Date): Promise<ShareRightRecord[]>;
+  /** How many unexpired rights wait for the user's answer and were given by a user who still exists (GET /user/status/). */
+  countPendingRightsOf(userId: string, now: Date): Promise<number>;
   /** Every unexpired right on a share, for GET /share/rights/{id}/. */
   rightsOfShare(shareId: string, now: Date): Promise<ShareRightRecord[]>;
   getShareRight(id: string): Promise<ShareRightRecord | undefined>;

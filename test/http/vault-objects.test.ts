@@ -133,6 +133,20 @@ describe('vault objects: rules beyond who may do what', () => {
     assert.deepEqual((await alice.request('PUT', '/secret/', { data: ct(40), data_nonce: nonce(), link_id: linkId, parent_datastore_id: datastoreId })).body, { error: 'DuplicateLinkID', message: "Don't use a link id twice" });
   });
 
+  test('GET /user/status/ counts the share rights that wait for the user\'s answer', async () => {
+    const carol = await person('carol');
+    const pending = async (who: VaultSession) => body<{ unaccepted_shares_count: number }>(await who.request('GET', '/user/status/'), 200).unaccepted_shares_count;
+    assert.equal(await pending(carol), 0, 'nothing offered yet');
+    const first = await grant(alice, await share(alice, { parent_datastore_id: datastoreId }), carol, { read: true, write: false, grant: false });
+    const second = await grant(alice, await share(alice, { parent_datastore_id: datastoreId }), carol, { read: true, write: true, grant: false });
+    assert.equal(await pending(carol), 2, 'two offers wait');
+    assert.equal(await pending(alice), 0, 'control: the giver has none waiting');
+    body(await carol.request('POST', '/share/right/accept/', { share_right_id: first }), 200);
+    assert.equal(await pending(carol), 1, 'an accepted one no longer waits');
+    body(await carol.request('POST', '/share/right/decline/', { share_right_id: second }), 200);
+    assert.equal(await pending(carol), 0, 'nor a declined one');
+  });
+
   test('API-key inspect lists only the attached secrets its owner can still read', async () => {
     const bobStore = body<{ datastore_id: string }>(await bob.request('PUT', '/datastore/', { type: 'password', description: 'Default', secret_key: ct(), secret_key_nonce: nonce() }), 201).datastore_id;
     const outer = await share(alice, { parent_datastore_id: datastoreId });

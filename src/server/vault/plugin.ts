@@ -109,7 +109,7 @@ export async function vaultPlugin(app: FastifyInstance, options: VaultPluginOpti
 
   // The composition root of the vault: every service is built here, from the stores.
   const policy = createPolicy({ objects, apiKeys, clock });
-  const accounts = createAccountsService({ vault, keys, signupsAllowed: options.config.signupsAllowed, pendingGroups: (userId) => objects.groups.countPendingMemberships(userId), clock });
+  const accounts = createAccountsService({ vault, keys, signupsAllowed: options.config.signupsAllowed, pendingGroups: (userId) => objects.groups.countPendingMemberships(userId), pendingShares: (userId) => objects.countPendingRightsOf(userId, clock()), clock });
   const origin = (url: string | undefined) => (url ? new URL(url).origin : undefined);
   const { publicUrl, host, port } = options.config;
   const served = config.webClientDir !== undefined && publicUrl !== undefined ? `${publicUrl}/vault` : undefined;

@@ -560,6 +560,18 @@ export class SqlVaultObjectStore implements VaultObjectStore {
     return rows.map(toRight);
   }
 
+  async countPendingRightsOf(userId: string, now: Date): Promise<number> {
+    const row = await this.#db
+      .selectFrom('user_share_rights')
+      .select((eb) => eb.fn.countAll<number | string>().as('n'))
+      .where('user_id', '=', userId)
+      .where('accepted', 'is', null)
+      .where((eb) => eb.or([eb('expiration_date', 'is', null), eb('expiration_date', '>', now.getTime())]))
+      .where((eb) => eb.exists(eb.selectFrom('users').select('users.id').whereRef('users.id', '=', 'user_share_rights.creator_id')))
+      .executeTakeFirst();
+    return Number(row?.n ?? 0);
+  }
+
   async rightsOfShare(shareId: string, now: Date): Promise<ShareRightRecord[]> {
     const rows = await this.#db
       .selectFrom('user_share_rights')

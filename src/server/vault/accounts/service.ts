@@ -17,6 +17,8 @@ export interface AccountsServiceDeps {
   signupsAllowed: boolean;
   /** How many group invitations the user has not answered (docs/vault-protocol.md §3.10). */
   pendingGroups: (userId: string) => Promise<number>;
+  /** Share rights waiting for the user's answer (spec §3.2 GET /user/status/). */
+  pendingShares: (userId: string) => Promise<number>;
   clock: () => Date;
 }
 
@@ -30,7 +32,7 @@ export interface UserSearchResult {
 }
 
 /** Accounts of the vault: registration, prelogin, the user's own record, search, deletion. */
-export function createAccountsService({ vault, keys, signupsAllowed, pendingGroups, clock }: AccountsServiceDeps) {
+export function createAccountsService({ vault, keys, signupsAllowed, pendingGroups, pendingShares, clock }: AccountsServiceDeps) {
   const emailHmac = (email: string) => hmacSha256Hex(keys.emailHmacKey.reveal(), email.toLowerCase());
 
   function sealEmail(email: string): { emailCiphertext: string; emailNonce: string } {
@@ -148,7 +150,7 @@ export function createAccountsService({ vault, keys, signupsAllowed, pendingGrou
 
   async function status(auth: AuthContext) {
     return {
-      unaccepted_shares_count: 0, // shares come with "Vault, part 2"
+      unaccepted_shares_count: await pendingShares(auth.user.id),
       unaccepted_groups_count: await pendingGroups(auth.user.id),
       unaccepted_forced_groups_count: 0,
       last_security_report_created: formatIsoTime(auth.user.registrationDate),
