@@ -8,6 +8,7 @@ import { deriveAuthkey, DEFAULT_HASHING_PARAMETERS } from '../../src/crypto/pson
 import { openTestApp, type TestApp } from '../helpers/app.js';
 import { injectTransport } from '../helpers/inject-transport.js';
 import { BACKENDS } from '../helpers/stores.js';
+import { bodyOf, registerPerson, type VaultPerson } from '../helpers/vault-people.js';
 
 // Deleting an account from the official web client's account settings (docs/vault-protocol.md §3.4), on
 // both backends: what goes with the account, what stays with the people it shared with, and the
@@ -16,24 +17,17 @@ const ct = (bytes = 80) => randomBytes(bytes).toString('hex');
 const nonce = () => randomBytes(24).toString('hex');
 const PASSWORD = 'delete-me passphrase';
 type Flags = { read: boolean; write: boolean; grant: boolean };
-type Person = VaultSession & { username: string; datastoreId: string; authkey: string };
+type Person = VaultPerson & { authkey: string };
 
 for (const backend of BACKENDS) {
   describe(`vault account deletion (${backend})`, () => {
     let t: TestApp;
     let client: VaultClient;
 
-    const body = <T>(res: { status: number; body: unknown }, status: number): T => {
-      assert.equal(res.status, status, JSON.stringify(res.body).slice(0, 300));
-      return res.body as T;
-    };
+    const body = bodyOf;
     const person = async (who: string): Promise<Person> => {
-      const username = `${who}-${randomBytes(4).toString('hex')}@example.com`;
-      await client.register(username, `${username.split('@')[0]}@mail.example.com`, PASSWORD);
-      const session = await client.login({ username, password: PASSWORD, sendDeviceTime: false });
-      const datastoreId = body<{ datastore_id: string }>(await session.request('PUT', '/datastore/', { type: 'password', description: 'Default', secret_key: ct(), secret_key_nonce: nonce() }), 201).datastore_id;
-      const authkey = await deriveAuthkey(username, PASSWORD, DEFAULT_HASHING_PARAMETERS);
-      return Object.assign(session, { username, datastoreId, authkey });
+      const someone = await registerPerson(client, who, PASSWORD);
+      return Object.assign(someone, { authkey: await deriveAuthkey(someone.username, PASSWORD, DEFAULT_HASHING_PARAMETERS) });
     };
     const share = async (owner: VaultSession, parent: { parent_datastore_id: string } | { parent_share_id: string }) =>
       body<{ share_id: string }>(await owner.request('POST', '/share/', { data: ct(40), data_nonce: nonce(), key: ct(), key_nonce: nonce(), key_type: 'symmetric', link_id: randomUUID(), ...parent }), 201).share_id;

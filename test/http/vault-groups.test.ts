@@ -7,6 +7,7 @@ import { boxKeyPair, boxOpen, boxSeal, secretboxOpen, secretboxSeal } from '../.
 import { openTestApp, type TestApp } from '../helpers/app.js';
 import { injectTransport } from '../helpers/inject-transport.js';
 import { BACKENDS } from '../helpers/stores.js';
+import { bodyOf, registerPerson, type VaultPerson } from '../helpers/vault-people.js';
 
 // Groups (docs/vault-protocol.md §3.10, docs/authorization.md "Groups"), driven through the real SDK
 // the way the official web client (and an attacker holding some rights) would. Every refusal has its
@@ -19,7 +20,7 @@ const NOT_ADMIN = { group_id: ['NO_PERMISSION_OR_NOT_EXIST'] };
 const NOT_SHARE_ADMIN = { non_field_errors: ["You don't have the necessary rights to share with this group."] };
 const PROCESSED = { non_field_errors: ['NO_PERMISSION_OR_NOT_EXIST_OR_ALREADY_PROCESSED_MEMBERSHIP'] };
 type Flags = { read: boolean; write: boolean; grant: boolean };
-type Person = VaultSession & { datastoreId: string; username: string };
+type Person = VaultPerson;
 const hex = (text: string) => fromHex(text) as Uint8Array;
 
 /** A group as its creator's client holds it: the keys in clear (never sent), and the ids. */
@@ -33,17 +34,8 @@ for (const backend of BACKENDS) {
   describe(`vault groups (${backend})`, () => {
     let t: TestApp;
     let client: VaultClient;
-    const body = <T = Record<string, unknown>>(res: { status: number; body: unknown }, status: number): T => {
-      assert.equal(res.status, status, JSON.stringify(res.body));
-      return res.body as T;
-    };
-    const person = async (who: string): Promise<Person> => {
-      const username = `${who}-${randomBytes(4).toString('hex')}@example.com`;
-      await client.register(username, `${username.split('@')[0]}@mail.example.com`, PASSWORD);
-      const session = await client.login({ username, password: PASSWORD, sendDeviceTime: false });
-      const datastoreId = body<{ datastore_id: string }>(await session.request('PUT', '/datastore/', { type: 'password', description: 'Default', secret_key: ct(), secret_key_nonce: nonce() }), 201).datastore_id;
-      return Object.assign(session, { datastoreId, username });
-    };
+    const body = bodyOf;
+    const person = (who: string): Promise<Person> => registerPerson(client, who, PASSWORD);
     const share = async (owner: VaultSession, parent: { parent_datastore_id: string } | { parent_share_id: string }) =>
       body<{ share_id: string }>(await owner.request('POST', '/share/', { data: ct(40), data_nonce: nonce(), key: ct(), key_nonce: nonce(), key_type: 'symmetric', link_id: randomUUID(), ...parent }), 201).share_id;
     const secret = async (owner: VaultSession, parent: { parent_share_id: string }) =>

@@ -3,10 +3,11 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { VaultClient, type VaultSession } from '../../src/client/vault-session.js';
+import { VaultClient } from '../../src/client/vault-session.js';
 import { openTestApp, type TestApp } from '../helpers/app.js';
 import { injectTransport } from '../helpers/inject-transport.js';
 import { BACKENDS } from '../helpers/stores.js';
+import { bodyOf, registerPerson, type VaultPerson } from '../helpers/vault-people.js';
 
 // Import, export, the Security Report and the offline cache of the official web client, replayed from
 // the request sequences it was seen to send against this server in Chromium (docs/vault-protocol.md §6),
@@ -17,7 +18,7 @@ const ct = (bytes = 80) => randomBytes(bytes).toString('hex');
 const nonce = () => randomBytes(24).toString('hex');
 const PASSWORD = 'import export passphrase';
 const REFUSED = { non_field_errors: ['NO_PERMISSION_OR_NOT_EXIST'] };
-type Person = VaultSession & { datastoreId: string };
+type Person = VaultPerson;
 
 for (const backend of BACKENDS) {
   describe(`vault import, export, security report, offline (${backend})`, () => {
@@ -26,17 +27,8 @@ for (const backend of BACKENDS) {
     let alice: Person;
     let bob: Person;
 
-    const body = <T>(res: { status: number; body: unknown }, status: number): T => {
-      assert.equal(res.status, status, JSON.stringify(res.body).slice(0, 300));
-      return res.body as T;
-    };
-    const person = async (who: string): Promise<Person> => {
-      const username = `${who}-${randomBytes(4).toString('hex')}@example.com`;
-      await client.register(username, `${username.split('@')[0]}@mail.example.com`, PASSWORD);
-      const session = await client.login({ username, password: PASSWORD, sendDeviceTime: false });
-      const datastoreId = body<{ datastore_id: string }>(await session.request('PUT', '/datastore/', { type: 'password', description: 'Default', secret_key: ct(), secret_key_nonce: nonce() }), 201).datastore_id;
-      return Object.assign(session, { datastoreId });
-    };
+    const body = bodyOf;
+    const person = (who: string): Promise<Person> => registerPerson(client, who, PASSWORD);
     const entries = (n: number) => Array.from({ length: n }, () => ({ data: ct(60), data_nonce: nonce(), link_id: randomUUID() }));
     /** Import steps 1–3 of §6 into a datastore: the vault read, the one bulk create, the vault saved with the new folder. */
     const importInto = async (who: Person, n: number) => {
