@@ -11,7 +11,10 @@ export interface Argon2idParams {
   memLimitKiB: number;
 }
 
-/** AES-256-GCM under one imported key, with a 12-byte nonce and a 16-byte tag appended to the ciphertext. */
+/**
+ * AES-256-GCM under one imported key, with a 12-byte nonce and a 16-byte tag appended to the ciphertext. The inputs
+ * are read before the promise settles and never kept: a caller may reuse their buffers once it has (stream/ does).
+ */
 export interface Aes256GcmKey {
   seal(nonce: Uint8Array, plaintext: Uint8Array, aad: Uint8Array): Promise<Uint8Array>;
   /** undefined when the tag does not verify (wrong key, nonce, AAD, or altered bytes). */
