@@ -1,6 +1,6 @@
 import path from 'node:path';
 import type { Command } from 'commander';
-import { parseDownloadLink } from '../client/index.js';
+import { parseDownloadLink } from '../client/links.js';
 import { downloadToFile, downloadToStream, nodeFetch } from '../client/node/index.js';
 import { cryptoBackend } from './crypto-backend.js';
 import { linkFrom, LINK_HELP } from './link-input.js';

@@ -23,6 +23,11 @@ export interface Aes256GcmKey {
 
 export interface CryptoBackend {
   readonly name: string;
+  /**
+   * Whether two byte strings are equal, in time that depends on their length only (MACs, tags). Different lengths
+   * answer false at once: lengths are public.
+   */
+  constantTimeEqual(a: Uint8Array, b: Uint8Array): boolean;
   /** Bytes from the platform CSPRNG. */
   randomBytes(length: number): Uint8Array;
   sha256(data: Uint8Array): Promise<Uint8Array>;
