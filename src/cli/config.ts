@@ -2,7 +2,7 @@
 // $XDG_CONFIG_HOME/blindvault/config.json. Download, info and delete take theirs from the link.
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { normalizeServerUrl } from '../client/index.js';
+import { normalizeServerUrl } from '../client/links.js';
 import { configDir, type Env } from './environment.js';
 import { UsageError } from './usage-error.js';
 

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { deleteFile } from '../client/index.js';
+import { deleteFile } from '../client/manage.js';
 import { linkFrom, LINK_HELP } from './link-input.js';
 import { printLine, type CliIo } from './io.js';
 

@@ -1,5 +1,5 @@
 // The CLI's exit codes, stable for scripts (documented in `blindvault --help` and the README).
-import type { ErrorCode } from '../client/index.js';
+import type { ErrorCode } from '../protocol/errors.js';
 
 export const EXIT = {
   ok: 0,

@@ -3,7 +3,7 @@
 // the data comes on stdin, the result goes to stdout.
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
-import { fernetDecrypt, fernetEncrypt, fernetGenerateKey } from '../client/index.js';
+import { fernetDecrypt, fernetEncrypt, fernetGenerateKey } from '../client/fernet.js';
 import { cryptoBackend } from './crypto-backend.js';
 import type { CliIo } from './io.js';
 import { parsePositiveInteger } from './parse-options.js';

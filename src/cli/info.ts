@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { fileInfo } from '../client/index.js';
+import { fileInfo } from '../client/manage.js';
 import { linkFrom, LINK_HELP } from './link-input.js';
 import { printJson, printLine, type CliIo } from './io.js';
 

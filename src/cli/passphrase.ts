@@ -1,7 +1,6 @@
 // Where a passphrase comes from: --passphrase-file F, else BLINDVAULT_PASSPHRASE, else a prompt on a
 // terminal. Never from an argument: arguments are visible to every user of the machine (ps, /proc).
 import { readFile } from 'node:fs/promises';
-import password from '@inquirer/password';
 import type { Env } from './environment.js';
 import { LocalFileError, UsageError } from './usage-error.js';
 
@@ -42,6 +41,8 @@ export async function givenPassphrase(sources: PassphraseSources): Promise<strin
 }
 
 export async function promptPassphrase(confirm: boolean): Promise<string> {
+  // Loaded only to ask: a passphrase from a file, the environment or a link's key never needs the prompt library.
+  const { default: password } = await import('@inquirer/password');
   const context = { input: process.stdin, output: process.stderr, clearPromptOnDone: true };
   const first = await password({ message: 'Passphrase:', mask: true, validate: (v) => v !== '' || 'The passphrase is empty.' }, context);
   if (confirm) {

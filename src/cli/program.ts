@@ -1,6 +1,6 @@
 // The `blindvault` command line: one commander program, one file per command, over the SDK only.
 import { Command, CommanderError } from 'commander';
-import { isBlindvaultError, type BlindvaultError } from '../client/index.js';
+import { isBlindvaultError, type BlindvaultError } from '../protocol/errors.js';
 import { deleteCommand } from './delete.js';
 import { downloadCommand } from './download.js';
 import { EXIT, exitCodeFor, type ExitCode } from './exit-codes.js';
@@ -8,8 +8,6 @@ import { fernetCommand } from './fernet.js';
 import { infoCommand } from './info.js';
 import { CommandExit, printLine, type CliIo } from './io.js';
 import { uploadCommand } from './upload.js';
-import { sendCommands } from './send/index.js';
-import { vaultCommands } from './vault/index.js';
 import { LocalFileError, UsageError } from './usage-error.js';
 
 export const VERSION = '0.1.0';
@@ -39,7 +37,15 @@ Environment:
   BLINDVAULT_SERVER_SIGNATURE   log in with an API key instead (machines); the answer is checked against the signature key
 `;
 
-export function createProgram(io: CliIo): Command {
+/** The commands that need none of the vault's and send's modules (libsodium, the vault protocol's schemas). */
+const FILE_COMMANDS = new Set(['upload', 'download', 'info', 'delete', 'fernet']);
+
+/**
+ * The program for these arguments. The vault and send commands are imported only when they may run or be listed:
+ * `blindvault upload …` starts without them (a faster start, less memory); `--help`, `help`, a vault or send
+ * command and anything unknown (for its suggestion) get every command.
+ */
+export async function createProgram(io: CliIo, argv: readonly string[] = []): Promise<Command> {
   const program = new Command('blindvault')
     .description('End-to-end encrypted file sharing with a Blindvault server: files are encrypted here, the server keeps ciphertext only.')
     .version(VERSION, '-V, --version')
@@ -57,8 +63,12 @@ export function createProgram(io: CliIo): Command {
   infoCommand(program, io);
   deleteCommand(program, io);
   fernetCommand(program, io);
-  vaultCommands(program, io);
-  sendCommands(program, io);
+  const command = argv.find((argument) => !argument.startsWith('-'));
+  if (command === undefined || !FILE_COMMANDS.has(command)) {
+    const [{ vaultCommands }, { sendCommands }] = await Promise.all([import('./vault/index.js'), import('./send/index.js')]);
+    vaultCommands(program, io);
+    sendCommands(program, io);
+  }
   for (const command of program.commands) {
     command.exitOverride().configureOutput(program.configureOutput()).showSuggestionAfterError(true).allowExcessArguments(false);
   }
@@ -90,7 +100,7 @@ function describe(error: BlindvaultError): string {
 
 /** Runs the CLI; answers the exit code. Every failure is one line on stderr. */
 export async function runCli(argv: string[], io: CliIo): Promise<ExitCode | number> {
-  const program = createProgram(io);
+  const program = await createProgram(io, argv);
   try {
     if (argv.length === 0) {
       program.outputHelp({ error: true });

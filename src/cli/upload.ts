@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { Option, type Command } from 'commander';
-import { uploadFile, V1_MAX_BYTES, type UploadResult } from '../client/index.js';
+import { uploadFile, type UploadResult } from '../client/upload.js';
+import { V1_MAX_BYTES } from '../client/upload-v1.js';
 import { createFileResumeStore, fileSource, NODE_CHUNK_BYTES, nodeStreamingBody } from '../client/node/index.js';
 import { resolveServer } from './config.js';
 import { cryptoBackend } from './crypto-backend.js';

@@ -2,7 +2,7 @@
 // #fragment (the key, or a v1 passphrase) is never sent: only `/f/{id}/encrypted` is requested.
 import type { CryptoBackend } from '../crypto/backend/crypto-backend.js';
 import { BlindvaultError } from '../protocol/errors.js';
-import { E2E_HEADERS, E2E_IV_BYTES, E2E_SALT_BYTES, parseE2eBytes } from '../protocol/files.js';
+import { E2E_HEADERS, E2E_IV_BYTES, E2E_SALT_BYTES, parseE2eBytes } from '../protocol/file-fields.js';
 import { errorFrom, request, type Fetch } from './files-api.js';
 import { openFileV1 } from './file-v1.js';
 import { openFileV2 } from './file-v2.js';

@@ -2,7 +2,7 @@
 // so that the seed's Python download snippet decrypts it unchanged. The whole file is in memory, so it
 // is refused above V1_MAX_BYTES. Without a passphrase, a random one is made and carried in the link's #.
 import { BlindvaultError } from '../protocol/errors.js';
-import { UPLOAD_FIELDS, formatE2eBytes } from '../protocol/files.js';
+import { UPLOAD_FIELDS, formatE2eBytes } from '../protocol/file-fields.js';
 import { concat, expectJson, readUploadAnswer, request } from './files-api.js';
 import { randomPassphrase, sealFileV1, V1_MAX_BYTES } from './file-v1.js';
 

@@ -12,7 +12,6 @@ import { BlindvaultError } from '../protocol/errors.js';
 import type { CryptoBackend } from './backend/crypto-backend.js';
 import { webCryptoBackend } from './backend/webcrypto.js';
 import { concatBytes, fromBase64, toBase64, utf8Bytes } from './encoding.js';
-import { bytesEqual } from './nacl.js';
 import { Secret } from './secret.js';
 
 const VERSION = 0x80;
@@ -77,7 +76,7 @@ export async function decrypt(key: KeyInput, token: string, options: FernetOptio
     if (now + FERNET_MAX_CLOCK_SKEW_SECONDS < timestamp) throw invalid('from the future');
   }
   const signed = data.subarray(0, data.length - MAC_BYTES);
-  if (!bytesEqual(await backend.hmacSha256(signingKey, signed), data.subarray(data.length - MAC_BYTES))) throw invalid('bad MAC');
+  if (!backend.constantTimeEqual(await backend.hmacSha256(signingKey, signed), data.subarray(data.length - MAC_BYTES))) throw invalid('bad MAC');
   const plaintext = await backend.aesCbcDecrypt(encryptionKey, data.slice(9, HEADER_BYTES), data.slice(HEADER_BYTES, data.length - MAC_BYTES));
   if (!plaintext) throw invalid('bad padding');
   return plaintext;

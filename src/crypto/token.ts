@@ -2,11 +2,10 @@
 // plain Uint8Array), so the SDK and the page can share TOKEN_PATTERN and the codecs with the server.
 import { fromBase64Url, fromHex, toBase64Url, toHex, utf8Bytes } from './encoding.js';
 import { Secret } from './secret.js';
+import { TOKEN_BYTES } from './token-format.js';
 import { sodium } from './sodium.js';
 
-/** Bearer tokens are 32 bytes from the CSPRNG, base64url without padding (43 characters). */
-export const TOKEN_BYTES = 32;
-export const TOKEN_PATTERN = '^[A-Za-z0-9_-]{43}$';
+export { TOKEN_BYTES, TOKEN_PATTERN } from './token-format.js';
 
 export function createToken(): Secret<string> {
   return new Secret(toBase64Url(sodium.randombytes_buf(TOKEN_BYTES)));

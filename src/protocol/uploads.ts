@@ -2,7 +2,7 @@
 // keys of the creation call, and its answer. Shared by the server and its clients.
 import { Type, type Static } from 'typebox';
 import { fromBase64, toBase64 } from '../crypto/encoding.js';
-import { TOKEN_PATTERN } from '../crypto/token.js';
+import { TOKEN_PATTERN } from '../crypto/token-format.js';
 import { FileIdSchema, OwnerTokenSchema } from './files.js';
 
 export const TUS_VERSION = '1.0.0';

@@ -1,5 +1,8 @@
 import assert from 'node:assert/strict';
+import { writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { after, before, describe, test } from 'node:test';
 import { freePort, startBackendServer, type BackendServer } from '../helpers/server-process.js';
 import { buildCli, cliHome, runCli, startCli, type CliHome } from './cli-process.js';
@@ -107,6 +110,56 @@ describe('blindvault info, delete, help and usage errors', () => {
       stderr: /^blindvault: error: The server answered something that is not the Blindvault protocol\. \(HTTP 500\)\n$/,
     },
   ];
+  test('every command and subcommand has its whole --help, the same as "help COMMAND" gives with every command loaded', async () => {
+    const commandsIn = (help: string) =>
+      [...(help.split(/\nCommands:\n/)[1]?.split(/\n\n/)[0] ?? '').matchAll(/^ {2}([a-z][a-z0-9-]*)/gm)].map((m) => m[1] as string).filter((name) => name !== 'help');
+    const top = await runCli(['--help'], { env: home.env });
+    assert.equal(top.code, 0);
+    const names = commandsIn(top.stdout);
+    // The file commands, and the vault and send commands, which are loaded only when they may be needed.
+    for (const name of ['upload', 'download', 'info', 'delete', 'fernet', 'login', 'get', 'api-key', 'send', 'receive', 'revoke']) assert.ok(names.includes(name), `--help lists ${name}`);
+    const paths: string[][] = names.map((name) => [name]);
+    for (let i = 0; i < paths.length; i++) {
+      const words = paths[i] as string[];
+      const own = await runCli([...words, '--help'], { env: home.env });
+      assert.equal(own.code, 0, `${words.join(' ')} --help: ${own.stderr}`);
+      assert.match(own.stdout, new RegExp(`^Usage: blindvault ${words.join(' ')}\\b`), words.join(' '));
+      assert.match(own.stdout, /-h, --help/, `${words.join(' ')} --help lists its options`);
+      if (words.length === 1) {
+        // "help X" loads every command (X is not looked at first): a command loaded alone must show the same.
+        const viaHelp = await runCli(['help', ...words], { env: home.env });
+        assert.equal(viaHelp.code, 0);
+        assert.equal(own.stdout, viaHelp.stdout, `${words.join(' ')}: the same help either way`);
+      }
+      for (const sub of commandsIn(own.stdout)) paths.push([...words, sub]);
+    }
+    assert.ok(paths.some((words) => words.length === 2), 'subcommands (fernet encrypt, api-key …) are checked too');
+  });
+
+  test('upload and download load neither libsodium nor typebox nor the prompt library; a vault command loads libsodium and the prompt (control)', async () => {
+    // A loader hook that writes every module URL the process loads to stderr.
+    const hooks = path.join(home.dir, 'log-loads.mjs');
+    const hook = path.join(home.dir, 'register-log-loads.mjs');
+    await writeFile(hooks, 'export async function load(url, context, next) { process.stderr.write(`LOADED ${url}\\n`); return next(url, context); }\n');
+    await writeFile(hook, `import { register } from 'node:module';\nregister(${JSON.stringify(pathToFileURL(hooks).href)});\n`);
+    const loaded = async (args: string[]) => {
+      const result = await runCli(args, { env: home.env, command: [process.execPath, '--import', hook] });
+      return { ...result, urls: result.stderr.split('\n').filter((line) => line.startsWith('LOADED ')) };
+    };
+    const closedUrl = `http://127.0.0.1:${await freePort()}`;
+    const heavy = /libsodium|typebox|@inquirer/;
+    const download = await loaded(['download', `${closedUrl}/f/0b0b6c8e-3f4e-4d2a-9c1b-2a3b4c5d6e7f#${'A'.repeat(43)}`, '--output', `${home.dir}/never`]);
+    assert.equal(download.code, 3, download.stderr);
+    const upload = await loaded(['upload', `${process.cwd()}/package.json`, '--server', closedUrl]);
+    assert.equal(upload.code, 3, upload.stderr);
+    for (const run of [download, upload]) {
+      assert.ok(run.urls.some((line) => line.includes('/cli/program.js')) && run.urls.some((line) => line.includes('/node_modules/commander/')), 'the hook sees the CLI modules and packages');
+      assert.deepEqual(run.urls.filter((line) => heavy.test(line)), []);
+    }
+    const vault = await loaded(['whoami']);
+    assert.ok(vault.urls.some((line) => /libsodium/.test(line)) && vault.urls.some((line) => /@inquirer/.test(line)), 'a vault command loads libsodium and the prompt library');
+  });
+
   test('output into a pipe whose reader is gone (`| head`): exit 141 as SIGPIPE would, no stack trace; a reader that stays gets it all (control)', async () => {
     const gone = startCli(['--help'], { env: home.env });
     gone.child.stdout?.destroy();

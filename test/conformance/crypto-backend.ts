@@ -19,6 +19,20 @@ export function cryptoBackendSuite(backend: CryptoBackend, other: CryptoBackend)
       assert.notDeepEqual(big.subarray(70_000, 70_032), new Uint8Array(32), 'bytes past the first 64 KiB are filled');
     });
 
+    test('constantTimeEqual: true for equal bytes (any length, empty too); false for any one differing byte or another length', () => {
+      assert.equal(backend.constantTimeEqual(new Uint8Array(), new Uint8Array()), true);
+      fc.assert(
+        fc.property(fc.uint8Array({ minLength: 1, maxLength: 80 }), fc.nat(), fc.integer({ min: 1, max: 255 }), (bytes, at, flip) => {
+          const copy = bytes.slice();
+          assert.equal(backend.constantTimeEqual(bytes, copy), true);
+          copy[at % copy.length] = (copy[at % copy.length] as number) ^ flip;
+          assert.equal(backend.constantTimeEqual(bytes, copy), false);
+          assert.equal(backend.constantTimeEqual(bytes, bytes.subarray(0, bytes.length - 1)), false);
+          assert.equal(backend.constantTimeEqual(bytes.subarray(0, bytes.length - 1), bytes), false);
+        }),
+      );
+    });
+
     test('SHA-256 (FIPS 180-4 examples)', async () => {
       assert.equal(toHex(await backend.sha256(utf8('abc'))), 'ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad');
       assert.equal(toHex(await backend.sha256(new Uint8Array())), 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855');

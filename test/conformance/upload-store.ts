@@ -16,6 +16,11 @@ async function* chunksOf(data: Uint8Array, size: number): AsyncGenerator<Uint8Ar
   for (let i = 0; i < data.length; i += size) yield data.subarray(i, i + size);
 }
 
+async function* breaksAfterPieces(data: Uint8Array, size: number): AsyncGenerator<Uint8Array> {
+  yield* chunksOf(data, size);
+  throw new Error('connection lost');
+}
+
 async function* breaksAfter(data: Uint8Array): AsyncGenerator<Uint8Array> {
   yield data;
   throw new Error('connection lost');
@@ -86,6 +91,22 @@ export function uploadStoreSuite(name: string, open: () => Promise<UploadStoreHa
       const blob = await harness.blobs.get(k);
       assert.ok(blob);
       assert.deepEqual(await buffer(blob.stream), data);
+      await harness.blobs.delete(k);
+    });
+
+    test('a long append in small pieces (many gathered writes and flushes) keeps every byte; broken, exactly those received', async () => {
+      const data = randomBytes(11 * 1024 * 1024 + 12_345);
+      const cut = 9 * 1024 * 1024 + 777;
+      const k = key();
+      await uploads.create(k);
+      await assert.rejects(uploads.append(k, 0, breaksAfterPieces(data.subarray(0, cut), 16_384)), /connection lost/);
+      assert.equal(await uploads.offset(k), cut);
+      assert.equal(await uploads.append(k, cut, chunksOf(data.subarray(cut), 65_536)), data.length);
+      assert.equal(await uploads.offset(k), data.length);
+      await uploads.complete(k, k);
+      const blob = await harness.blobs.get(k);
+      assert.ok(blob);
+      assert.ok(Buffer.from(await buffer(blob.stream)).equals(data), 'the blob is the bytes sent, in order');
       await harness.blobs.delete(k);
     });
 

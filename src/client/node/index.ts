@@ -3,3 +3,4 @@ export { fileSource } from './file-source.js';
 export { createFileResumeStore } from './file-resume-store.js';
 export { downloadToFile, downloadToStream, type SavedDownload } from './download-to-file.js';
 export { NODE_CHUNK_BYTES, nodeStreamingBody } from './streaming-body.js';
+export { nodeFetch } from './node-fetch.js';

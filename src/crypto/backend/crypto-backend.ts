@@ -11,7 +11,10 @@ export interface Argon2idParams {
   memLimitKiB: number;
 }
 
-/** AES-256-GCM under one imported key, with a 12-byte nonce and a 16-byte tag appended to the ciphertext. */
+/**
+ * AES-256-GCM under one imported key, with a 12-byte nonce and a 16-byte tag appended to the ciphertext. The inputs
+ * are read before the promise settles and never kept: a caller may reuse their buffers once it has (stream/ does).
+ */
 export interface Aes256GcmKey {
   seal(nonce: Uint8Array, plaintext: Uint8Array, aad: Uint8Array): Promise<Uint8Array>;
   /** undefined when the tag does not verify (wrong key, nonce, AAD, or altered bytes). */
@@ -20,6 +23,11 @@ export interface Aes256GcmKey {
 
 export interface CryptoBackend {
   readonly name: string;
+  /**
+   * Whether two byte strings are equal, in time that depends on their length only (MACs, tags). Different lengths
+   * answer false at once: lengths are public.
+   */
+  constantTimeEqual(a: Uint8Array, b: Uint8Array): boolean;
   /** Bytes from the platform CSPRNG. */
   randomBytes(length: number): Uint8Array;
   sha256(data: Uint8Array): Promise<Uint8Array>;

@@ -1,6 +1,6 @@
 // The portable backend: WebCrypto (crypto.subtle) for AES, SHA-2, HMAC, HKDF and PBKDF2, in browsers and in Node 20;
-// libsodium's WASM build for Argon2id, which WebCrypto lacks. The default backend of every format module.
-import { sodium } from '../sodium.js';
+// libsodium's WASM build for Argon2id, which WebCrypto lacks, loaded on its first use only (a random-key file never
+// needs it). The default backend of every format module.
 import type { Aes256GcmKey, Argon2idParams, CryptoBackend } from './crypto-backend.js';
 
 const subtle = globalThis.crypto.subtle;
@@ -14,6 +14,14 @@ async function importRaw(key: Uint8Array, algorithm: AlgorithmIdentifier | HmacI
 
 export const webCryptoBackend: CryptoBackend = {
   name: 'webcrypto',
+
+  constantTimeEqual(a, b) {
+    if (a.length !== b.length) return false;
+    // No early exit: every byte is compared, and the verdict is read once at the end.
+    let difference = 0;
+    for (let i = 0; i < a.length; i++) difference |= (a[i] as number) ^ (b[i] as number);
+    return difference === 0;
+  },
 
   randomBytes(length) {
     const out = new Uint8Array(length);
@@ -42,6 +50,7 @@ export const webCryptoBackend: CryptoBackend = {
   },
 
   async argon2id(password, salt, params: Argon2idParams, length) {
+    const { sodium } = await import('../sodium.js');
     return sodium.crypto_pwhash(length, password, salt, params.opsLimit, params.memLimitKiB * 1024, sodium.crypto_pwhash_ALG_ARGON2ID13);
   },
 

@@ -1,13 +1,17 @@
 // Node-only backend: node:crypto (OpenSSL) for AES, SHA-2, HMAC, HKDF and PBKDF2, sodium-native for Argon2id on
 // libuv's thread pool. Same bytes as the portable WebCrypto backend, several times faster for AES-GCM in Node; for
 // the CLI and the server. client/ and protocol/ may not import this: the CLI passes it to the SDK as `backend`.
-import { createCipheriv, createDecipheriv, createHash, createHmac, hkdf, pbkdf2, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHash, createHmac, hkdf, pbkdf2, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Aes256GcmKey, Argon2idParams, CryptoBackend } from '../backend/crypto-backend.js';
 
 const bytes = (b: Buffer) => new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
 
 export const nodeCryptoBackend: CryptoBackend = {
   name: 'node',
+
+  constantTimeEqual(a, b) {
+    return a.length === b.length && timingSafeEqual(a, b);
+  },
 
   randomBytes(length) {
     return bytes(randomBytes(length));

@@ -1,5 +1,6 @@
 // A FIFO of byte chunks: push what arrives, take exactly n bytes when they are there. Copies a byte at most once:
-// n bytes that lie in one pushed chunk are answered as a view of it (a reader's chunks are its own to keep).
+// n bytes that lie in one pushed chunk are answered as a view of it (a reader's chunks are its own to keep);
+// others are copied into a new buffer (take) or into the caller's (takeInto).
 export class ByteQueue {
   #chunks: Uint8Array[] = [];
   #head = 0; // bytes already taken from #chunks[0]
@@ -13,6 +14,12 @@ export class ByteQueue {
     if (chunk.length === 0) return;
     this.#chunks.push(chunk);
     this.#length += chunk.length;
+  }
+
+  /** Whether the first n bytes (n ≤ length) lie in one pushed chunk, so that take(n) answers a view without a copy. */
+  contiguous(n: number): boolean {
+    const first = this.#chunks[0];
+    return first !== undefined && first.length - this.#head >= n;
   }
 
   /** Removes and returns the first n bytes (n ≤ length): a view when they lie in one chunk, else a copy. */
@@ -29,13 +36,21 @@ export class ByteQueue {
       this.#length -= n;
       return view;
     }
-    const out = new Uint8Array(n);
+    return this.takeInto(new Uint8Array(n));
+  }
+
+  /**
+   * Removes the first `target.length` bytes (≤ length), copying them into `target`, and answers it: a caller that
+   * assembles many spans (a record at a time) reuses one buffer instead of allocating one per span.
+   */
+  takeInto(target: Uint8Array): Uint8Array {
+    const n = target.length;
+    if (n > this.#length) throw new RangeError('not enough bytes queued');
     let filled = 0;
     while (filled < n) {
       const chunk = this.#chunks[0] as Uint8Array;
-      const available = chunk.length - this.#head;
-      const count = Math.min(available, n - filled);
-      out.set(chunk.subarray(this.#head, this.#head + count), filled);
+      const count = Math.min(chunk.length - this.#head, n - filled);
+      target.set(chunk.subarray(this.#head, this.#head + count), filled);
       filled += count;
       this.#head += count;
       if (this.#head === chunk.length) {
@@ -44,7 +59,7 @@ export class ByteQueue {
       }
     }
     this.#length -= n;
-    return out;
+    return target;
   }
 
   /** Copies the first n bytes (n ≤ length) without removing them. */

@@ -2,7 +2,6 @@
 // file's keys and its header MAC. Pure functions; no stream here.
 import { BlindvaultError } from '../../protocol/errors.js';
 import type { Argon2idParams, CryptoBackend } from '../backend/crypto-backend.js';
-import { bytesEqual } from '../nacl.js';
 import { concatBytes, utf8Bytes } from '../encoding.js';
 
 export const V2_MAGIC = utf8Bytes('BVFILE');
@@ -91,7 +90,8 @@ export function encodeHeaderFields(fields: V2HeaderFields): Uint8Array {
  */
 export function headerLengthFromPrefix(prefix: Uint8Array): number {
   if (prefix.length < HEADER_PREFIX_BYTES) throw new RangeError('need the 9-byte header prefix');
-  if (!bytesEqual(prefix.subarray(0, V2_MAGIC.length), V2_MAGIC)) throw badHeader('not a Blindvault v2 file (magic)');
+  // The magic is public: a plain comparison.
+  if (V2_MAGIC.some((byte, i) => prefix[i] !== byte)) throw badHeader('not a Blindvault v2 file (magic)');
   if (prefix[6] !== V2_VERSION) throw badHeader(`unsupported version ${prefix[6]}`);
   const exponent = prefix[8] as number;
   if (!(RECORD_SIZE_EXPONENTS as readonly number[]).includes(exponent)) throw badHeader(`record size exponent ${exponent} is not allowed`);
@@ -153,7 +153,7 @@ export async function derivePayloadKey(fileKey: Uint8Array, streamNonce: Uint8Ar
 /** WRONG_KEY unless the header's MAC verifies under this file key (constant-time comparison). */
 export async function verifyHeader(header: V2Header, fileKey: Uint8Array, backend: CryptoBackend): Promise<void> {
   const expected = await computeHeaderMac(fileKey, header.bytes.subarray(0, header.bytes.length - HEADER_MAC_BYTES), backend);
-  if (!bytesEqual(expected, header.mac)) throw new BlindvaultError('WRONG_KEY');
+  if (!backend.constantTimeEqual(expected, header.mac)) throw new BlindvaultError('WRONG_KEY');
 }
 
 /** The ciphertext size of a plaintext of `plaintextBytes` under a header of this length and record size. */

@@ -41,6 +41,8 @@ export class V2Decoder {
   #header: V2Header | undefined;
   #aead: Aes256GcmKey | undefined;
   #sealedSize = 0;
+  /** Where a record that spans pieces of the input is assembled; reused, as each record is opened before the next. */
+  #scratch: Uint8Array | undefined;
   #index = 0;
   #failed = false;
 
@@ -64,7 +66,7 @@ export class V2Decoder {
       if (!this.#aead && !(await this.#readHeader())) return [];
       const out: Uint8Array[] = [];
       // A record is opened as not-final only when a byte after it proves it is not the last.
-      while (this.#queue.length > this.#sealedSize) out.push(await this.#open(this.#queue.take(this.#sealedSize), false));
+      while (this.#queue.length > this.#sealedSize) out.push(await this.#open(this.#takeRecord(), false));
       return out;
     } catch (error) {
       this.#failed = true;
@@ -111,6 +113,13 @@ export class V2Decoder {
     this.#header = header;
     this.#sealedSize = header.fields.recordSize + TAG_BYTES;
     return true;
+  }
+
+  /** The next whole sealed record: a view of the input when it lies in one piece, else copied into #scratch. */
+  #takeRecord(): Uint8Array {
+    const size = this.#sealedSize;
+    if (this.#queue.contiguous(size)) return this.#queue.take(size);
+    return this.#queue.takeInto((this.#scratch ??= new Uint8Array(size)));
   }
 
   #checkedIndex(): number {

@@ -187,6 +187,8 @@ async function buildEncryptor(header: V2Header, fileKey: Uint8Array, backend: Cr
  */
 function recordSealer(aead: Aes256GcmKey, recordSize: number, firstIndex: number, header: Uint8Array | undefined): TransformStream<Uint8Array, Uint8Array> {
   const queue = new ByteQueue();
+  // A record's plaintext that spans input pieces is assembled here; sealing copies it, so one buffer serves all.
+  let scratch: Uint8Array | undefined;
   let index = firstIndex;
   return new TransformStream<Uint8Array, Uint8Array>({
     start(controller) {
@@ -195,7 +197,8 @@ function recordSealer(aead: Aes256GcmKey, recordSize: number, firstIndex: number
     async transform(chunk, controller) {
       queue.push(chunk);
       while (queue.length > recordSize) {
-        controller.enqueue(await sealRecord(aead, index, false, queue.take(recordSize)));
+        const plaintext = queue.contiguous(recordSize) ? queue.take(recordSize) : queue.takeInto((scratch ??= new Uint8Array(recordSize)));
+        controller.enqueue(await sealRecord(aead, index, false, plaintext));
         index += 1;
       }
     },

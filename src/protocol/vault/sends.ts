@@ -2,7 +2,7 @@
 import { Type } from '@fastify/type-provider-typebox';
 import { fromBase64 } from '../../crypto/encoding.js';
 import { SEND_KEY_BASE64_LENGTH, SEND_KEY_BYTES } from '../../crypto/send-key.js';
-import { TOKEN_PATTERN } from '../../crypto/token.js';
+import { TOKEN_PATTERN } from '../../crypto/token-format.js';
 import { FieldReader } from './fields.js';
 
 const TOKEN = new RegExp(TOKEN_PATTERN);

@@ -1,14 +1,17 @@
 import { createReadStream } from 'node:fs';
-import { mkdir, open, readdir, rm, stat } from 'node:fs/promises';
+import { mkdir, open, readdir, rm, stat, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { assertBlobKey, type BlobStore } from '../blob-store.js';
 import { UploadOffsetConflict, type UploadStore, type UploadUsage } from '../upload-store.js';
 import { FsBlobStore } from './fs-blob-store.js';
 
-const WRITE_BYTES = 1024 * 1024;
+/** Received pieces are gathered into writes of about this much (network pieces are 16–64 KiB). */
+const WRITE_BYTES = 4 * 1024 * 1024;
 // A sender trickling tiny pieces must not make one write of countless buffers.
 const MAX_GATHERED = 256;
+/** A datasync starts in the background after this much has been written since the last one. */
+const SYNC_EVERY_BYTES = 8 * 1024 * 1024;
 
 /**
  * Partial uploads as files in <root>/uploads/<key>, beside the folder blob store of the same root,
@@ -58,38 +61,21 @@ export class FsUploadStore implements UploadStore {
       if (isNotFound(error)) throw new UploadOffsetConflict(-1);
       throw error;
     }
+    const writer = new PartialWriter(handle);
     try {
       const { size } = await handle.stat();
       if (size !== offset) throw new UploadOffsetConflict(size);
-      let position = offset;
-      // Chunks are gathered into writes of about WRITE_BYTES (network chunks are small; one
-      // syscall each would cost more than the copy). When the source breaks, what it gave so far
-      // is still written: the client resumes after it.
-      let pending: Uint8Array[] = [];
-      let pendingBytes = 0;
-      const flush = async () => {
-        // One writev of the gathered chunks (no copy into one buffer); a short write goes on with the rest.
-        let chunks = pending;
-        pending = [];
-        pendingBytes = 0;
-        while (chunks.length > 0) {
-          const { bytesWritten } = await handle.writev(chunks, position);
-          position += bytesWritten;
-          chunks = rest(chunks, bytesWritten);
-        }
-      };
+      writer.position = offset;
       try {
-        for await (const chunk of source) {
-          pending.push(chunk);
-          pendingBytes += chunk.byteLength;
-          if (pendingBytes >= WRITE_BYTES || pending.length >= MAX_GATHERED) await flush();
-        }
+        for await (const chunk of source) await writer.push(chunk);
       } finally {
-        if (pendingBytes > 0) await flush();
-        await handle.datasync();
+        // When the source breaks, what it gave so far is still written and made durable: the client
+        // resumes after it. The answer (the new offset) is given only once every byte of it is on disk.
+        await writer.end();
       }
-      return position;
+      return writer.position;
     } finally {
+      await writer.settled();
       await handle.close();
     }
   }
@@ -140,6 +126,83 @@ export class FsUploadStore implements UploadStore {
 
   async ping(): Promise<void> {
     await stat(this.#dir);
+  }
+}
+
+/**
+ * Appends to one open partial with at most one write and one background datasync in flight, so that receiving,
+ * writing and flushing overlap instead of taking turns. `end` waits for both and makes everything durable;
+ * `position` is then the partial's durable length. A failed write is reported by the next push and by `end`.
+ */
+class PartialWriter {
+  position = 0;
+  #pending: Uint8Array[] = [];
+  #pendingBytes = 0;
+  #writing: Promise<void> | undefined;
+  #syncing: Promise<void> | undefined;
+  #unsynced = 0;
+  #failure: { error: unknown } | undefined;
+
+  constructor(readonly handle: FileHandle) {}
+
+  async push(chunk: Uint8Array): Promise<void> {
+    this.#check();
+    this.#pending.push(chunk);
+    this.#pendingBytes += chunk.byteLength;
+    if (this.#pendingBytes < WRITE_BYTES && this.#pending.length < MAX_GATHERED) return;
+    // One write in flight: the next batch waits for it (and the source with it, which is the backpressure).
+    await this.#writing;
+    this.#check();
+    this.#startWrite();
+  }
+
+  async end(): Promise<void> {
+    await this.#writing;
+    if (this.#pendingBytes > 0 && !this.#failure) {
+      this.#startWrite();
+      await this.#writing;
+    }
+    await this.#syncing;
+    this.#check();
+    await this.handle.datasync();
+  }
+
+  /** Settles once nothing is in flight on the handle (before it is closed), whatever happened. */
+  async settled(): Promise<void> {
+    await this.#writing;
+    await this.#syncing;
+  }
+
+  #check(): void {
+    if (this.#failure) throw this.#failure.error;
+  }
+
+  #startWrite(): void {
+    let chunks = this.#pending;
+    this.#pending = [];
+    this.#pendingBytes = 0;
+    this.#writing = (async () => {
+      // One writev of the gathered chunks (no copy into one buffer); a short write goes on with the rest.
+      while (chunks.length > 0) {
+        const { bytesWritten } = await this.handle.writev(chunks, this.position);
+        this.position += bytesWritten;
+        this.#unsynced += bytesWritten;
+        chunks = rest(chunks, bytesWritten);
+      }
+      if (this.#unsynced >= SYNC_EVERY_BYTES && !this.#syncing) {
+        this.#unsynced = 0;
+        // Early flushing only shortens the final datasync in end(), which alone makes the offset durable.
+        this.#syncing = this.handle.datasync().then(
+          () => void (this.#syncing = undefined),
+          (error: unknown) => {
+            this.#syncing = undefined;
+            this.#failure ??= { error };
+          },
+        );
+      }
+    })().catch((error: unknown) => {
+      this.#failure ??= { error };
+    });
   }
 }
 
