@@ -82,6 +82,8 @@ export const THROTTLE_SCOPES = [
   'link_share_passphrase',
   'link_share_passphrase_link',
   'link_share_passphrase_hash',
+  // BV: recovery and emergency codes made (each an Argon2id hash of its authkey), per user.
+  'code_hash',
 ] as const;
 export type ThrottleScope = (typeof THROTTLE_SCOPES)[number];
 
@@ -287,6 +289,7 @@ const DEFAULT_THROTTLES: Record<ThrottleScope, string> = {
   link_share_passphrase: '10/hour',
   link_share_passphrase_link: '100/hour',
   link_share_passphrase_hash: '30/hour',
+  code_hash: '30/hour',
 };
 const PERIODS: Record<string, number> = { second: 1, minute: 60, hour: 3600, day: 86400 };
 

@@ -277,3 +277,35 @@ describe('guessing recovery codes is throttled per address (the `password` scope
     assert.equal((await ask(code.authkey, '203.0.113.8')).statusCode, 200, 'control: the right code from another address');
   });
 });
+
+describe('recovery and emergency codes hashed for one user are bounded (the `code_hash` scope)', () => {
+  let t: TestApp;
+  before(async () => {
+    t = await openTestApp('sqlite', { VAULT_THROTTLE_CODE_HASH: '3/hour', VAULT_THROTTLE_LOGIN: '1000/minute', VAULT_THROTTLE_PRELOGIN: '1000/minute' });
+  });
+  after(async () => t.close());
+
+  test('three codes, then 429 for either kind; another user still makes one', async () => {
+    const client = new VaultClient(injectTransport(t.app));
+    const someone = async (who: string) => {
+      const username = `${who}-${randomBytes(4).toString('hex')}@example.com`;
+      await client.register(username, `${who}@mail.example.com`, PASSWORD);
+      const session = await client.login({ username, password: PASSWORD, sendDeviceTime: false });
+      const code = await makeCode(username, { userPrivateKey: toHex(session.userPrivateKey.reveal()), userSecretKey: toHex(session.userSecretKey.reveal()) });
+      const recoveryCode = () => session.request('POST', '/recoverycode/', { recovery_authkey: code.authkey, recovery_data: code.data, recovery_data_nonce: code.dataNonce, recovery_sauce: code.sauce });
+      const emergencyCode = () =>
+        session.request('POST', '/emergencycode/', { description: 'sister', activation_delay: 3600, emergency_authkey: code.authkey, emergency_data: code.data, emergency_data_nonce: code.dataNonce, emergency_sauce: code.sauce });
+      return { recoveryCode, emergencyCode };
+    };
+    const kim = await someone('kim');
+    assert.equal((await kim.recoveryCode()).status, 200);
+    assert.equal((await kim.emergencyCode()).status, 201);
+    assert.equal((await kim.emergencyCode()).status, 201);
+    const over = await kim.emergencyCode();
+    assert.equal(over.status, 429, JSON.stringify(over.body));
+    assert.equal((await kim.recoveryCode()).status, 429, 'the bound is one for both kinds');
+    const max = await someone('max');
+    assert.equal((await max.emergencyCode()).status, 201, 'control: another user');
+    assert.equal((await max.recoveryCode()).status, 200);
+  });
+});

@@ -124,8 +124,8 @@ export async function vaultPlugin(app: FastifyInstance, options: VaultPluginOpti
   const shares = createSharesService({ objects, vault, policy, clock });
   const groups = createGroupsService({ groups: objects.groups, objects, vault, policy, clock });
   const send = createSendService({ sends, blobs, clock });
-  const recoveryService = createRecoveryService({ vault, recovery, clock });
-  const emergency = createEmergencyService({ vault, recovery, accounts, keys, config, clock });
+  const recoveryService = createRecoveryService({ vault, recovery, throttle, clock });
+  const emergency = createEmergencyService({ vault, recovery, accounts, keys, config, throttle, clock });
   const linkShares = createLinkSharesService({ linkShares: linkShareStore, throttle, failures, clock });
   const apiKeysService = createApiKeysService({ apiKeys, objects, vault, replays, policy, keys, config, clock });
 

@@ -1,3 +1,4 @@
+import type { Throttle } from '../auth/throttle.js';
 import { fromHex, toHex } from '../../../crypto/encoding.js';
 import { boxSeal } from '../../../crypto/nacl.js';
 import { hashPassword } from '../../../crypto/node/password-hash.js';
@@ -31,6 +32,8 @@ export interface EmergencyServiceDeps {
   accounts: AccountsService;
   keys: ServerKeys;
   config: VaultConfig;
+  /** BV: each code's authkey is hashed with Argon2id, bounded per user (scope `code_hash`) in the shared store. */
+  throttle: Throttle;
   clock: () => Date;
 }
 
@@ -39,7 +42,7 @@ export interface EmergencyServiceDeps {
  * owner-chosen waiting period has passed, unless the owner deleted the code. The period is decided by the store's
  * statement against the server clock, never by the caller.
  */
-export function createEmergencyService({ vault, recovery, accounts, keys, config, clock }: EmergencyServiceDeps) {
+export function createEmergencyService({ vault, recovery, accounts, keys, config, throttle, clock }: EmergencyServiceDeps) {
   const firstMatch = createCodeChecker();
 
   async function list(auth: AuthContext) {
@@ -55,6 +58,8 @@ export function createEmergencyService({ vault, recovery, accounts, keys, config
   }
 
   async function create(auth: AuthContext, request: EmergencyCodeCreateRequest): Promise<{ emergency_code_id: string }> {
+    // The hash shares the server's few hashing slots with every login: no account may queue them without bound.
+    await throttle('code_hash', `user:${codeOwnerOf(auth)}`);
     const id = createId();
     const outcome = await recovery.createEmergencyCode(
       {

@@ -1,3 +1,4 @@
+import type { Throttle } from '../auth/throttle.js';
 import { hashPassword } from '../../../crypto/node/password-hash.js';
 import { Secret } from '../../../crypto/secret.js';
 import { createId } from '../../../crypto/token.js';
@@ -12,15 +13,19 @@ import { createCodeChecker, newVerifier, oldestFreshIssue, openWithVerifier, VER
 export interface RecoveryServiceDeps {
   vault: VaultStore;
   recovery: AccountRecoveryStore;
+  /** BV: a recovery code's authkey is hashed with Argon2id, bounded per user (scope `code_hash`) in the shared store. */
+  throttle: Throttle;
   clock: () => Date;
 }
 
 /** Recovery codes and the lost-password reset (vault-protocol.md §3.13): the server never sees the code or a key. */
-export function createRecoveryService({ vault, recovery, clock }: RecoveryServiceDeps) {
+export function createRecoveryService({ vault, recovery, throttle, clock }: RecoveryServiceDeps) {
   const firstMatch = createCodeChecker();
 
   /** Replaces the caller's recovery code with the one the client made. */
   async function create(auth: AuthContext, request: CodeCiphertext): Promise<{ recovery_code_id: string }> {
+    // The hash shares the server's few hashing slots with every login: no account may queue them without bound.
+    await throttle('code_hash', `user:${codeOwnerOf(auth)}`);
     const id = createId();
     const stored = await recovery.replaceRecoveryCode({
       id,
