@@ -47,6 +47,12 @@ for (const backend of BACKENDS) {
       assert.equal((await manage(file.owner_token, '10.0.0.1')).statusCode, 429, 'even the right token: a guess is never evaluated');
     });
 
+    test('an IPv6 client is counted by its /64: guesses spread over its addresses meet one bound; the next /64 is not counted', async () => {
+      for (const address of ['2001:db8:7:1::1', '2001:db8:7:1::2', '2001:db8:7:1:ffff::3']) assert.equal((await manage(wrongToken(), address)).statusCode, 404);
+      assert.equal((await manage(file.owner_token, '2001:db8:7:1::4')).statusCode, 429, 'a fourth address of the same /64');
+      assert.equal((await manage(file.owner_token, '2001:db8:7:2::1')).statusCode, 200, 'control: the next /64');
+    });
+
     test('a missing token counts as a failure too', async () => {
       for (let i = 0; i < 3; i += 1) assert.equal((await manage(undefined, '10.0.0.4')).statusCode, 401);
       assert.equal((await manage(undefined, '10.0.0.4')).statusCode, 429);

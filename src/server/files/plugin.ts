@@ -8,6 +8,7 @@ import { multipartLimits } from './multipart.js';
 import { filesRoutes } from './routes.js';
 import type { FilesService } from './service.js';
 import type { PageLayout } from '../web/layout.js';
+import { addressSubject } from '../edge/address-subject.js';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -43,12 +44,12 @@ export async function filesPlugin(app: FastifyInstance, options: FilesPluginOpti
   app.addHook('onRequest', async (request) => {
     const rateLimit = request.routeOptions.config.rateLimit;
     const over =
-      rateLimit === 'upload' ? await overLimit('upload', request.ip, options.uploadRate) : rateLimit === 'owner' ? await failures.check(request.ip) : undefined;
+      rateLimit === 'upload' ? await overLimit('upload', addressSubject(request.ip), options.uploadRate) : rateLimit === 'owner' ? await failures.check(addressSubject(request.ip)) : undefined;
     if (over) throw new BlindvaultError('RATE_LIMITED', { retryAfterSeconds: over.retryAfterSeconds });
   });
   // Counted before the answer leaves, so the next guess from the address already sees it.
   app.addHook('onSend', async (request, reply, payload) => {
-    if (request.routeOptions.config.rateLimit === 'owner' && (reply.statusCode === 401 || reply.statusCode === 404)) await failures.fail(request.ip);
+    if (request.routeOptions.config.rateLimit === 'owner' && (reply.statusCode === 401 || reply.statusCode === 404)) await failures.fail(addressSubject(request.ip));
     return payload;
   });
   await app.register(multipart, { limits: multipartLimits(options.maxUploadBytes), throwFileSizeLimit: true });

@@ -1,10 +1,10 @@
 // The rules every upload route obeys, in one place: expiry arithmetic, download limits, and the
 // storage bounds (per-address byte quota, global storage cap, free-space floor). POST /upload uses
 // them; a second upload route (resumable uploads) must call the same functions.
-import { isIPv6 } from 'node:net';
 import { BlindvaultError } from '../../protocol/errors.js';
 import type { BlobStore } from '../../store/blob-store.js';
 import type { MetadataStore, ReserveOutcome, UploadQuotaWindow } from '../../store/metadata-store.js';
+import { addressSubject } from '../edge/address-subject.js';
 
 export interface UploadLimitsConfig {
   maxUploadBytes: number;
@@ -69,23 +69,6 @@ export interface UploadBudget {
   release(): Promise<void>;
 }
 
-/**
- * Whose quota an upload counts against: an IPv4 address as it is, an IPv6 address by its /64 (one
- * subscriber gets a whole /64, and would otherwise have 2^64 quotas).
- */
-export function quotaSubject(address: string): string {
-  const bare = address.replace(/%.*$/, '');
-  if (!isIPv6(bare)) return address;
-  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(bare);
-  if (mapped?.[1]) return mapped[1];
-  const hextets = (part: string) => (part === '' ? [] : part.split(':')).flatMap((group) => (group.includes('.') ? ['0', '0'] : [group]));
-  const [left = '', right] = bare.split('::');
-  const head = hextets(left);
-  const tail = right === undefined ? [] : hextets(right);
-  const groups = [...head, ...Array<string>(Math.max(0, 8 - head.length - tail.length)).fill('0'), ...tail];
-  return `${groups.slice(0, 4).map((g) => parseInt(g, 16).toString(16)).join(':')}::/64`;
-}
-
 export type UploadLimits = ReturnType<typeof createUploadLimits>;
 
 export function createUploadLimits({ metadata, blobs, config, clock }: UploadLimitsDeps) {
@@ -95,7 +78,7 @@ export function createUploadLimits({ metadata, blobs, config, clock }: UploadLim
 
   function quotaWindow(clientAddress: string, now: Date): UploadQuotaWindow {
     const windowStart = Math.floor(now.getTime() / windowMs) * windowMs;
-    return { subject: quotaSubject(clientAddress), windowStart: new Date(windowStart), expiresAt: new Date(windowStart + windowMs), limitBytes: quotaLimit };
+    return { subject: addressSubject(clientAddress), windowStart: new Date(windowStart), expiresAt: new Date(windowStart + windowMs), limitBytes: quotaLimit };
   }
 
   function quotaExceeded(window: UploadQuotaWindow, now: Date): BlindvaultError {

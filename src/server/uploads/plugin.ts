@@ -8,6 +8,7 @@ import { createFailureThrottle, createRateLimiter, type Rate } from '../rate-lim
 import { uploadsRoutes } from './routes.js';
 import type { UploadsService } from './service.js';
 import { createTusFront } from './tus-server.js';
+import { addressSubject } from '../edge/address-subject.js';
 
 export interface UploadsPluginOptions {
   service: UploadsService;
@@ -32,11 +33,11 @@ export async function uploadsPlugin(app: FastifyInstance, options: UploadsPlugin
   app.addHook('onRequest', async (request) => {
     const rateLimit = request.routeOptions.config.rateLimit;
     const over =
-      rateLimit === 'upload' ? await overLimit('upload', request.ip, options.uploadRate) : rateLimit === 'owner' ? await failures.check(request.ip) : undefined;
+      rateLimit === 'upload' ? await overLimit('upload', addressSubject(request.ip), options.uploadRate) : rateLimit === 'owner' ? await failures.check(addressSubject(request.ip)) : undefined;
     if (over) throw new BlindvaultError('RATE_LIMITED', { retryAfterSeconds: over.retryAfterSeconds });
   });
   app.addHook('onSend', async (request, reply, payload) => {
-    if (request.routeOptions.config.rateLimit === 'owner' && (reply.statusCode === 401 || reply.statusCode === 404)) await failures.fail(request.ip);
+    if (request.routeOptions.config.rateLimit === 'owner' && (reply.statusCode === 401 || reply.statusCode === 404)) await failures.fail(addressSubject(request.ip));
     return payload;
   });
   // PATCH bodies are streamed to the store by tus: never parsed or buffered here.

@@ -49,6 +49,7 @@ import { secondFactorsRoutes } from './second-factors/routes.js';
 import { linkSharesRoutes } from './link-shares/routes.js';
 import { createLinkSharesService } from './link-shares/service.js';
 import { createSecondFactorsService } from './second-factors/service.js';
+import { addressSubject } from '../edge/address-subject.js';
 
 export interface VaultPluginOptions {
   config: Config;
@@ -93,7 +94,7 @@ export async function vaultPlugin(app: FastifyInstance, options: VaultPluginOpti
    */
   async function authenticateCounted(request: FastifyRequest, headers: { authorization?: string; validator?: string }, allowInactive: boolean): Promise<AuthContext> {
     const [over, outcome] = await Promise.all([
-      failures.check(request.ip),
+      failures.check(addressSubject(request.ip)),
       authenticator.authenticate(headers, { allowInactive }).then(
         (auth) => ({ auth }),
         (error: unknown) => ({ error }),
@@ -101,7 +102,7 @@ export async function vaultPlugin(app: FastifyInstance, options: VaultPluginOpti
     ]);
     if (over) throw throttled(over.retryAfterSeconds);
     if ('auth' in outcome) return outcome.auth;
-    if (outcome.error instanceof BlindvaultError && outcome.error.status === 401) await failures.fail(request.ip);
+    if (outcome.error instanceof BlindvaultError && outcome.error.status === 401) await failures.fail(addressSubject(request.ip));
     throw outcome.error;
   }
 
@@ -165,8 +166,8 @@ export async function vaultPlugin(app: FastifyInstance, options: VaultPluginOpti
     const route = request.routeOptions.config.vault;
     if (!route) return;
     if (route.auth === 'none') {
-      await throttle('anon', request.ip);
-      if (route.scope) await throttle(route.scope, request.ip);
+      await throttle('anon', addressSubject(request.ip));
+      if (route.scope) await throttle(route.scope, addressSubject(request.ip));
       return;
     }
     const headers = credentialsOf(request);
@@ -180,7 +181,7 @@ export async function vaultPlugin(app: FastifyInstance, options: VaultPluginOpti
         });
       }
       if (request.vaultAuth) await throttle('user', request.vaultAuth.user.id);
-      else await throttle('anon', request.ip);
+      else await throttle('anon', addressSubject(request.ip));
       return;
     }
     const auth = await authenticateCounted(request, headers, route.auth === 'token*');

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { BlindvaultError } from '../../../src/protocol/errors.js';
-import { downloadLimit, expiryAfter, quotaSubject } from '../../../src/server/files/upload-limits.js';
+import { downloadLimit, expiryAfter } from '../../../src/server/files/upload-limits.js';
+import { addressSubject as quotaSubject } from '../../../src/server/edge/address-subject.js';
 
 const isCode = (code: string) => (error: unknown) => error instanceof BlindvaultError && error.code === code;
 

@@ -10,7 +10,7 @@ import { linkShareCreatorOf } from '../auth/policy.js';
 import type { Throttle } from '../auth/throttle.js';
 import { throttled } from '../auth/throttle.js';
 import type { FailureThrottle } from '../../rate-limiter.js';
-import { quotaSubject } from '../../files/upload-limits.js';
+import { addressSubject } from '../../edge/address-subject.js';
 
 /** BV: link shares per user, so that no account fills the database with them (vault-protocol.md §3.16). */
 export const MAX_LINK_SHARES_PER_USER = 1000;
@@ -124,16 +124,16 @@ export function createLinkSharesService({ linkShares, throttle, failures, clock 
     if (link.passphraseHash !== null) {
       if (request.passphrase === undefined) throw new BlindvaultError('LINK_SHARE_PASSPHRASE_REQUIRED');
       // BV: every attempt counts before Argon2id runs, so concurrent guesses are bounded too: strictly per link share
-      // and address (IPv6 by its /64), so one who saw the link cannot lock its reader out from one address; more
+      // and address, so one who saw the link cannot lock its reader out from one address; more
       // loosely per link share from every address; and an address that used up its failed authentications
       // (FAILED_AUTH_RATE, shared with logins) is refused before any hash, its wrong passphrases counted there.
-      const subject = quotaSubject(address);
-      const over = await failures.check(address);
+      const subject = addressSubject(address);
+      const over = await failures.check(subject);
       if (over) throw throttled(over.retryAfterSeconds);
       await throttle('link_share_passphrase', `link:${link.id}:${subject}`);
       await throttle('link_share_passphrase_link', `link:${link.id}`);
       if (!(await verifyPassword(link.passphraseHash, new Secret(request.passphrase)))) {
-        await failures.fail(address);
+        await failures.fail(subject);
         throw new BlindvaultError('NO_PERMISSION_OR_NOT_EXIST');
       }
     }
